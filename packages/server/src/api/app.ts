@@ -1,0 +1,44 @@
+/** The REST application: one Fastify instance, Huawei-compatible plugins plus confpush's own. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import { hex32 } from '../ids.js';
+import { authRoutes } from './auth-routes.js';
+import type { Api, ApiDeps } from './context.js';
+import { controlRoutes } from './control-routes.js';
+import { registerErrorHandling } from './errors-plugin.js';
+import { meetingRoutes } from './meeting-routes.js';
+
+export interface BuildApiOptions {
+  logger: Logger;
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: deps.config.maxBodyBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => hex32(),
+    disableRequestLogging: true,
+    ...(options.https ? { https: options.https } : {}),
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
+
+  // Huawei echoes the request ID (caller's X-Request-ID, or a generated one) as X-Request-Id.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  registerErrorHandling(app);
+  app.register(authRoutes(deps));
+  app.register(meetingRoutes(deps));
+  app.register(controlRoutes(deps));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,195 @@
+/**
+ * Huawei-compatible meeting-control paths under `/v1/mmc/control/conferences`: the control token, the WebSocket
+ * token, ending a meeting, and the attendee calls. Each checks the control token (raw or `Basic base64`) and,
+ * where the call is host-only, the role it was issued for.
+ */
+import { Type } from '@sinclair/typebox';
+import type { IncomingHttpHeaders } from 'node:http';
+import { SUPPORTED_NOTIFY_TYPES, parseConfAuthorization } from '../auth/meeting-tokens.js';
+import { ApiError } from '../errors.js';
+import { token as newToken } from '../ids.js';
+import type { ConfToken } from '../store/types.js';
+import { wsUrlOf, type Api, type ApiDeps } from './context.js';
+import { InviteAttendeeSchema } from './schemas/attendee.js';
+import { ConferenceIdQuery, errorResponses } from './schemas/common.js';
+
+const PREFIX = '/v1/mmc/control/conferences';
+
+/** Huawei's control calls answer 200 with no body. */
+const EmptyBody = Type.Unknown({ description: 'Empty body' });
+
+const TokenInfoSchema = Type.Object({
+  token: Type.String(),
+  tmpWsToken: Type.String(),
+  wsURL: Type.String(),
+  role: Type.Integer(),
+  expireTime: Type.Integer(),
+  userID: Type.String(),
+  orgID: Type.String(),
+  participantID: Type.String(),
+  confTokenExpireTime: Type.Integer(),
+  vmrCurrentConfID: Type.String(),
+  supportNotifyType: Type.Array(Type.String()),
+});
+
+const ControlHeaders = Type.Object({
+  'x-conference-authorization': Type.Optional(Type.String({ maxLength: 512 })),
+});
+
+export function controlRoutes(deps: ApiDeps) {
+  return async function register(app: Api): Promise<void> {
+    const { meetingTokens } = deps;
+
+    /** Resolves the control token of a request for `conferenceID`; `host` refuses a participant token. */
+    async function controlToken(
+      request: { query: { conferenceID: string }; headers: IncomingHttpHeaders },
+      host: boolean,
+    ): Promise<ConfToken> {
+      const header = request.headers['x-conference-authorization'];
+      const held = await meetingTokens.checkConfToken(
+        typeof header === 'string' ? header : undefined,
+        request.query.conferenceID,
+      );
+      const record = await deps.store.getMeeting(held.confId);
+      if (!record || record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+      if (host && held.role !== 1) throw new ApiError('CONF_NOT_CHAIR');
+      return held;
+    }
+
+    app.get(
+      `${PREFIX}/token`,
+      {
+        schema: {
+          summary: 'Obtain a meeting-control token (CreateConfToken)',
+          tags: ['huawei: meeting control'],
+          querystring: ConferenceIdQuery,
+          headers: Type.Object({
+            'x-password': Type.Optional(Type.String({ maxLength: 64 })),
+            'x-login-type': Type.Optional(Type.String({ maxLength: 8 })),
+            'x-conference-authorization': Type.Optional(Type.String({ maxLength: 512 })),
+            'x-nonce': Type.Optional(Type.String({ maxLength: 256 })),
+          }),
+          response: {
+            200: Type.Object({ data: TokenInfoSchema, addressToken: Type.String(), gloablPublicIP: Type.String() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const headers = request.headers;
+        const existing = parseConfAuthorization(headers['x-conference-authorization']);
+        if (existing === undefined && headers['x-login-type'] !== '1') {
+          throw new ApiError('MMC_INVALID_PARAMETER', 'X-Login-Type must be 1');
+        }
+        const issued = await meetingTokens.issueConfToken(request.query.conferenceID, headers['x-password'], existing);
+        const { confToken, wsToken, record } = issued;
+        const publicUrl = deps.publicUrl();
+        return {
+          data: {
+            token: confToken.token,
+            tmpWsToken: wsToken.token,
+            wsURL: wsUrlOf(publicUrl),
+            role: confToken.role,
+            expireTime: confToken.expiresAt,
+            userID: record.ownerId,
+            orgID: record.corpId,
+            participantID: '',
+            confTokenExpireTime: Math.round(meetingTokens.confTokenTtlMs / 1000),
+            vmrCurrentConfID: record.vmrFlag === 1 ? record.conferenceID : '',
+            supportNotifyType: [...SUPPORTED_NOTIFY_TYPES],
+          },
+          addressToken: newToken('cpa'),
+          gloablPublicIP: new URL(publicUrl).hostname,
+        };
+      },
+    );
+
+    const wsTokenRoute = {
+      schema: {
+        summary: 'Obtain a WebSocket connection token (CreateWebSocketToken): 1 minute, single use',
+        tags: ['huawei: meeting control'],
+        querystring: ConferenceIdQuery,
+        headers: ControlHeaders,
+        response: { 200: Type.Object({ webSocketToken: Type.String() }), ...errorResponses },
+      },
+    };
+    const issueWsToken = async (request: { query: { conferenceID: string }; headers: IncomingHttpHeaders }) => {
+      const held = await controlToken(request, false);
+      const wsToken = await meetingTokens.issueWsToken(held);
+      return { webSocketToken: wsToken.token };
+    };
+    app.get(`${PREFIX}/wsToken`, wsTokenRoute, issueWsToken);
+    // Huawei's own example request uses PUT although the API is GET; accept both.
+    app.put(`${PREFIX}/wsToken`, wsTokenRoute, issueWsToken);
+
+    app.put(
+      `${PREFIX}/stop`,
+      {
+        schema: {
+          summary: 'End the meeting; every push socket of it is closed with MEETING_ENDED (4005)',
+          tags: ['huawei: meeting control'],
+          querystring: ConferenceIdQuery,
+          headers: ControlHeaders,
+          response: { 200: EmptyBody, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const held = await controlToken(request, true);
+        await deps.engine.execute(held.confId, { type: 'stop' });
+        return reply.status(200).send();
+      },
+    );
+
+    app.post(
+      `${PREFIX}/participants`,
+      {
+        schema: {
+          summary: 'Invite participants into the running meeting; they are added to the attendee list',
+          tags: ['huawei: meeting control'],
+          querystring: ConferenceIdQuery,
+          headers: ControlHeaders,
+          body: Type.Object({ attendees: Type.Array(InviteAttendeeSchema, { minItems: 1, maxItems: 500 }) }),
+          response: { 200: EmptyBody, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const held = await controlToken(request, true);
+        await deps.engine.execute(held.confId, { type: 'addAttendees', attendees: request.body.attendees });
+        return reply.status(200).send();
+      },
+    );
+
+    app.post(
+      `${PREFIX}/attendees/delete`,
+      {
+        schema: {
+          summary: 'Delete attendees from the attendee list',
+          tags: ['huawei: meeting control'],
+          querystring: ConferenceIdQuery,
+          headers: ControlHeaders,
+          body: Type.Object({
+            bulkDelAttendInfo: Type.Array(
+              Type.Object({
+                number: Type.Optional(Type.String({ maxLength: 127 })),
+                participantID: Type.Optional(Type.String({ maxLength: 64 })),
+              }),
+              { minItems: 1, maxItems: 500 },
+            ),
+          }),
+          response: { 200: EmptyBody, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const held = await controlToken(request, true);
+        const entries = request.body.bulkDelAttendInfo;
+        for (const e of entries) {
+          if (!e.number && !e.participantID) {
+            throw new ApiError('MMC_INVALID_PARAMETER', 'each bulkDelAttendInfo entry needs number or participantID');
+          }
+        }
+        await deps.engine.execute(held.confId, { type: 'deleteAttendees', entries });
+        return reply.status(200).send();
+      },
+    );
+  };
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/** The `confpush` command line. */
+import { Command, Option } from 'commander';
+import { ConfigError, ConfigSchema, ENV_VARS, configFromEnv, configFromFile, resolveConfig, type Config } from './config.js';
+import { ConfpushNode } from './node.js';
+
+const program = new Command()
+  .name('confpush')
+  .description('Huawei Cloud Meeting compatible meeting-level event push: REST token chain, WebSocket push, control plane.')
+  .showHelpAfterError();
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+const serve = program
+  .command('serve')
+  .description('Run a confpush node (embedded SQLite store). Every setting is a flag and an environment variable.')
+  .option('--config <file>', 'JSON config file (keys as in the settings table of the README)');
+for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+  const s = schema as { description?: string; default?: unknown; type?: string };
+  const flag = s.type === 'boolean' ? `--${kebab(key)}` : `--${kebab(key)} <value>`;
+  const env = ENV_VARS[key as keyof Config];
+  const def = s.default === '' || s.default === undefined ? '' : ` (default: ${String(s.default)})`;
+  serve.addOption(new Option(flag, `${s.description ?? ''} [env ${env}]${def}`));
+}
+serve.action(async (flags: Record<string, unknown>) => {
+  let config: Config;
+  try {
+    const fromFile = typeof flags['config'] === 'string' ? configFromFile(flags['config']) : {};
+    const fromFlags: Record<string, unknown> = {};
+    for (const key of Object.keys(ConfigSchema.properties)) if (flags[key] !== undefined) fromFlags[key] = flags[key];
+    config = resolveConfig(fromFile, configFromEnv(), fromFlags);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const node = await ConfpushNode.start({ config });
+  const cred = node.credential;
+  console.log(`confpush listening on ${node.url} (public URL ${node.publicUrl}, data in ${config.dataDir})`);
+  if (cred) {
+    console.log(`app credential: appId=${cred.appId} appKey=${config.appId ? '(as configured)' : cred.appKey} corpId=${cred.corpId}`);
+  } else {
+    console.log('no app credential configured (set CONFPUSH_APP_ID and CONFPUSH_APP_KEY, or run with --dev)');
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    node.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+});
+
+const account = program.command('account').description('Manage account/password users of the embedded store.');
+account
+  .command('create')
+  .description('Create an account (for POST /v1/usg/acs/auth/account). Works while the server runs.')
+  .requiredOption('--account <name>', 'account name, 1–255 characters')
+  .requiredOption('--password <password>', 'password, 8–32 characters')
+  .option('--name <name>', 'display name')
+  .option('--email <email>', 'e-mail')
+  .option('--phone <phone>', 'phone number')
+  .option('--admin', 'make the account an enterprise administrator')
+  .option('--corp-id <id>', 'enterprise ID [env CONFPUSH_CORP_ID]')
+  .option('--data-dir <dir>', 'data directory [env CONFPUSH_DATA_DIR]')
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { createAccountCommand } = await import('./cli/account.js');
+    const config = resolveConfig(configFromEnv(), {
+      ...(opts['dataDir'] ? { dataDir: opts['dataDir'] } : {}),
+      ...(opts['corpId'] ? { corpId: opts['corpId'] } : {}),
+    });
+    const user = await createAccountCommand({
+      dataDir: config.dataDir,
+      corpId: config.corpId,
+      account: String(opts['account']),
+      password: String(opts['password']),
+      ...(typeof opts['name'] === 'string' ? { name: opts['name'] } : {}),
+      ...(typeof opts['email'] === 'string' ? { email: opts['email'] } : {}),
+      ...(typeof opts['phone'] === 'string' ? { phone: opts['phone'] } : {}),
+      admin: opts['admin'] === true,
+    });
+    console.log(`created account ${String(opts['account'])} (userId ${user.userId}, corp ${user.corpId})`);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+/**
+ * The one configuration schema. Flags (bin.ts), environment variables and a JSON config file all map onto it;
+ * `resolveConfig` validates once, lists every problem, and returns a frozen object that is the only config passed
+ * around.
+ */
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export const ConfigSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port (0 = any free port).' }),
+    host: Type.String({ default: '0.0.0.0', description: 'Interface to listen on.' }),
+    dataDir: Type.String({ default: './data', description: 'Directory of the SQLite database file.' }),
+    publicUrl: Type.String({
+      default: '',
+      description:
+        'Base URL clients reach this server at; `wsURL` is built from it (http→ws, https→wss). Empty = derived from host and port.',
+    }),
+    appId: Type.String({ default: '', description: 'App ID registered at start-up (with appKey).' }),
+    appKey: Type.String({ default: '', description: 'App key of appId; HMAC-SHA256 key of App ID authentication.' }),
+    corpId: Type.String({ default: '100000001', description: 'Enterprise (corp) ID that the start-up app belongs to.' }),
+    dev: Type.Boolean({
+      default: false,
+      description: 'Development mode: generate and print an app credential when none is configured.',
+    }),
+    redisUrl: Type.String({ default: '', description: 'Redis URL; when set the node runs in cluster mode.' }),
+    tlsCert: Type.String({ default: '', description: 'PEM certificate file; with tlsKey serves HTTPS and WSS.' }),
+    tlsKey: Type.String({ default: '', description: 'PEM private key file of tlsCert.' }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'Log level.' },
+    ),
+    heartbeatTimeoutMs: Type.Integer({
+      minimum: 50,
+      default: 180_000,
+      description: 'Close a socket (4100) after this long without a HeartBeat frame.',
+    }),
+    pingIntervalMs: Type.Integer({
+      minimum: 50,
+      default: 30_000,
+      description: 'WebSocket ping interval; a peer that misses one pong is dropped.',
+    }),
+    confTokenTtlMs: Type.Integer({ minimum: 1000, default: 30 * 60_000, description: 'Meeting-control token lifetime.' }),
+    wsTokenTtlMs: Type.Integer({ minimum: 100, default: 60_000, description: 'WebSocket token lifetime (single use).' }),
+    accessTokenTtlMs: Type.Integer({
+      minimum: 1000,
+      default: 24 * 3_600_000,
+      description: 'Access token lifetime (Huawei: 12–24 h).',
+    }),
+    logRetention: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description: 'Incrementals kept per stream for resume.',
+    }),
+    maxFrameBytes: Type.Integer({ minimum: 1024, default: 64 * 1024, description: 'Largest client WebSocket frame.' }),
+    maxBodyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'Largest REST request body.' }),
+    queueSoftLimitBytes: Type.Integer({
+      minimum: 1024,
+      default: 1024 * 1024,
+      description: 'Outbound bytes queued on a socket past which its backlog collapses into full messages.',
+    }),
+    queueHardLimitBytes: Type.Integer({
+      minimum: 1024,
+      default: 8 * 1024 * 1024,
+      description: 'Outbound bytes queued on a socket past which it is closed (4101).',
+    }),
+    syncMode: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
+      default: 'full',
+      description: 'SQLite synchronous mode: full survives power loss, normal survives process crashes.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+
+/** Environment variable of each setting. */
+export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
+  port: 'PORT',
+  host: 'HOST',
+  dataDir: 'CONFPUSH_DATA_DIR',
+  publicUrl: 'CONFPUSH_PUBLIC_URL',
+  appId: 'CONFPUSH_APP_ID',
+  appKey: 'CONFPUSH_APP_KEY',
+  corpId: 'CONFPUSH_CORP_ID',
+  dev: 'CONFPUSH_DEV',
+  redisUrl: 'CONFPUSH_REDIS_URL',
+  tlsCert: 'CONFPUSH_TLS_CERT',
+  tlsKey: 'CONFPUSH_TLS_KEY',
+  logLevel: 'CONFPUSH_LOG_LEVEL',
+  heartbeatTimeoutMs: 'CONFPUSH_HEARTBEAT_TIMEOUT_MS',
+  pingIntervalMs: 'CONFPUSH_PING_INTERVAL_MS',
+  confTokenTtlMs: 'CONFPUSH_CONF_TOKEN_TTL_MS',
+  wsTokenTtlMs: 'CONFPUSH_WS_TOKEN_TTL_MS',
+  accessTokenTtlMs: 'CONFPUSH_ACCESS_TOKEN_TTL_MS',
+  logRetention: 'CONFPUSH_LOG_RETENTION',
+  maxFrameBytes: 'CONFPUSH_MAX_FRAME_BYTES',
+  maxBodyBytes: 'CONFPUSH_MAX_BODY_BYTES',
+  queueSoftLimitBytes: 'CONFPUSH_QUEUE_SOFT_LIMIT_BYTES',
+  queueHardLimitBytes: 'CONFPUSH_QUEUE_HARD_LIMIT_BYTES',
+  syncMode: 'CONFPUSH_SYNC_MODE',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, unknown>;
+
+/** Reads settings from the environment (strings are converted to the schema's types). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Source {
+  const out: Source = {};
+  for (const [key, name] of Object.entries(ENV_VARS)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') out[key] = raw;
+  }
+  return out;
+}
+
+export function configFromFile(path: string): Source {
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError([`${path}: not a JSON object`]);
+  }
+  return parsed as Source;
+}
+
+/** Merges sources (later wins), applies defaults, converts and validates. */
+export function resolveConfig(...sources: Source[]): Config {
+  const merged: Source = {};
+  for (const source of sources) {
+    for (const [k, v] of Object.entries(source)) if (v !== undefined) merged[k] = v;
+  }
+  const problems: string[] = [];
+  for (const key of Object.keys(merged)) {
+    if (!(key in ConfigSchema.properties)) problems.push(`unknown setting "${key}"`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged));
+  for (const error of Value.Errors(ConfigSchema, value)) {
+    const key = error.path.slice(1);
+    const env = ENV_VARS[key as keyof Config];
+    problems.push(`${key}${env ? ` (${env})` : ''}: ${error.message}`);
+  }
+  const config = value as Config;
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) problems.push('tlsCert and tlsKey must be set together');
+  if ((config.appId === '') !== (config.appKey === '')) problems.push('appId and appKey must be set together');
+  if (config.queueHardLimitBytes < config.queueSoftLimitBytes) {
+    problems.push('queueHardLimitBytes must be at least queueSoftLimitBytes');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

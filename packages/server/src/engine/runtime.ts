@@ -1,0 +1,19 @@
+/**
+ * A loaded meeting: the committed state (what subscribers have been or may be shown) and the working state
+ * (committed plus changes decided but not yet durable). Only the engine writes either.
+ */
+import type { PushCategory } from '@confpush/protocol';
+import type { MeetingState } from '../domain/meeting.js';
+
+export class MeetingRuntime {
+  /** Set when a commit of this meeting failed: its working state is no longer trusted and it is reloaded. */
+  poisoned = false;
+  /** Encoded full message per category, valid while the stream stays at `seq`. */
+  readonly fullFrames = new Map<PushCategory, { seq: number; bytes: Buffer }>();
+
+  constructor(
+    readonly confId: string,
+    public committed: MeetingState,
+    public working: MeetingState,
+  ) {}
+}

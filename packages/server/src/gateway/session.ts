@@ -1,0 +1,267 @@
+/**
+ * One push socket: its state machine, the frames it receives, and where bytes are written to it.
+ *
+ *   open ──Subscribe──► open (subscribed to n categories) ──meeting ended / timeout / slow / shutdown──► closing ─► closed
+ *
+ * Outbound flow control: `deliver` writes pre-encoded bytes unless the socket's queue (`bufferedAmount`) is past
+ * the soft limit; then the category is marked stale and, once the queue drains, one fresh full message replaces
+ * everything that was skipped. Past the hard limit the socket is closed with SLOW_CONSUMER.
+ */
+import {
+  buildReply,
+  CLOSE_CODES,
+  encodeHeartBeat,
+  isPushCategory,
+  parseClientFrame,
+  REPLY_CODES,
+  REST_ERRORS,
+  type CloseCodeSpec,
+  type ConfControlFrame,
+  type PushCategory,
+  type ReplyCodeSpec,
+  type SubscribeFrame,
+  type SubscribeStreamInfo,
+} from '@confpush/protocol';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import type { MeetingTokens } from '../auth/meeting-tokens.js';
+import type { Clock } from '../clock.js';
+import { isInProgress } from '../domain/meeting.js';
+import type { Engine } from '../engine/engine.js';
+import type { MeetingRuntime } from '../engine/runtime.js';
+import { ApiError } from '../errors.js';
+import type { Hub, Subscriber } from '../hub/hub.js';
+
+export type SessionState = 'open' | 'closing' | 'closed';
+
+export interface SessionContext {
+  engine: Engine;
+  hub: Hub;
+  tokens: MeetingTokens;
+  clock: Clock;
+  logger: Logger;
+  softLimitBytes: number;
+  hardLimitBytes: number;
+}
+
+const TEXT = { binary: false } as const;
+
+export class Session implements Subscriber {
+  #state: SessionState = 'open';
+  readonly #ws: WebSocket;
+  readonly #ctx: SessionContext;
+  readonly #log: Logger;
+  /** Categories this socket receives. */
+  readonly subscribed = new Set<PushCategory>();
+  /** Categories whose incrementals were skipped under backpressure: a full message is owed. */
+  readonly #stale = new Set<PushCategory>();
+  #drainTimer: NodeJS.Timeout | undefined;
+  #runtime: MeetingRuntime | undefined;
+  lastHeartbeatAt: number;
+  /** Set by every pong; cleared when a ping is sent. */
+  alive = true;
+  framesSent = 0;
+
+  constructor(
+    ws: WebSocket,
+    readonly confId: string,
+    /** The control token the WebSocket token was obtained with. */
+    readonly confToken: string,
+    ctx: SessionContext,
+  ) {
+    this.#ws = ws;
+    this.#ctx = ctx;
+    this.#log = ctx.logger.child({ confId });
+    this.lastHeartbeatAt = ctx.clock.now();
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  // --- inbound --------------------------------------------------------------------------------------------------
+
+  /** Where a frame is parsed and dispatched. */
+  receive(text: string): void {
+    if (this.#state !== 'open') return;
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) {
+      const fault = parsed.fault;
+      if (fault.kind === 'close') {
+        this.close(CLOSE_CODES.BAD_FRAME, fault.message);
+        return;
+      }
+      this.#sendJson(buildReply(fault.action, fault.sequence, fault.code, { type: fault.type, message: fault.message }));
+      return;
+    }
+    const frame = parsed.frame;
+    switch (frame.action) {
+      case 'HeartBeat':
+        this.lastHeartbeatAt = this.#ctx.clock.now();
+        this.#sendRaw(Buffer.from(encodeHeartBeat(frame.sequence)));
+        return;
+      case 'Subscribe':
+        void this.#subscribe(frame).catch((err: unknown) => this.#fail('Subscribe', frame.sequence, err));
+        return;
+      case 'ConfControl':
+        this.#confControl(frame);
+        return;
+    }
+  }
+
+  async #subscribe(frame: SubscribeFrame): Promise<void> {
+    const { data, sequence } = frame;
+    const reply = (code: ReplyCodeSpec, message?: string): void =>
+      this.#sendJson(buildReply('Subscribe', sequence, code, message ? { message } : undefined));
+    if (data.conferenceID !== undefined && data.conferenceID !== '' && data.conferenceID !== this.confId) {
+      reply(REPLY_CODES.CONF_TOKEN_WRONG_MEETING, 'conferenceID is not the meeting of this socket');
+      return;
+    }
+    const tokenCode = await this.#checkConfToken(data.confToken);
+    if (tokenCode) {
+      reply(tokenCode);
+      return;
+    }
+    const runtime = await this.#ctx.engine.load(this.confId);
+    if (this.#state !== 'open') return;
+    if (!runtime || !isInProgress(runtime.committed.record)) {
+      reply(REPLY_CODES.MEETING_NOT_IN_PROGRESS);
+      this.close(CLOSE_CODES.MEETING_ENDED);
+      return;
+    }
+    this.#runtime = runtime;
+    // From here to the end everything is synchronous: the snapshot and the subscription are one atomic step.
+    const accepted: PushCategory[] = [];
+    const ignored: string[] = [];
+    for (const name of data.subscribeType) {
+      if (!isPushCategory(name)) ignored.push(name);
+      else if (!this.subscribed.has(name) && !accepted.includes(name)) accepted.push(name);
+    }
+    const streams: Partial<Record<PushCategory, SubscribeStreamInfo>> = {};
+    for (const category of accepted) {
+      const replica = runtime.committed.streams[category];
+      streams[category] = { epoch: replica.epoch ?? '', seq: replica.seq ?? 0, delivery: 'full' };
+    }
+    this.#sendJson(buildReply('Subscribe', sequence, REPLY_CODES.SUCCESS, { streams, ignored }));
+    for (const category of accepted) {
+      this.subscribed.add(category);
+      this.#ctx.hub.subscribe(this.confId, category, this);
+      this.#sendRaw(this.#ctx.hub.fullFrame(runtime, category));
+    }
+  }
+
+  /** Returns the reply code when `confToken` is not a live control token of this meeting. */
+  async #checkConfToken(value: string): Promise<ReplyCodeSpec | undefined> {
+    try {
+      await this.#ctx.tokens.checkConfToken(value, this.confId);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.spec === REST_ERRORS.CONF_TOKEN_EXPIRED) return REPLY_CODES.CONF_TOKEN_EXPIRED;
+      if (err.spec === REST_ERRORS.CONF_TOKEN_WRONG_MEETING) return REPLY_CODES.CONF_TOKEN_WRONG_MEETING;
+      return REPLY_CODES.CONF_TOKEN_INVALID;
+    }
+  }
+
+  #confControl(frame: ConfControlFrame): void {
+    // Control types (REALTIMESUBTITLE, REFRESHTOKEN) arrive with the live-meeting and delivery work; until then
+    // the frame is answered, never dropped.
+    this.#sendJson(
+      buildReply('ConfControl', frame.sequence, REPLY_CODES.UNKNOWN_CONTROL_TYPE, {
+        type: frame.type,
+        message: `ConfControl type "${frame.type.slice(0, 64)}" is not supported`,
+      }),
+    );
+  }
+
+  #fail(action: string, sequence: string | undefined, err: unknown): void {
+    this.#log.error({ err }, `${action} failed`);
+    if (this.#state === 'open') {
+      this.#sendJson(buildReply(action, sequence, REPLY_CODES.INVALID_DATA, { message: 'internal error' }));
+    }
+  }
+
+  // --- outbound -------------------------------------------------------------------------------------------------
+
+  deliver(category: PushCategory, _seq: number, bytes: Buffer): void {
+    if (this.#state !== 'open' || this.#stale.has(category)) return;
+    const queued = this.#ws.bufferedAmount;
+    if (queued >= this.#ctx.softLimitBytes) {
+      if (queued >= this.#ctx.hardLimitBytes) {
+        this.close(CLOSE_CODES.SLOW_CONSUMER);
+        return;
+      }
+      this.#stale.add(category);
+      this.#watchDrain();
+      return;
+    }
+    this.#sendRaw(bytes);
+  }
+
+  /** Polls the queue while categories are stale; when it has drained, sends the owed full messages. */
+  #watchDrain(): void {
+    if (this.#drainTimer) return;
+    this.#drainTimer = setInterval(() => {
+      if (this.#state !== 'open') return this.#stopDrainWatch();
+      const queued = this.#ws.bufferedAmount;
+      if (queued >= this.#ctx.hardLimitBytes) return this.close(CLOSE_CODES.SLOW_CONSUMER);
+      if (queued > this.#ctx.softLimitBytes / 2 || !this.#runtime) return;
+      this.#stopDrainWatch();
+      for (const category of this.#stale) this.#sendRaw(this.#ctx.hub.fullFrame(this.#runtime, category));
+      this.#stale.clear();
+    }, 10);
+  }
+
+  #stopDrainWatch(): void {
+    if (this.#drainTimer) clearInterval(this.#drainTimer);
+    this.#drainTimer = undefined;
+  }
+
+  meetingEnded(): void {
+    this.close(CLOSE_CODES.MEETING_ENDED);
+  }
+
+  /** Where bytes are written to the socket. */
+  #sendRaw(bytes: Buffer): void {
+    this.framesSent++;
+    this.#ws.send(bytes, TEXT);
+  }
+
+  #sendJson(value: unknown): void {
+    this.#sendRaw(Buffer.from(JSON.stringify(value)));
+  }
+
+  close(code: CloseCodeSpec, detail?: string): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.#stopDrainWatch();
+    this.#ctx.hub.unsubscribeAll(this.confId, this);
+    const reason = detail ? `${code.reason}: ${detail}` : code.reason;
+    this.#ws.close(code.code, Buffer.byteLength(reason) > 123 ? code.reason : reason);
+  }
+
+  /** Drops a peer that stopped answering (no close handshake is possible). */
+  terminate(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closing';
+    this.#stopDrainWatch();
+    this.#ctx.hub.unsubscribeAll(this.confId, this);
+    this.#ws.terminate();
+  }
+
+  /** Called when the socket is gone. */
+  closed(): void {
+    this.#state = 'closed';
+    this.#stopDrainWatch();
+    this.#ctx.hub.unsubscribeAll(this.confId, this);
+  }
+
+  ping(): void {
+    this.alive = false;
+    this.#ws.ping();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Where push messages are encoded. Each message is encoded once, to a Buffer, and the same bytes go to every
+ * subscriber. Field order follows Huawei's examples: payload first, then the envelope.
+ */
+import { CATEGORY_SPECS, type CategoryReplica, type PushCategory } from '@confpush/protocol';
+import { hex32 } from '../ids.js';
+
+interface EnvelopeInput {
+  confId: string;
+  category: PushCategory;
+  msgMode: 0 | 1;
+  /** Full: creation time; incremental: the sequence number. */
+  version: number;
+  createTime: number;
+  /** Full messages only: the stream position reflected. */
+  seq?: number;
+  epoch?: string;
+}
+
+function render(payload: unknown, e: EnvelopeInput): Buffer {
+  const spec = CATEGORY_SPECS[e.category];
+  const frame: Record<string, unknown> = {};
+  switch (spec.shape.kind) {
+    case 'object':
+      Object.assign(frame, payload as Record<string, unknown>);
+      break;
+    case 'list':
+      frame['data'] = payload ?? [];
+      break;
+    case 'value':
+      if (e.category === 'InterpreterGroupNotify') {
+        // The table names the list `data`, the published example `interpreterGroups`: send both.
+        frame['data'] = payload ?? [];
+        frame['interpreterGroups'] = payload ?? [];
+      } else if (payload !== undefined && payload !== null) {
+        // SpeakerChangeNotify: "if data is absent, nobody is speaking".
+        frame['data'] = payload;
+      }
+      break;
+  }
+  frame['confID'] = e.confId;
+  frame['msgID'] = hex32();
+  frame['msgMode'] = e.msgMode;
+  frame['version'] = spec.stringVersion ? String(e.version) : e.version;
+  frame['createTime'] = spec.stringVersion ? String(e.createTime) : e.createTime;
+  if (e.seq !== undefined) frame['seq'] = e.seq;
+  if (e.epoch !== undefined) frame['epoch'] = e.epoch;
+  frame['action'] = e.category;
+  return Buffer.from(JSON.stringify(frame));
+}
+
+/** A full message (msgMode 0) of the replica's current state; `version` is the generation time. */
+export function encodeFull(confId: string, replica: CategoryReplica, now: number): Buffer {
+  return render(replica.snapshot(), {
+    confId,
+    category: replica.category,
+    msgMode: 0,
+    version: now,
+    createTime: now,
+    seq: replica.seq ?? 0,
+    epoch: replica.epoch ?? '',
+  });
+}
+
+/** An incremental message (msgMode 1) whose `version` is the stream sequence number. */
+export function encodeIncremental(
+  confId: string,
+  category: PushCategory,
+  seq: number,
+  payload: unknown,
+  createdAt: number,
+): Buffer {
+  return render(payload, { confId, category, msgMode: 1, version: seq, createTime: createdAt });
+}

@@ -1,0 +1,29 @@
+/** Identifiers and secrets. Every secret comes from the CSPRNG; sizes are chosen to be unguessable. */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+
+/** 32 lower-case hex characters, like Huawei's `msgID`, `confUUID` and user IDs. */
+export function hex32(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+/** A token: a short prefix naming its kind, then 48 hex characters (192 random bits). */
+export function token(prefix: string): string {
+  return prefix + randomBytes(24).toString('hex');
+}
+
+/** A numeric string of `length` digits, the first one not zero. */
+export function digits(length: number): string {
+  let s = String(randomInt(1, 10));
+  while (s.length < length) s += String(randomInt(0, 10));
+  return s;
+}
+
+const PID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A participant (site) ID: 32 lower-case alphanumerics, like `uzr571a9brwu11cvcibvru5a7r7rryiy`. */
+export function pid(): string {
+  const bytes = randomBytes(32);
+  let s = '';
+  for (const b of bytes) s += PID_ALPHABET[b % PID_ALPHABET.length];
+  return s;
+}

@@ -1,0 +1,140 @@
+/**
+ * Opens the SQLite database under the data directory and brings its schema up to date.
+ * One file, WAL journal; `synchronous` follows the `syncMode` setting (FULL by default: a commit is on disk
+ * before it is acknowledged or pushed).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE corps (
+    corp_id     TEXT PRIMARY KEY,
+    sp_id       TEXT,
+    name        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE TABLE apps (
+    app_id      TEXT PRIMARY KEY,
+    app_key     TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('enterprise', 'sp')),
+    corp_id     TEXT,
+    sp_id       TEXT,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE TABLE users (
+    user_id        TEXT PRIMARY KEY,
+    corp_id        TEXT NOT NULL,
+    account        TEXT UNIQUE,
+    third_account  TEXT,
+    app_id         TEXT,
+    password_hash  TEXT,
+    name           TEXT NOT NULL,
+    email          TEXT,
+    phone          TEXT,
+    sip_number     TEXT NOT NULL,
+    user_type      INTEGER NOT NULL,
+    admin_type     INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX users_third ON users (corp_id, app_id, third_account) WHERE third_account IS NOT NULL;
+  CREATE TABLE access_tokens (
+    token             TEXT PRIMARY KEY,
+    user_id           TEXT NOT NULL,
+    client_type       INTEGER NOT NULL,
+    token_ip          TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    expires_at        INTEGER NOT NULL,
+    refresh_token     TEXT NOT NULL UNIQUE,
+    refresh_expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX access_tokens_user ON access_tokens (user_id, created_at);
+  CREATE TABLE nonces (
+    app_id      TEXT NOT NULL,
+    nonce       TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_id, nonce)
+  );
+  CREATE TABLE conf_tokens (
+    token       TEXT PRIMARY KEY,
+    conf_id     TEXT NOT NULL,
+    role        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+  );
+  CREATE INDEX conf_tokens_conf ON conf_tokens (conf_id);
+  CREATE TABLE ws_tokens (
+    token       TEXT PRIMARY KEY,
+    conf_id     TEXT NOT NULL,
+    conf_token  TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+  );
+  CREATE TABLE meetings (
+    conf_id     TEXT PRIMARY KEY,
+    corp_id     TEXT NOT NULL,
+    owner_id    TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    start_at    INTEGER NOT NULL,
+    record      TEXT NOT NULL
+  );
+  CREATE INDEX meetings_owner ON meetings (corp_id, owner_id, state);
+  CREATE TABLE streams (
+    conf_id     TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    epoch       TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    PRIMARY KEY (conf_id, category)
+  ) WITHOUT ROWID;
+  CREATE TABLE stream_items (
+    conf_id     TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    item_key    TEXT NOT NULL,
+    ord         INTEGER NOT NULL,
+    value       TEXT NOT NULL,
+    PRIMARY KEY (conf_id, category, item_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE stream_log (
+    conf_id     TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    payload     TEXT NOT NULL,
+    PRIMARY KEY (conf_id, category, seq)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export interface OpenDbOptions {
+  dataDir: string;
+  syncMode: 'full' | 'normal';
+  /** Use an in-memory database (tests of pure store logic only). */
+  memory?: boolean;
+}
+
+export function openDb(options: OpenDbOptions): Db {
+  let file = ':memory:';
+  if (!options.memory) {
+    mkdirSync(options.dataDir, { recursive: true });
+    file = join(options.dataDir, 'confpush.sqlite');
+  }
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.syncMode === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] ?? '');
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
