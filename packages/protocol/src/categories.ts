@@ -59,7 +59,12 @@ export const CATEGORY_SPECS: Readonly<Record<PushCategory, CategorySpec>> = {
   InterpreterGroupNotify: spec('InterpreterGroupNotify', { kind: 'value', field: 'data' }, true),
 };
 
-function spec(name: PushCategory, shape: CategoryShape, fullOnly = false, stringVersion = false): CategorySpec {
+function spec(
+  name: PushCategory,
+  shape: CategoryShape,
+  fullOnly = false,
+  stringVersion = false,
+): CategorySpec {
   return { name, shape, fullOnly, stringVersion };
 }
 

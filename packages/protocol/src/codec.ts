@@ -41,23 +41,47 @@ export function parseClientFrame(text: string): ParseResult {
     case 'Subscribe': {
       const data = trimKeys(decodeData(obj['data']));
       if (!Value.Check(SubscribeDataSchema, data)) {
-        return replyFault(action, sequence, undefined, REPLY_CODES.INVALID_DATA, describe(SubscribeDataSchema, data));
+        return replyFault(
+          action,
+          sequence,
+          undefined,
+          REPLY_CODES.INVALID_DATA,
+          describe(SubscribeDataSchema, data),
+        );
       }
       return { ok: true, frame: { action, ...base, data } };
     }
     case 'ConfControl': {
       const type = obj['type'];
       if (typeof type !== 'string') {
-        return replyFault(action, sequence, undefined, REPLY_CODES.INVALID_DATA, 'ConfControl frame has no string "type"');
+        return replyFault(
+          action,
+          sequence,
+          undefined,
+          REPLY_CODES.INVALID_DATA,
+          'ConfControl frame has no string "type"',
+        );
       }
       const data = trimKeys(decodeData(obj['data']));
       if (!Value.Check(ConfControlDataSchema, data)) {
-        return replyFault(action, sequence, type, REPLY_CODES.INVALID_DATA, describe(ConfControlDataSchema, data));
+        return replyFault(
+          action,
+          sequence,
+          type,
+          REPLY_CODES.INVALID_DATA,
+          describe(ConfControlDataSchema, data),
+        );
       }
       return { ok: true, frame: { action, ...base, type, data: data as ConfControlFrame['data'] } };
     }
     default:
-      return replyFault(action, sequence, undefined, REPLY_CODES.UNKNOWN_ACTION, `unknown action "${action.slice(0, 64)}"`);
+      return replyFault(
+        action,
+        sequence,
+        undefined,
+        REPLY_CODES.UNKNOWN_ACTION,
+        `unknown action "${action.slice(0, 64)}"`,
+      );
   }
 }
 

@@ -25,7 +25,12 @@ export interface CloseCodeSpec {
  * The close reason is the `reason` string (ASCII, well under the 123-byte limit).
  */
 export const CLOSE_CODES = {
-  BAD_FRAME: closeCode(4000, 'BAD_FRAME', 'terminal', 'A frame was not a JSON object with a string `action`.'),
+  BAD_FRAME: closeCode(
+    4000,
+    'BAD_FRAME',
+    'terminal',
+    'A frame was not a JSON object with a string `action`.',
+  ),
   WS_TOKEN_INVALID: closeCode(
     4001,
     'WS_TOKEN_INVALID',
@@ -88,7 +93,11 @@ export const REPLY_CODES = {
     '`data` is missing, not JSON, or has a field of the wrong type (`subscribeType` must be an array of strings).',
   ),
   CONF_TOKEN_INVALID: replyCode(119000002, 'CONF_TOKEN_INVALID', '`confToken` is missing or unknown.'),
-  CONF_TOKEN_EXPIRED: replyCode(119000003, 'CONF_TOKEN_EXPIRED', '`confToken` has expired; obtain a new one.'),
+  CONF_TOKEN_EXPIRED: replyCode(
+    119000003,
+    'CONF_TOKEN_EXPIRED',
+    '`confToken` has expired; obtain a new one.',
+  ),
   CONF_TOKEN_WRONG_MEETING: replyCode(
     119000004,
     'CONF_TOKEN_WRONG_MEETING',
@@ -99,13 +108,21 @@ export const REPLY_CODES = {
     'MEETING_NOT_IN_PROGRESS',
     'The meeting is not in progress (ended or not started).',
   ),
-  UNKNOWN_ACTION: replyCode(119000006, 'UNKNOWN_ACTION', 'The `action` of the frame is not one the server knows.'),
+  UNKNOWN_ACTION: replyCode(
+    119000006,
+    'UNKNOWN_ACTION',
+    'The `action` of the frame is not one the server knows.',
+  ),
   UNKNOWN_CONTROL_TYPE: replyCode(
     119000007,
     'UNKNOWN_CONTROL_TYPE',
     'The `type` of a `ConfControl` frame is not one the server knows.',
   ),
-  SUBTITLE_NOT_SUPPORTED: replyCode(111072085, 'SUBTITLE_NOT_SUPPORTED', 'The meeting does not support live captions.'),
+  SUBTITLE_NOT_SUPPORTED: replyCode(
+    111072085,
+    'SUBTITLE_NOT_SUPPORTED',
+    'The meeting does not support live captions.',
+  ),
   SUBTITLE_PID_NULL: replyCode(
     111072086,
     'CMS_CONF_REALTIME_SUBTITLE_PID_NULL',
@@ -136,35 +153,155 @@ export interface RestErrorSpec {
 /** REST error bodies are `{"error_code": code, "error_msg": msg}` with `status`. */
 export const REST_ERRORS = {
   // --- authentication and tokens (USG.*) ---
-  USG_INVALID_PARAMETER: restError('USG.201010001', 400, 'INVALID_PARAMETER', 'A header or body field is missing or invalid; `error_msg` names it.'),
-  APP_AUTH_FAILED: restError('USG.201040001', 401, 'APP_AUTH_FAILED', 'Unknown app ID, malformed `Authorization` header, or a signature that does not match.'),
-  SIGNATURE_EXPIRED: restError('USG.201040002', 401, 'SIGNATURE_EXPIRED', 'The signed `expireTime` (unix seconds) is in the past.'),
-  NONCE_REPLAYED: restError('USG.201040003', 401, 'NONCE_REPLAYED', 'This `nonce` was already used with a signature still valid.'),
-  NONCE_INVALID: restError('USG.201040004', 400, 'NONCE_INVALID', '`nonce` must be 32 to 64 characters long.'),
-  ACCOUNT_AUTH_FAILED: restError('USG.201040005', 401, 'ACCOUNT_AUTH_FAILED', 'Unknown account or wrong password (never says which).'),
-  ACCESS_TOKEN_INVALID: restError('USG.201040006', 401, 'ACCESS_TOKEN_INVALID', '`X-Access-Token` (or the token to validate) is missing, unknown, revoked or expired.'),
-  CORP_NOT_ALLOWED: restError('USG.201040007', 401, 'CORP_NOT_ALLOWED', '`corpId` was sent for an app that is not an SP app, or names an unknown enterprise.'),
-  PERMISSION_DENIED: restError('USG.201030001', 403, 'PERMISSION_DENIED', 'The caller may not perform this operation (e.g. not an administrator).'),
-  ACCOUNT_EXISTS: restError('USG.201050001', 400, 'ACCOUNT_EXISTS', 'An account with this name already exists.'),
+  USG_INVALID_PARAMETER: restError(
+    'USG.201010001',
+    400,
+    'INVALID_PARAMETER',
+    'A header or body field is missing or invalid; `error_msg` names it.',
+  ),
+  APP_AUTH_FAILED: restError(
+    'USG.201040001',
+    401,
+    'APP_AUTH_FAILED',
+    'Unknown app ID, malformed `Authorization` header, or a signature that does not match.',
+  ),
+  SIGNATURE_EXPIRED: restError(
+    'USG.201040002',
+    401,
+    'SIGNATURE_EXPIRED',
+    'The signed `expireTime` (unix seconds) is in the past.',
+  ),
+  NONCE_REPLAYED: restError(
+    'USG.201040003',
+    401,
+    'NONCE_REPLAYED',
+    'This `nonce` was already used with a signature still valid.',
+  ),
+  NONCE_INVALID: restError(
+    'USG.201040004',
+    400,
+    'NONCE_INVALID',
+    '`nonce` must be 32 to 64 characters long.',
+  ),
+  ACCOUNT_AUTH_FAILED: restError(
+    'USG.201040005',
+    401,
+    'ACCOUNT_AUTH_FAILED',
+    'Unknown account or wrong password (never says which).',
+  ),
+  ACCESS_TOKEN_INVALID: restError(
+    'USG.201040006',
+    401,
+    'ACCESS_TOKEN_INVALID',
+    '`X-Access-Token` (or the token to validate) is missing, unknown, revoked or expired.',
+  ),
+  CORP_NOT_ALLOWED: restError(
+    'USG.201040007',
+    401,
+    'CORP_NOT_ALLOWED',
+    '`corpId` was sent for an app that is not an SP app, or names an unknown enterprise.',
+  ),
+  PERMISSION_DENIED: restError(
+    'USG.201030001',
+    403,
+    'PERMISSION_DENIED',
+    'The caller may not perform this operation (e.g. not an administrator).',
+  ),
+  ACCOUNT_EXISTS: restError(
+    'USG.201050001',
+    400,
+    'ACCOUNT_EXISTS',
+    'An account with this name already exists.',
+  ),
 
   // --- meetings (MMC.*) ---
-  MMC_INVALID_PARAMETER: restError('MMC.111070001', 400, 'INVALID_PARAMETER', 'A query, header or body field is missing or invalid; `error_msg` names it.'),
-  CONF_NOT_EXIST: restError('MMC.111070005', 400, 'CONF_NOT_EXIST', 'No meeting with this `conferenceID` is visible to the caller.'),
-  CONF_NO_PERMISSION: restError('MMC.111070003', 403, 'CONF_NO_PERMISSION', 'The meeting belongs to another user and the caller is not an administrator of its enterprise.'),
-  CONF_ALREADY_STARTED: restError('MMC.111070010', 400, 'CONF_ALREADY_STARTED', 'A started meeting cannot be edited, or cancelled without `type=1`.'),
-  CONF_ENDED: restError('MMC.111070011', 400, 'CONF_ENDED', 'The meeting has ended and cannot be changed or started again.'),
-  CONF_NOT_STARTED: restError('MMC.111072005', 400, 'CONF_NOT_STARTED_OR_ENDED', 'The meeting is not in progress (not started yet or already ended).'),
-  CONF_AUTH_FAILED: restError('MMC.111072065', 400, 'CONF_NOT_FOUND_OR_AUTH_FAILED', 'Meeting not found, wrong host password, or an unknown meeting-control token.'),
-  CONF_TOKEN_EXPIRED: restError('MMC.111072066', 401, 'CONF_TOKEN_EXPIRED', 'The meeting-control token expired (30 minutes without keep-alive).'),
-  CONF_NOT_CHAIR: restError('MMC.111072040', 403, 'NOT_CHAIR', 'Only the host (a control token obtained with the host password) may do this.'),
-  CONF_TOKEN_WRONG_MEETING: restError('MMC.111072067', 403, 'CONF_TOKEN_WRONG_MEETING', 'The meeting-control token was issued for another meeting.'),
+  MMC_INVALID_PARAMETER: restError(
+    'MMC.111070001',
+    400,
+    'INVALID_PARAMETER',
+    'A query, header or body field is missing or invalid; `error_msg` names it.',
+  ),
+  CONF_NOT_EXIST: restError(
+    'MMC.111070005',
+    400,
+    'CONF_NOT_EXIST',
+    'No meeting with this `conferenceID` is visible to the caller.',
+  ),
+  CONF_NO_PERMISSION: restError(
+    'MMC.111070003',
+    403,
+    'CONF_NO_PERMISSION',
+    'The meeting belongs to another user and the caller is not an administrator of its enterprise.',
+  ),
+  CONF_ALREADY_STARTED: restError(
+    'MMC.111070010',
+    400,
+    'CONF_ALREADY_STARTED',
+    'A started meeting cannot be edited, or cancelled without `type=1`.',
+  ),
+  CONF_ENDED: restError(
+    'MMC.111070011',
+    400,
+    'CONF_ENDED',
+    'The meeting has ended and cannot be changed or started again.',
+  ),
+  CONF_NOT_STARTED: restError(
+    'MMC.111072005',
+    400,
+    'CONF_NOT_STARTED_OR_ENDED',
+    'The meeting is not in progress (not started yet or already ended).',
+  ),
+  CONF_AUTH_FAILED: restError(
+    'MMC.111072065',
+    400,
+    'CONF_NOT_FOUND_OR_AUTH_FAILED',
+    'Meeting not found, wrong host password, or an unknown meeting-control token.',
+  ),
+  CONF_TOKEN_EXPIRED: restError(
+    'MMC.111072066',
+    401,
+    'CONF_TOKEN_EXPIRED',
+    'The meeting-control token expired (30 minutes without keep-alive).',
+  ),
+  CONF_NOT_CHAIR: restError(
+    'MMC.111072040',
+    403,
+    'NOT_CHAIR',
+    'Only the host (a control token obtained with the host password) may do this.',
+  ),
+  CONF_TOKEN_WRONG_MEETING: restError(
+    'MMC.111072067',
+    403,
+    'CONF_TOKEN_WRONG_MEETING',
+    'The meeting-control token was issued for another meeting.',
+  ),
 
   // --- gateway / generic ---
   NOT_FOUND: restError('APIGW.0101', 404, 'API_NOT_FOUND', 'No API at this method and path.'),
-  PAYLOAD_TOO_LARGE: restError('APIGW.0413', 413, 'PAYLOAD_TOO_LARGE', 'The request body exceeds the size limit.'),
-  UNSUPPORTED_MEDIA_TYPE: restError('APIGW.0415', 415, 'UNSUPPORTED_MEDIA_TYPE', 'The body is not `application/json`.'),
-  INTERNAL_ERROR: restError('MMC.111000500', 500, 'INTERNAL_ERROR', 'An unexpected server error; nothing was changed. The `X-Request-Id` identifies it in the logs.'),
-  UNAVAILABLE: restError('MMC.111000503', 503, 'SERVICE_UNAVAILABLE', 'The server is starting or shutting down.'),
+  PAYLOAD_TOO_LARGE: restError(
+    'APIGW.0413',
+    413,
+    'PAYLOAD_TOO_LARGE',
+    'The request body exceeds the size limit.',
+  ),
+  UNSUPPORTED_MEDIA_TYPE: restError(
+    'APIGW.0415',
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    'The body is not `application/json`.',
+  ),
+  INTERNAL_ERROR: restError(
+    'MMC.111000500',
+    500,
+    'INTERNAL_ERROR',
+    'An unexpected server error; nothing was changed. The `X-Request-Id` identifies it in the logs.',
+  ),
+  UNAVAILABLE: restError(
+    'MMC.111000503',
+    503,
+    'SERVICE_UNAVAILABLE',
+    'The server is starting or shutting down.',
+  ),
 } as const satisfies Record<string, RestErrorSpec>;
 
 export type RestErrorName = keyof typeof REST_ERRORS;

@@ -154,7 +154,10 @@ export class CategoryReplica {
       const oldMap = existing['pinfoMap'];
       const newMap = item['pinfoMap'];
       if (isPlainObject(oldMap) || isPlainObject(newMap)) {
-        merged['pinfoMap'] = { ...(isPlainObject(oldMap) ? oldMap : {}), ...(isPlainObject(newMap) ? newMap : {}) };
+        merged['pinfoMap'] = {
+          ...(isPlainObject(oldMap) ? oldMap : {}),
+          ...(isPlainObject(newMap) ? newMap : {}),
+        };
       }
       this.items.set(key, this.stored(merged));
     } else {
@@ -178,7 +181,10 @@ export class CategoryReplica {
         return frame['data'];
       case 'value':
         // Huawei's interpreter-group example carries the list under `interpreterGroups`, the table under `data`.
-        return frame['data'] ?? (this.category === 'InterpreterGroupNotify' ? frame['interpreterGroups'] : undefined);
+        return (
+          frame['data'] ??
+          (this.category === 'InterpreterGroupNotify' ? frame['interpreterGroups'] : undefined)
+        );
       case 'object': {
         const fields: Item = {};
         for (const [k, v] of Object.entries(frame)) if (!ENVELOPE_KEYS.has(k)) fields[k] = v;

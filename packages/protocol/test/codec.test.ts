@@ -13,7 +13,11 @@ describe('parseClientFrame', () => {
   });
 
   it('accepts data as an object as well as a JSON string', () => {
-    const frame = { action: 'Subscribe', sequence: '1', data: { subscribeType: ['AttendeesNotify'], confToken: 't' } };
+    const frame = {
+      action: 'Subscribe',
+      sequence: '1',
+      data: { subscribeType: ['AttendeesNotify'], confToken: 't' },
+    };
     const result = parseClientFrame(JSON.stringify(frame));
     expect(result.ok && result.frame.action === 'Subscribe' && result.frame.data.subscribeType).toEqual([
       'AttendeesNotify',
@@ -34,7 +38,8 @@ describe('parseClientFrame', () => {
     for (const name of vectorNames('client-ConfControl')) {
       const result = parseClientFrame(vectorText(name));
       expect(result.ok, name).toBe(true);
-      if (result.ok && result.frame.action === 'ConfControl') expect(result.frame.type).toBe(vector(name)['type']);
+      if (result.ok && result.frame.action === 'ConfControl')
+        expect(result.frame.type).toBe(vector(name)['type']);
     }
   });
 
@@ -53,9 +58,15 @@ describe('parseClientFrame', () => {
   it.each([
     ['missing data', { action: 'Subscribe', sequence: 's' }],
     ['data not JSON', { action: 'Subscribe', sequence: 's', data: '{oops' }],
-    ['subscribeType not an array', { action: 'Subscribe', sequence: 's', data: { subscribeType: 'x', confToken: 't' } }],
+    [
+      'subscribeType not an array',
+      { action: 'Subscribe', sequence: 's', data: { subscribeType: 'x', confToken: 't' } },
+    ],
     ['no confToken', { action: 'Subscribe', sequence: 's', data: { subscribeType: [] } }],
-    ['subscribeType of numbers', { action: 'Subscribe', sequence: 's', data: { subscribeType: [1], confToken: 't' } }],
+    [
+      'subscribeType of numbers',
+      { action: 'Subscribe', sequence: 's', data: { subscribeType: [1], confToken: 't' } },
+    ],
   ])('answers INVALID_DATA for a Subscribe with %s', (_label, frame) => {
     const result = parseClientFrame(JSON.stringify(frame));
     expect(result.ok).toBe(false);
@@ -69,7 +80,10 @@ describe('parseClientFrame', () => {
 
   it('answers UNKNOWN_ACTION for an unknown action, echoing the sequence', () => {
     const result = parseClientFrame('{"action":"Unsubscribe","sequence":"42"}');
-    expect(result).toMatchObject({ ok: false, fault: { kind: 'reply', code: REPLY_CODES.UNKNOWN_ACTION, sequence: '42' } });
+    expect(result).toMatchObject({
+      ok: false,
+      fault: { kind: 'reply', code: REPLY_CODES.UNKNOWN_ACTION, sequence: '42' },
+    });
   });
 
   it('keeps a "__proto__" key as plain data', () => {

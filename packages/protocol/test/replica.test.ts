@@ -35,7 +35,10 @@ describe('CategoryReplica', () => {
       expect((groups.value as Item[])[0]?.['groupID']).toBe('f798ed8d5e45cb342baa6be0dc8b2068');
       const captions = new CategoryReplica('RealTimeSubtitleNotify');
       captions.applyFrame(vector('push-RealTimeSubtitleNotify.json'));
-      expect(captions.value).toMatchObject({ isFinal: false, msgs: [{ id: 'c0196fb9-c9c3-47ba-a685-05223552de2f' }] });
+      expect(captions.value).toMatchObject({
+        isFinal: false,
+        msgs: [{ id: 'c0196fb9-c9c3-47ba-a685-05223552de2f' }],
+      });
     });
 
     it('treats an incremental waiting-list example (version 1) as applicable without a prior position', () => {
@@ -46,8 +49,20 @@ describe('CategoryReplica', () => {
   });
 
   describe('sequence checks', () => {
-    const full = (seq: number, data: Item[]) => ({ action: 'ParticipantsNotify', msgMode: 0, version: 1e12, seq, epoch: 'e', data });
-    const inc = (version: number, data: Item[]) => ({ action: 'ParticipantsNotify', msgMode: 1, version, data });
+    const full = (seq: number, data: Item[]) => ({
+      action: 'ParticipantsNotify',
+      msgMode: 0,
+      version: 1e12,
+      seq,
+      epoch: 'e',
+      data,
+    });
+    const inc = (version: number, data: Item[]) => ({
+      action: 'ParticipantsNotify',
+      msgMode: 1,
+      version,
+      data,
+    });
 
     it('applies the next incremental, ignores duplicates and reports gaps without applying them', () => {
       const r = new CategoryReplica('ParticipantsNotify');
@@ -55,7 +70,9 @@ describe('CategoryReplica', () => {
       expect(r.applyFrame(inc(4, [{ pid: 'a', mode: 1 }]))).toBe('duplicate');
       expect(r.applyFrame(inc(6, [{ pid: 'a', mode: 1 }]))).toBe('gap');
       expect(r.items.has('a')).toBe(true);
-      expect(r.applyFrame(inc('5' as unknown as number, [{ pid: 'a', mode: 0, pinfoMap: { MUTE: '1' } }]))).toBe('applied');
+      expect(
+        r.applyFrame(inc('5' as unknown as number, [{ pid: 'a', mode: 0, pinfoMap: { MUTE: '1' } }])),
+      ).toBe('applied');
       expect(r.items.get('a')?.['pinfoMap']).toEqual({ NAME: 'A', MUTE: '1' });
       expect(r.seq).toBe(5);
     });
@@ -76,35 +93,56 @@ describe('CategoryReplica', () => {
       hand: fc.option(fc.constantFrom('0', '1'), { nil: undefined }),
     });
     fc.assert(
-      fc.property(fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { maxLength: 30 }), fc.nat(), (changes, cut) => {
-        const category: PushCategory = 'ParticipantsNotify';
-        const server = new CategoryReplica(category);
-        server.applyFull([], 0, 'e');
-        const frames: unknown[] = [];
-        const joinAt = changes.length === 0 ? 0 : cut % (changes.length + 1);
-        let client: CategoryReplica | undefined;
-        changes.forEach((change, i) => {
-          if (i === joinAt) {
+      fc.property(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { maxLength: 30 }),
+        fc.nat(),
+        (changes, cut) => {
+          const category: PushCategory = 'ParticipantsNotify';
+          const server = new CategoryReplica(category);
+          server.applyFull([], 0, 'e');
+          const frames: unknown[] = [];
+          const joinAt = changes.length === 0 ? 0 : cut % (changes.length + 1);
+          let client: CategoryReplica | undefined;
+          changes.forEach((change, i) => {
+            if (i === joinAt) {
+              client = new CategoryReplica(category);
+              client.applyFrame({
+                msgMode: 0,
+                version: 1,
+                seq: server.seq,
+                epoch: 'e',
+                data: server.snapshot(),
+              });
+            }
+            const seq = (server.seq ?? 0) + 1;
+            const payload = change.map((o) =>
+              o.remove
+                ? { pid: o.key, mode: 1, seq }
+                : {
+                    pid: o.key,
+                    mode: 0,
+                    seq,
+                    pinfoMap: o.hand === undefined ? { MUTE: o.mute } : { MUTE: o.mute, HAND: o.hand },
+                  },
+            );
+            server.applyIncremental(payload, seq);
+            frames.push({ msgMode: 1, version: seq, data: payload });
+            if (client) expect(client.applyFrame(frames.at(-1))).toBe('applied');
+          });
+          if (!client) {
             client = new CategoryReplica(category);
-            client.applyFrame({ msgMode: 0, version: 1, seq: server.seq, epoch: 'e', data: server.snapshot() });
+            client.applyFrame({
+              msgMode: 0,
+              version: 1,
+              seq: server.seq,
+              epoch: 'e',
+              data: server.snapshot(),
+            });
           }
-          const seq = (server.seq ?? 0) + 1;
-          const payload = change.map((o) =>
-            o.remove
-              ? { pid: o.key, mode: 1, seq }
-              : { pid: o.key, mode: 0, seq, pinfoMap: o.hand === undefined ? { MUTE: o.mute } : { MUTE: o.mute, HAND: o.hand } },
-          );
-          server.applyIncremental(payload, seq);
-          frames.push({ msgMode: 1, version: seq, data: payload });
-          if (client) expect(client.applyFrame(frames.at(-1))).toBe('applied');
-        });
-        if (!client) {
-          client = new CategoryReplica(category);
-          client.applyFrame({ msgMode: 0, version: 1, seq: server.seq, epoch: 'e', data: server.snapshot() });
-        }
-        expect(client.snapshot()).toEqual(server.snapshot());
-        expect(client.seq).toBe(server.seq);
-      }),
+          expect(client.snapshot()).toEqual(server.snapshot());
+          expect(client.seq).toBe(server.seq);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -1,12 +1,22 @@
 #!/usr/bin/env node
 /** The `confpush` command line. */
 import { Command, Option } from 'commander';
-import { ConfigError, ConfigSchema, ENV_VARS, configFromEnv, configFromFile, resolveConfig, type Config } from './config.js';
+import {
+  ConfigError,
+  ConfigSchema,
+  ENV_VARS,
+  configFromEnv,
+  configFromFile,
+  resolveConfig,
+  type Config,
+} from './config.js';
 import { ConfpushNode } from './node.js';
 
 const program = new Command()
   .name('confpush')
-  .description('Huawei Cloud Meeting compatible meeting-level event push: REST token chain, WebSocket push, control plane.')
+  .description(
+    'Huawei Cloud Meeting compatible meeting-level event push: REST token chain, WebSocket push, control plane.',
+  )
   .showHelpAfterError();
 
 function kebab(key: string): string {
@@ -15,7 +25,9 @@ function kebab(key: string): string {
 
 const serve = program
   .command('serve')
-  .description('Run a confpush node (embedded SQLite store). Every setting is a flag and an environment variable.')
+  .description(
+    'Run a confpush node (embedded SQLite store). Every setting is a flag and an environment variable.',
+  )
   .option('--config <file>', 'JSON config file (keys as in the settings table of the README)');
 for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
   const s = schema as { description?: string; default?: unknown; type?: string };
@@ -29,7 +41,8 @@ serve.action(async (flags: Record<string, unknown>) => {
   try {
     const fromFile = typeof flags['config'] === 'string' ? configFromFile(flags['config']) : {};
     const fromFlags: Record<string, unknown> = {};
-    for (const key of Object.keys(ConfigSchema.properties)) if (flags[key] !== undefined) fromFlags[key] = flags[key];
+    for (const key of Object.keys(ConfigSchema.properties))
+      if (flags[key] !== undefined) fromFlags[key] = flags[key];
     config = resolveConfig(fromFile, configFromEnv(), fromFlags);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -42,7 +55,9 @@ serve.action(async (flags: Record<string, unknown>) => {
   const cred = node.credential;
   console.log(`confpush listening on ${node.url} (public URL ${node.publicUrl}, data in ${config.dataDir})`);
   if (cred) {
-    console.log(`app credential: appId=${cred.appId} appKey=${config.appId ? '(as configured)' : cred.appKey} corpId=${cred.corpId}`);
+    console.log(
+      `app credential: appId=${cred.appId} appKey=${config.appId ? '(as configured)' : cred.appKey} corpId=${cred.corpId}`,
+    );
   } else {
     console.log('no app credential configured (set CONFPUSH_APP_ID and CONFPUSH_APP_KEY, or run with --dev)');
   }
@@ -63,7 +78,9 @@ serve.action(async (flags: Record<string, unknown>) => {
   process.on('SIGTERM', () => stop('SIGTERM'));
 });
 
-const account = program.command('account').description('Manage account/password users of the embedded store.');
+const account = program
+  .command('account')
+  .description('Manage account/password users of the embedded store.');
 account
   .command('create')
   .description('Create an account (for POST /v1/usg/acs/auth/account). Works while the server runs.')

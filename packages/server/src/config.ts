@@ -9,7 +9,12 @@ import { Value } from '@sinclair/typebox/value';
 
 export const ConfigSchema = Type.Object(
   {
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port (0 = any free port).' }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: 'TCP port (0 = any free port).',
+    }),
     host: Type.String({ default: '0.0.0.0', description: 'Interface to listen on.' }),
     dataDir: Type.String({ default: './data', description: 'Directory of the SQLite database file.' }),
     publicUrl: Type.String({
@@ -18,14 +23,23 @@ export const ConfigSchema = Type.Object(
         'Base URL clients reach this server at; `wsURL` is built from it (http→ws, https→wss). Empty = derived from host and port.',
     }),
     appId: Type.String({ default: '', description: 'App ID registered at start-up (with appKey).' }),
-    appKey: Type.String({ default: '', description: 'App key of appId; HMAC-SHA256 key of App ID authentication.' }),
-    corpId: Type.String({ default: '100000001', description: 'Enterprise (corp) ID that the start-up app belongs to.' }),
+    appKey: Type.String({
+      default: '',
+      description: 'App key of appId; HMAC-SHA256 key of App ID authentication.',
+    }),
+    corpId: Type.String({
+      default: '100000001',
+      description: 'Enterprise (corp) ID that the start-up app belongs to.',
+    }),
     dev: Type.Boolean({
       default: false,
       description: 'Development mode: generate and print an app credential when none is configured.',
     }),
     redisUrl: Type.String({ default: '', description: 'Redis URL; when set the node runs in cluster mode.' }),
-    tlsCert: Type.String({ default: '', description: 'PEM certificate file; with tlsKey serves HTTPS and WSS.' }),
+    tlsCert: Type.String({
+      default: '',
+      description: 'PEM certificate file; with tlsKey serves HTTPS and WSS.',
+    }),
     tlsKey: Type.String({ default: '', description: 'PEM private key file of tlsCert.' }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -41,8 +55,16 @@ export const ConfigSchema = Type.Object(
       default: 30_000,
       description: 'WebSocket ping interval; a peer that misses one pong is dropped.',
     }),
-    confTokenTtlMs: Type.Integer({ minimum: 1000, default: 30 * 60_000, description: 'Meeting-control token lifetime.' }),
-    wsTokenTtlMs: Type.Integer({ minimum: 100, default: 60_000, description: 'WebSocket token lifetime (single use).' }),
+    confTokenTtlMs: Type.Integer({
+      minimum: 1000,
+      default: 30 * 60_000,
+      description: 'Meeting-control token lifetime.',
+    }),
+    wsTokenTtlMs: Type.Integer({
+      minimum: 100,
+      default: 60_000,
+      description: 'WebSocket token lifetime (single use).',
+    }),
     accessTokenTtlMs: Type.Integer({
       minimum: 1000,
       default: 24 * 3_600_000,
@@ -53,8 +75,16 @@ export const ConfigSchema = Type.Object(
       default: 1000,
       description: 'Incrementals kept per stream for resume.',
     }),
-    maxFrameBytes: Type.Integer({ minimum: 1024, default: 64 * 1024, description: 'Largest client WebSocket frame.' }),
-    maxBodyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'Largest REST request body.' }),
+    maxFrameBytes: Type.Integer({
+      minimum: 1024,
+      default: 64 * 1024,
+      description: 'Largest client WebSocket frame.',
+    }),
+    maxBodyBytes: Type.Integer({
+      minimum: 1024,
+      default: 1024 * 1024,
+      description: 'Largest REST request body.',
+    }),
     queueSoftLimitBytes: Type.Integer({
       minimum: 1024,
       default: 1024 * 1024,
@@ -147,8 +177,10 @@ export function resolveConfig(...sources: Source[]): Config {
     problems.push(`${key}${env ? ` (${env})` : ''}: ${error.message}`);
   }
   const config = value as Config;
-  if ((config.tlsCert === '') !== (config.tlsKey === '')) problems.push('tlsCert and tlsKey must be set together');
-  if ((config.appId === '') !== (config.appKey === '')) problems.push('appId and appKey must be set together');
+  if ((config.tlsCert === '') !== (config.tlsKey === ''))
+    problems.push('tlsCert and tlsKey must be set together');
+  if ((config.appId === '') !== (config.appKey === ''))
+    problems.push('appId and appKey must be set together');
   if (config.queueHardLimitBytes < config.queueSoftLimitBytes) {
     problems.push('queueHardLimitBytes must be at least queueSoftLimitBytes');
   }

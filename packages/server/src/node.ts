@@ -54,7 +54,12 @@ export class ConfpushNode {
       syncMode: this.config.syncMode,
       logRetention: this.config.logRetention,
     });
-    this.engine = new Engine({ store: this.store, clock: this.clock, logger: this.logger });
+    this.engine = new Engine({
+      store: this.store,
+      clock: this.clock,
+      logger: this.logger,
+      recentCapacity: this.config.logRetention,
+    });
     this.hub = new Hub(this.clock);
     this.engine.addListener(this.hub);
     const meetingTokens = new MeetingTokens({
@@ -138,9 +143,13 @@ export class ConfpushNode {
         credential = { ...(JSON.parse(readFileSync(file, 'utf8')) as AppCredential), generated: false };
       } else {
         credential = { appId: hex32(), appKey: hex32(), corpId: config.corpId, generated: true };
-        writeFileSync(file, JSON.stringify({ appId: credential.appId, appKey: credential.appKey, corpId: credential.corpId }), {
-          mode: 0o600,
-        });
+        writeFileSync(
+          file,
+          JSON.stringify({ appId: credential.appId, appKey: credential.appKey, corpId: credential.corpId }),
+          {
+            mode: 0o600,
+          },
+        );
       }
     }
     if (!credential) return undefined;

@@ -1,6 +1,6 @@
 /** The REST application: one Fastify instance, Huawei-compatible plugins plus confpush's own. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { hex32 } from '../ids.js';
 import { authRoutes } from './auth-routes.js';
@@ -20,7 +20,8 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     bodyLimit: deps.config.maxBodyBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => hex32(),
-    disableRequestLogging: true,
+    // One structured line per request (below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
@@ -31,7 +32,12 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        url: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });

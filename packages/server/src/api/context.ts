@@ -1,6 +1,13 @@
 /** What the REST plugins are given: the node's services, nothing global. */
-import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyBaseLogger,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AccessTokens } from '../auth/access-tokens.js';
 import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -23,7 +30,7 @@ export interface ApiDeps {
   store: Store;
   engine: Engine;
   meetingTokens: MeetingTokens;
-  accessTokens: AccessTokenVerifier;
+  accessTokens: AccessTokens;
   clock: Clock;
   /** Base URL clients reach this server at, without trailing slash (e.g. `http://127.0.0.1:8080`). */
   publicUrl: () => string;

@@ -70,7 +70,11 @@ export function controlRoutes(deps: ApiDeps) {
             'x-nonce': Type.Optional(Type.String({ maxLength: 256 })),
           }),
           response: {
-            200: Type.Object({ data: TokenInfoSchema, addressToken: Type.String(), gloablPublicIP: Type.String() }),
+            200: Type.Object({
+              data: TokenInfoSchema,
+              addressToken: Type.String(),
+              gloablPublicIP: Type.String(),
+            }),
             ...errorResponses,
           },
         },
@@ -81,7 +85,11 @@ export function controlRoutes(deps: ApiDeps) {
         if (existing === undefined && headers['x-login-type'] !== '1') {
           throw new ApiError('MMC_INVALID_PARAMETER', 'X-Login-Type must be 1');
         }
-        const issued = await meetingTokens.issueConfToken(request.query.conferenceID, headers['x-password'], existing);
+        const issued = await meetingTokens.issueConfToken(
+          request.query.conferenceID,
+          headers['x-password'],
+          existing,
+        );
         const { confToken, wsToken, record } = issued;
         const publicUrl = deps.publicUrl();
         return {
@@ -113,7 +121,10 @@ export function controlRoutes(deps: ApiDeps) {
         response: { 200: Type.Object({ webSocketToken: Type.String() }), ...errorResponses },
       },
     };
-    const issueWsToken = async (request: { query: { conferenceID: string }; headers: IncomingHttpHeaders }) => {
+    const issueWsToken = async (request: {
+      query: { conferenceID: string };
+      headers: IncomingHttpHeaders;
+    }) => {
       const held = await controlToken(request, false);
       const wsToken = await meetingTokens.issueWsToken(held);
       return { webSocketToken: wsToken.token };
@@ -184,7 +195,10 @@ export function controlRoutes(deps: ApiDeps) {
         const entries = request.body.bulkDelAttendInfo;
         for (const e of entries) {
           if (!e.number && !e.participantID) {
-            throw new ApiError('MMC_INVALID_PARAMETER', 'each bulkDelAttendInfo entry needs number or participantID');
+            throw new ApiError(
+              'MMC_INVALID_PARAMETER',
+              'each bulkDelAttendInfo entry needs number or participantID',
+            );
           }
         }
         await deps.engine.execute(held.confId, { type: 'deleteAttendees', entries });

@@ -50,6 +50,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const spec = REST_ERRORS.NOT_FOUND;
     return reply
       .status(spec.status)
-      .send({ error_code: spec.code, error_msg: `${spec.msg}: ${request.method} ${request.url.split('?')[0] ?? ''}` });
+      .send({
+        error_code: spec.code,
+        error_msg: `${spec.msg}: ${request.method} ${request.url.split('?')[0] ?? ''}`,
+      });
   });
 }

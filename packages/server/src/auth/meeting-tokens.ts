@@ -59,7 +59,11 @@ export class MeetingTokens {
    * token is kept alive (same token, new expiry, password not checked). Otherwise the password must be the host
    * password (role 1) or the guest password (role 0) of a meeting in progress.
    */
-  async issueConfToken(confId: string, password: string | undefined, existing: string | undefined): Promise<IssuedConfToken> {
+  async issueConfToken(
+    confId: string,
+    password: string | undefined,
+    existing: string | undefined,
+  ): Promise<IssuedConfToken> {
     const record = await this.#store.getMeeting(confId);
     if (!record || record.cancelled) throw new ApiError('CONF_AUTH_FAILED');
     if (!isInProgress(record)) throw new ApiError('CONF_NOT_STARTED');
@@ -82,7 +86,13 @@ export class MeetingTokens {
     if (secretEquals(password, record.chairPwd)) role = 1;
     else if (secretEquals(password, record.guestPwd)) role = 0;
     else throw new ApiError('CONF_AUTH_FAILED');
-    const confToken: ConfToken = { token: newToken('cpc'), confId, role, createdAt: now, expiresAt: now + this.#confTtl };
+    const confToken: ConfToken = {
+      token: newToken('cpc'),
+      confId,
+      role,
+      createdAt: now,
+      expiresAt: now + this.#confTtl,
+    };
     await this.#store.putConfToken(confToken);
     return { confToken, wsToken: await this.#newWsToken(confToken), record };
   }
@@ -90,7 +100,8 @@ export class MeetingTokens {
   /** Checks a control token (raw or Basic form) for a meeting; returns it when live. */
   async checkConfToken(header: string | undefined, confId: string): Promise<ConfToken> {
     const raw = parseConfAuthorization(header);
-    if (raw === undefined) throw new ApiError('MMC_INVALID_PARAMETER', 'X-Conference-Authorization is required');
+    if (raw === undefined)
+      throw new ApiError('MMC_INVALID_PARAMETER', 'X-Conference-Authorization is required');
     const held = await this.#store.getConfToken(raw);
     if (!held) throw new ApiError('CONF_AUTH_FAILED');
     if (held.confId !== confId) throw new ApiError('CONF_TOKEN_WRONG_MEETING');

@@ -28,7 +28,12 @@ export interface AttendeeInput {
 }
 
 /** The identity an attendee is matched by across edits: number first, then account, user, e-mail. */
-export function attendeeIdentity(a: { phone?: unknown; accountId?: unknown; userUUID?: unknown; email?: unknown }): string {
+export function attendeeIdentity(a: {
+  phone?: unknown;
+  accountId?: unknown;
+  userUUID?: unknown;
+  email?: unknown;
+}): string {
   for (const [prefix, v] of [
     ['phone', a.phone],
     ['account', a.accountId],
@@ -74,5 +79,11 @@ export function attendeeItem(input: AttendeeInput, participantID: string, orgID:
 /** Hard terminals count separately from soft clients in `ConferenceInfo` (`terminlCount` / `normalCount`). */
 export function isHardTerminal(item: Item): boolean {
   const type = item['type'];
-  return type === 'terminal' || type === 'ideahub' || type === 'board' || type === 'hwvision' || type === 'telepresence';
+  return (
+    type === 'terminal' ||
+    type === 'ideahub' ||
+    type === 'board' ||
+    type === 'hwvision' ||
+    type === 'telepresence'
+  );
 }

@@ -21,5 +21,6 @@ export function createMeetingState(
     items.push({ ...attendeeItem(input, newParticipantId(), record.corpId), seq: 0 });
   }
   streams.AttendeesNotify.applyFull(items, 0);
+  streams.InterpreterGroupNotify.applyFull([], 0);
   return { record, streams };
 }

@@ -30,7 +30,8 @@ export interface DecideContext {
 export function decide(state: MeetingState, command: Command, ctx: DecideContext): Decision {
   switch (command.type) {
     case 'edit': {
-      if (state.record.state !== 'Schedule') throw new ApiError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
+      if (state.record.state !== 'Schedule')
+        throw new ApiError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
       const record: MeetingRecord = { ...state.record, ...command.patch, updatedAt: ctx.now };
       const changes = recordChanges(state.record, record);
       if (command.attendees) changes.push(...attendeeListChange(state, command.attendees, ctx, true));
@@ -50,7 +51,12 @@ export function decide(state: MeetingState, command: Command, ctx: DecideContext
     }
     case 'stop': {
       if (state.record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
-      const record: MeetingRecord = { ...state.record, state: 'Destroyed', endedAt: ctx.now, updatedAt: ctx.now };
+      const record: MeetingRecord = {
+        ...state.record,
+        state: 'Destroyed',
+        endedAt: ctx.now,
+        updatedAt: ctx.now,
+      };
       return { record, changes: recordChanges(state.record, record) };
     }
     case 'cancel': {
@@ -99,7 +105,10 @@ function recordChanges(before: MeetingRecord, after: MeetingRecord): Change[] {
   return changes;
 }
 
-function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> | undefined {
+function changedFields(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, unknown> | undefined {
   let changed: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(after)) {
     if (JSON.stringify(before[key]) !== JSON.stringify(value)) (changed ??= {})[key] = value;
@@ -153,7 +162,11 @@ function findAttendeeKey(
   if (entry.participantID && attendees.has(entry.participantID)) return entry.participantID;
   if (entry.number) {
     for (const [key, item] of attendees) {
-      if (item['phone'] === entry.number || item['phone2'] === entry.number || item['phone3'] === entry.number) {
+      if (
+        item['phone'] === entry.number ||
+        item['phone2'] === entry.number ||
+        item['phone3'] === entry.number
+      ) {
         return key;
       }
     }

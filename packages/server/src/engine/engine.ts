@@ -21,27 +21,28 @@ import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
 import { ApiError } from '../errors.js';
 import * as ids from '../ids.js';
 import type { CommitEntry, MeetingStore, StreamWrite } from '../store/types.js';
+import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
 import { cloneState, stateFromStore } from './state.js';
 
 /** One committed change of one stream, as the fan-out sees it. */
-export interface CommittedChange {
-  readonly category: PushCategory;
-  readonly seq: number;
-  readonly epoch: string;
-  readonly payload: unknown;
-  readonly createdAt: number;
-}
+export type CommittedChange = RecentChange;
 
 export interface EngineListener {
   /** Called synchronously, in commit order, once the changes are durable and applied to `runtime.committed`. */
-  onCommitted(runtime: MeetingRuntime, changes: readonly CommittedChange[], record: MeetingRecord | undefined): void;
+  onCommitted(
+    runtime: MeetingRuntime,
+    changes: readonly CommittedChange[],
+    record: MeetingRecord | undefined,
+  ): void;
 }
 
 export interface EngineOptions {
   store: MeetingStore;
   clock: Clock;
   logger: Logger;
+  /** Committed changes kept in memory per stream for resume (the durable log keeps as many). */
+  recentCapacity: number;
   newParticipantId?: () => string;
 }
 
@@ -61,6 +62,7 @@ export class Engine {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #newParticipantId: () => string;
+  readonly #recentCapacity: number;
   readonly #runtimes = new Map<string, MeetingRuntime>();
   readonly #loading = new Map<string, Promise<MeetingRuntime | undefined>>();
   readonly #listeners: EngineListener[] = [];
@@ -74,6 +76,7 @@ export class Engine {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#newParticipantId = options.newParticipantId ?? ids.pid;
+    this.#recentCapacity = options.recentCapacity;
   }
 
   addListener(listener: EngineListener): void {
@@ -104,7 +107,23 @@ export class Engine {
     const existing = this.#runtimes.get(confId);
     if (existing) return existing;
     const committed = stateFromStore(record, streams);
-    const runtime = new MeetingRuntime(confId, committed, cloneState(committed));
+    const runtime = new MeetingRuntime(confId, committed, cloneState(committed), this.#recentCapacity);
+    for (const stream of streams) {
+      if (stream.seq === 0 || this.#recentCapacity === 0) continue;
+      const from = Math.max(1, stream.seq - this.#recentCapacity + 1);
+      const entries = await this.#store.readLog(confId, stream.category, from, stream.seq);
+      const log = runtime.recentLog(stream.category);
+      for (const e of entries)
+        log.append({
+          category: stream.category,
+          seq: e.seq,
+          epoch: stream.epoch,
+          payload: e.payload,
+          createdAt: e.createdAt,
+        });
+    }
+    const raced = this.#runtimes.get(confId);
+    if (raced) return raced;
     this.#runtimes.set(confId, runtime);
     return runtime;
   }
@@ -113,7 +132,11 @@ export class Engine {
   async createMeeting(record: MeetingRecord, attendees: readonly AttendeeInput[]): Promise<MeetingState> {
     const state = createMeetingState(record, attendees, this.#newParticipantId);
     for (const replica of Object.values(state.streams)) replica.epoch = newEpoch();
-    const runtime = await this.#enqueue(undefined, { confId: record.conferenceID, created: state, writes: [] });
+    const runtime = await this.#enqueue(undefined, {
+      confId: record.conferenceID,
+      created: state,
+      writes: [],
+    });
     return runtime.committed;
   }
 
@@ -157,7 +180,14 @@ export class Engine {
       } else {
         items = [{ key: '', value: replica.value ?? null }];
       }
-      writes.push({ category: change.category, epoch: replica.epoch ?? '', seq, createdAt: now, payload, items });
+      writes.push({
+        category: change.category,
+        epoch: replica.epoch ?? '',
+        seq,
+        createdAt: now,
+        payload,
+        items,
+      });
     }
     const entry: CommitEntry = { confId: runtime.confId, writes };
     if (decision.record) {
@@ -227,7 +257,12 @@ export class Engine {
     const { entry } = p;
     let runtime = p.runtime;
     if (entry.created) {
-      runtime = new MeetingRuntime(entry.confId, entry.created, cloneState(entry.created));
+      runtime = new MeetingRuntime(
+        entry.confId,
+        entry.created,
+        cloneState(entry.created),
+        this.#recentCapacity,
+      );
       this.#runtimes.set(entry.confId, runtime);
     }
     if (!runtime) throw new Error('commit without a runtime');
@@ -236,7 +271,15 @@ export class Engine {
     const changes: CommittedChange[] = [];
     for (const w of entry.writes) {
       committed.streams[w.category].applyIncremental(w.payload, w.seq);
-      changes.push({ category: w.category, seq: w.seq, epoch: w.epoch, payload: w.payload, createdAt: w.createdAt });
+      const change: CommittedChange = {
+        category: w.category,
+        seq: w.seq,
+        epoch: w.epoch,
+        payload: w.payload,
+        createdAt: w.createdAt,
+      };
+      runtime.recentLog(w.category).append(change);
+      changes.push(change);
     }
     for (const listener of this.#listeners) listener.onCommitted(runtime, changes, entry.record);
     return runtime;

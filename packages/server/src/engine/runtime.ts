@@ -4,6 +4,7 @@
  */
 import type { PushCategory } from '@confpush/protocol';
 import type { MeetingState } from '../domain/meeting.js';
+import { RecentLog } from './recent.js';
 
 export class MeetingRuntime {
   /** Set when a commit of this meeting failed: its working state is no longer trusted and it is reloaded. */
@@ -11,9 +12,19 @@ export class MeetingRuntime {
   /** Encoded full message per category, valid while the stream stays at `seq`. */
   readonly fullFrames = new Map<PushCategory, { seq: number; bytes: Buffer }>();
 
+  /** Recent committed changes per category, for resume. */
+  readonly recent = new Map<PushCategory, RecentLog>();
+
   constructor(
     readonly confId: string,
     public committed: MeetingState,
     public working: MeetingState,
+    readonly recentCapacity: number,
   ) {}
+
+  recentLog(category: PushCategory): RecentLog {
+    let log = this.recent.get(category);
+    if (!log) this.recent.set(category, (log = new RecentLog(this.recentCapacity)));
+    return log;
+  }
 }

@@ -64,7 +64,10 @@ export class Gateway {
     });
   }
 
-  async #authenticate(confId: string, tmpToken: string): Promise<{ confToken: string } | { refuse: CloseCodeSpec }> {
+  async #authenticate(
+    confId: string,
+    tmpToken: string,
+  ): Promise<{ confToken: string } | { refuse: CloseCodeSpec }> {
     if (!this.#accepting) return { refuse: CLOSE_CODES.SERVER_SHUTDOWN };
     if (confId === '' || tmpToken === '') return { refuse: CLOSE_CODES.WS_TOKEN_INVALID };
     const wsToken = await this.#options.tokens.consumeWsToken(tmpToken);
@@ -98,7 +101,8 @@ export class Gateway {
   #sweepHeartbeats(): void {
     const deadline = this.#options.clock.now() - this.#options.heartbeatTimeoutMs;
     for (const session of this.sessions) {
-      if (session.state === 'open' && session.lastHeartbeatAt < deadline) session.close(CLOSE_CODES.HEARTBEAT_TIMEOUT);
+      if (session.state === 'open' && session.lastHeartbeatAt < deadline)
+        session.close(CLOSE_CODES.HEARTBEAT_TIMEOUT);
     }
   }
 

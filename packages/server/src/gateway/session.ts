@@ -9,6 +9,7 @@
  */
 import {
   buildReply,
+  CATEGORY_SPECS,
   CLOSE_CODES,
   encodeHeartBeat,
   isPushCategory,
@@ -28,11 +29,28 @@ import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { Clock } from '../clock.js';
 import { isInProgress } from '../domain/meeting.js';
 import type { Engine } from '../engine/engine.js';
+import type { RecentChange } from '../engine/recent.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
 import { ApiError } from '../errors.js';
 import type { Hub, Subscriber } from '../hub/hub.js';
 
 export type SessionState = 'open' | 'closing' | 'closed';
+
+/**
+ * The incrementals that bring a client from `position` to the stream's newest change, when the server still holds
+ * every one of them under the same epoch (all or nothing); undefined means a full message is needed.
+ */
+function resumable(
+  runtime: MeetingRuntime,
+  category: PushCategory,
+  position: { epoch: string; seq: number } | undefined,
+  epoch: string,
+  seq: number,
+): RecentChange[] | undefined {
+  if (!position || position.epoch !== epoch || position.seq > seq) return undefined;
+  if (CATEGORY_SPECS[category].fullOnly) return position.seq === seq ? [] : undefined;
+  return runtime.recentLog(category).after(position.seq, seq);
+}
 
 export interface SessionContext {
   engine: Engine;
@@ -95,7 +113,9 @@ export class Session implements Subscriber {
         this.close(CLOSE_CODES.BAD_FRAME, fault.message);
         return;
       }
-      this.#sendJson(buildReply(fault.action, fault.sequence, fault.code, { type: fault.type, message: fault.message }));
+      this.#sendJson(
+        buildReply(fault.action, fault.sequence, fault.code, { type: fault.type, message: fault.message }),
+      );
       return;
     }
     const frame = parsed.frame;
@@ -142,15 +162,22 @@ export class Session implements Subscriber {
       else if (!this.subscribed.has(name) && !accepted.includes(name)) accepted.push(name);
     }
     const streams: Partial<Record<PushCategory, SubscribeStreamInfo>> = {};
+    const replays = new Map<PushCategory, RecentChange[]>();
     for (const category of accepted) {
       const replica = runtime.committed.streams[category];
-      streams[category] = { epoch: replica.epoch ?? '', seq: replica.seq ?? 0, delivery: 'full' };
+      const epoch = replica.epoch ?? '';
+      const seq = replica.seq ?? 0;
+      const replay = resumable(runtime, category, data.resume?.[category], epoch, seq);
+      if (replay) replays.set(category, replay);
+      streams[category] = { epoch, seq, delivery: replay ? 'resumed' : 'full' };
     }
     this.#sendJson(buildReply('Subscribe', sequence, REPLY_CODES.SUCCESS, { streams, ignored }));
     for (const category of accepted) {
       this.subscribed.add(category);
       this.#ctx.hub.subscribe(this.confId, category, this);
-      this.#sendRaw(this.#ctx.hub.fullFrame(runtime, category));
+      const replay = replays.get(category);
+      if (!replay) this.#sendRaw(this.#ctx.hub.fullFrame(runtime, category));
+      else for (const change of replay) this.#sendRaw(this.#ctx.hub.incrementalFrame(this.confId, change));
     }
   }
 

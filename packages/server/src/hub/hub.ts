@@ -64,7 +64,11 @@ export class Hub implements EngineListener {
     return bytes;
   }
 
-  onCommitted(runtime: MeetingRuntime, changes: readonly CommittedChange[], record: MeetingRecord | undefined): void {
+  onCommitted(
+    runtime: MeetingRuntime,
+    changes: readonly CommittedChange[],
+    record: MeetingRecord | undefined,
+  ): void {
     const streams = this.#meetings.get(runtime.confId);
     if (streams) {
       for (const change of changes) {
@@ -72,16 +76,19 @@ export class Hub implements EngineListener {
         if (!subscribers || subscribers.size === 0) continue;
         const bytes = CATEGORY_SPECS[change.category].fullOnly
           ? this.fullFrame(runtime, change.category)
-          : this.#encodeIncremental(runtime.confId, change);
+          : this.incrementalFrame(runtime.confId, change);
         for (const subscriber of subscribers) subscriber.deliver(change.category, change.seq, bytes);
       }
     }
     if (record && record.state === 'Destroyed') this.#endMeeting(runtime.confId);
   }
 
-  #encodeIncremental(confId: string, change: CommittedChange): Buffer {
+  /** The incremental message of a committed change, encoded once and kept with the change (resume reuses it). */
+  incrementalFrame(confId: string, change: CommittedChange): Buffer {
+    if (change.bytes) return change.bytes;
     this.#framesEncoded++;
-    return encodeIncremental(confId, change.category, change.seq, change.payload, change.createdAt);
+    change.bytes = encodeIncremental(confId, change.category, change.seq, change.payload, change.createdAt);
+    return change.bytes;
   }
 
   #endMeeting(confId: string): void {

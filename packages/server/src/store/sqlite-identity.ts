@@ -67,7 +67,9 @@ export class SqliteIdentityStore implements IdentityStore {
       putCorp: db.prepare(
         'INSERT INTO corps (corp_id, sp_id, name, created_at) VALUES (@corpId, @spId, @name, @createdAt) ON CONFLICT (corp_id) DO UPDATE SET sp_id = excluded.sp_id, name = excluded.name',
       ),
-      getApp: db.prepare('SELECT app_id, app_key, kind, corp_id, sp_id, created_at FROM apps WHERE app_id = ?'),
+      getApp: db.prepare(
+        'SELECT app_id, app_key, kind, corp_id, sp_id, created_at FROM apps WHERE app_id = ?',
+      ),
       putApp: db.prepare(
         'INSERT INTO apps (app_id, app_key, kind, corp_id, sp_id, created_at) VALUES (@appId, @appKey, @kind, @corpId, @spId, @createdAt) ON CONFLICT (app_id) DO UPDATE SET app_key = excluded.app_key, kind = excluded.kind, corp_id = excluded.corp_id, sp_id = excluded.sp_id',
       ),
@@ -89,7 +91,9 @@ export class SqliteIdentityStore implements IdentityStore {
         `INSERT INTO access_tokens (token, user_id, client_type, token_ip, created_at, expires_at, refresh_token, refresh_expires_at)
          VALUES (@token, @userId, @clientType, @tokenIp, @createdAt, @expiresAt, @refreshToken, @refreshExpiresAt)`,
       ),
-      userTokens: db.prepare('SELECT token FROM access_tokens WHERE user_id = ? ORDER BY created_at DESC, rowid DESC'),
+      userTokens: db.prepare(
+        'SELECT token FROM access_tokens WHERE user_id = ? ORDER BY created_at DESC, rowid DESC',
+      ),
       getToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),
       updateToken: db.prepare(
         'UPDATE access_tokens SET expires_at = @expiresAt, refresh_token = @refreshToken, refresh_expires_at = @refreshExpiresAt WHERE token = @token',
@@ -100,8 +104,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async getCorp(corpId: string): Promise<Corp | undefined> {
     const r = this.#stmts.getCorp.get(corpId) as
-      | { corp_id: string; sp_id: string | null; name: string; created_at: number }
-      | undefined;
+      { corp_id: string; sp_id: string | null; name: string; created_at: number } | undefined;
     return r && { corpId: r.corp_id, spId: r.sp_id, name: r.name, createdAt: r.created_at };
   }
 
@@ -111,10 +114,24 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async getApp(appId: string): Promise<App | undefined> {
     const r = this.#stmts.getApp.get(appId) as
-      | { app_id: string; app_key: string; kind: App['kind']; corp_id: string | null; sp_id: string | null; created_at: number }
+      | {
+          app_id: string;
+          app_key: string;
+          kind: App['kind'];
+          corp_id: string | null;
+          sp_id: string | null;
+          created_at: number;
+        }
       | undefined;
     return (
-      r && { appId: r.app_id, appKey: r.app_key, kind: r.kind, corpId: r.corp_id, spId: r.sp_id, createdAt: r.created_at }
+      r && {
+        appId: r.app_id,
+        appKey: r.app_key,
+        kind: r.kind,
+        corpId: r.corp_id,
+        spId: r.sp_id,
+        createdAt: r.created_at,
+      }
     );
   }
 
@@ -132,7 +149,11 @@ export class SqliteIdentityStore implements IdentityStore {
     return r && toUser(r);
   }
 
-  async findUserByThirdAccount(corpId: string, appId: string, thirdAccount: string): Promise<User | undefined> {
+  async findUserByThirdAccount(
+    corpId: string,
+    appId: string,
+    thirdAccount: string,
+  ): Promise<User | undefined> {
     const r = this.#stmts.userByThird.get(corpId, appId, thirdAccount) as UserRow | undefined;
     return r && toUser(r);
   }

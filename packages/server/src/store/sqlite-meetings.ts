@@ -33,15 +33,21 @@ export class SqliteMeetingStore implements MeetingStore {
          ON CONFLICT (conf_id) DO UPDATE SET state = excluded.state, start_at = excluded.start_at, record = excluded.record`,
       ),
       streams: db.prepare('SELECT category, epoch, seq FROM streams WHERE conf_id = ?'),
-      items: db.prepare('SELECT category, item_key, value FROM stream_items WHERE conf_id = ? ORDER BY category, ord'),
+      items: db.prepare(
+        'SELECT category, item_key, value FROM stream_items WHERE conf_id = ? ORDER BY category, ord',
+      ),
       insertStream: db.prepare('INSERT INTO streams (conf_id, category, epoch, seq) VALUES (?, ?, ?, ?)'),
-      advanceStream: db.prepare('UPDATE streams SET seq = ? WHERE conf_id = ? AND category = ? AND seq = ? AND epoch = ?'),
+      advanceStream: db.prepare(
+        'UPDATE streams SET seq = ? WHERE conf_id = ? AND category = ? AND seq = ? AND epoch = ?',
+      ),
       upsertItem: db.prepare(
         `INSERT INTO stream_items (conf_id, category, item_key, ord, value) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (conf_id, category, item_key) DO UPDATE SET value = excluded.value`,
       ),
       deleteItem: db.prepare('DELETE FROM stream_items WHERE conf_id = ? AND category = ? AND item_key = ?'),
-      appendLog: db.prepare('INSERT INTO stream_log (conf_id, category, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)'),
+      appendLog: db.prepare(
+        'INSERT INTO stream_log (conf_id, category, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)',
+      ),
       trimLog: db.prepare('DELETE FROM stream_log WHERE conf_id = ? AND category = ? AND seq <= ?'),
       readLog: db.prepare(
         'SELECT seq, created_at, payload FROM stream_log WHERE conf_id = ? AND category = ? AND seq >= ? AND seq <= ? ORDER BY seq',
@@ -73,9 +79,16 @@ export class SqliteMeetingStore implements MeetingStore {
   async loadStreams(confId: string): Promise<StoredStream[]> {
     const heads = this.#stmts.streams.all(confId) as { category: PushCategory; epoch: string; seq: number }[];
     const byCategory = new Map<string, StoredStream>();
-    for (const h of heads) byCategory.set(h.category, { category: h.category, epoch: h.epoch, seq: h.seq, items: [] });
-    for (const row of this.#stmts.items.all(confId) as { category: string; item_key: string; value: string }[]) {
-      byCategory.get(row.category)?.items.push({ key: row.item_key, value: JSON.parse(row.value) as unknown });
+    for (const h of heads)
+      byCategory.set(h.category, { category: h.category, epoch: h.epoch, seq: h.seq, items: [] });
+    for (const row of this.#stmts.items.all(confId) as {
+      category: string;
+      item_key: string;
+      value: string;
+    }[]) {
+      byCategory
+        .get(row.category)
+        ?.items.push({ key: row.item_key, value: JSON.parse(row.value) as unknown });
     }
     return [...byCategory.values()];
   }
@@ -86,7 +99,11 @@ export class SqliteMeetingStore implements MeetingStore {
       created_at: number;
       payload: string;
     }[];
-    return rows.map((r) => ({ seq: r.seq, createdAt: r.created_at, payload: JSON.parse(r.payload) as unknown }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      createdAt: r.created_at,
+      payload: JSON.parse(r.payload) as unknown,
+    }));
   }
 
   async commit(entries: readonly CommitEntry[]): Promise<void> {
@@ -97,7 +114,14 @@ export class SqliteMeetingStore implements MeetingStore {
     const s = this.#stmts;
     const record = entry.record ?? entry.created?.record;
     if (record) {
-      s.putMeeting.run(record.conferenceID, record.corpId, record.ownerId, record.state, record.scheduledStartAt, JSON.stringify(record));
+      s.putMeeting.run(
+        record.conferenceID,
+        record.corpId,
+        record.ownerId,
+        record.state,
+        record.scheduledStartAt,
+        JSON.stringify(record),
+      );
     }
     if (entry.created) {
       for (const category of PUSH_CATEGORIES) {
@@ -119,8 +143,16 @@ export class SqliteMeetingStore implements MeetingStore {
       s.appendLog.run(entry.confId, w.category, w.seq, w.createdAt, JSON.stringify(w.payload));
       if (w.seq > this.#retention) s.trimLog.run(entry.confId, w.category, w.seq - this.#retention);
       w.items.forEach((item, i) => {
-        if (item.value === null || item.value === undefined) s.deleteItem.run(entry.confId, w.category, item.key);
-        else s.upsertItem.run(entry.confId, w.category, item.key, w.seq * ORD_STRIDE + i, JSON.stringify(item.value));
+        if (item.value === null || item.value === undefined)
+          s.deleteItem.run(entry.confId, w.category, item.key);
+        else
+          s.upsertItem.run(
+            entry.confId,
+            w.category,
+            item.key,
+            w.seq * ORD_STRIDE + i,
+            JSON.stringify(item.value),
+          );
       });
     }
   }

@@ -13,12 +13,16 @@ export class SqliteTokenStore implements TokenStore {
         'INSERT INTO conf_tokens (token, conf_id, role, created_at, expires_at) VALUES (@token, @confId, @role, @createdAt, @expiresAt)',
       ),
       getConf: db.prepare('SELECT * FROM conf_tokens WHERE token = ?'),
-      updateConf: db.prepare('UPDATE conf_tokens SET expires_at = @expiresAt, role = @role WHERE token = @token'),
+      updateConf: db.prepare(
+        'UPDATE conf_tokens SET expires_at = @expiresAt, role = @role WHERE token = @token',
+      ),
       deleteConfOf: db.prepare('DELETE FROM conf_tokens WHERE conf_id = ?'),
       putWs: db.prepare(
         'INSERT INTO ws_tokens (token, conf_id, conf_token, expires_at) VALUES (@token, @confId, @confToken, @expiresAt)',
       ),
-      takeWs: db.prepare('DELETE FROM ws_tokens WHERE token = ? RETURNING token, conf_id, conf_token, expires_at'),
+      takeWs: db.prepare(
+        'DELETE FROM ws_tokens WHERE token = ? RETURNING token, conf_id, conf_token, expires_at',
+      ),
       purgeWs: db.prepare('DELETE FROM ws_tokens WHERE expires_at <= ?'),
       purgeConf: db.prepare('DELETE FROM conf_tokens WHERE expires_at <= ?'),
     };
@@ -30,10 +34,15 @@ export class SqliteTokenStore implements TokenStore {
 
   async getConfToken(token: string): Promise<ConfToken | undefined> {
     const r = this.#stmts.getConf.get(token) as
-      | { token: string; conf_id: string; role: number; created_at: number; expires_at: number }
-      | undefined;
+      { token: string; conf_id: string; role: number; created_at: number; expires_at: number } | undefined;
     return (
-      r && { token: r.token, confId: r.conf_id, role: r.role === 1 ? 1 : 0, createdAt: r.created_at, expiresAt: r.expires_at }
+      r && {
+        token: r.token,
+        confId: r.conf_id,
+        role: r.role === 1 ? 1 : 0,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+      }
     );
   }
 
@@ -51,8 +60,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async consumeWsToken(token: string): Promise<WsToken | undefined> {
     const r = this.#stmts.takeWs.get(token) as
-      | { token: string; conf_id: string; conf_token: string; expires_at: number }
-      | undefined;
+      { token: string; conf_id: string; conf_token: string; expires_at: number } | undefined;
     return r && { token: r.token, confId: r.conf_id, confToken: r.conf_token, expiresAt: r.expires_at };
   }
 

@@ -44,7 +44,8 @@ export class SqliteStore implements Store {
   getApp = (appId: string): Promise<App | undefined> => this.#identity.getApp(appId);
   putApp = (app: App): Promise<void> => this.#identity.putApp(app);
   getUser = (userId: string): Promise<User | undefined> => this.#identity.getUser(userId);
-  findUserByAccount = (account: string): Promise<User | undefined> => this.#identity.findUserByAccount(account);
+  findUserByAccount = (account: string): Promise<User | undefined> =>
+    this.#identity.findUserByAccount(account);
   findUserByThirdAccount = (corpId: string, appId: string, third: string): Promise<User | undefined> =>
     this.#identity.findUserByThirdAccount(corpId, appId, third);
   putUser = (user: User): Promise<void> => this.#identity.putUser(user);

@@ -1,0 +1,213 @@
+/**
+ * The engine through its real parts (domain, SQLite store, hub): random command sequences with subscribers joining
+ * at random moments; every subscriber's replica, built only from the bytes it was sent, equals the committed state,
+ * and so does the state reloaded from the store.
+ */
+import { CategoryReplica, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
+import fc from 'fast-check';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { AttendeeInput } from '../src/domain/attendees.js';
+import type { Command } from '../src/domain/commands.js';
+import type { MeetingRecord } from '../src/domain/meeting.js';
+import { Engine } from '../src/engine/engine.js';
+import { Hub, type Subscriber } from '../src/hub/hub.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import type { CommitEntry } from '../src/store/types.js';
+import { tempDir } from './helpers.js';
+
+const logger = pino({ level: 'silent' });
+const clock = { now: () => Date.now() };
+
+function record(confId: string): MeetingRecord {
+  const now = Date.now();
+  return {
+    conferenceID: confId,
+    confUUID: 'u'.repeat(32),
+    corpId: '100000001',
+    ownerId: 'owner',
+    ownerName: 'Owner',
+    ownerUserType: 2,
+    subject: 'property',
+    mediaTypes: 'HDVideo',
+    confType: 'FUTURE',
+    scheduledStartAt: now + 3_600_000,
+    length: 60,
+    state: 'Schedule',
+    startedAt: null,
+    endedAt: null,
+    cancelled: false,
+    timeZoneID: null,
+    language: 'zh-CN',
+    chairPwd: '123456',
+    guestPwd: '654321',
+    chairJoinUri: 'http://x/#/j/1/a',
+    guestJoinUri: 'http://x/#/j/1/b',
+    audienceJoinUri: 'http://x/#/j/1/c',
+    accessNumber: '+991117',
+    recordType: 0,
+    isAutoRecord: 0,
+    liveAddress: null,
+    auxAddress: null,
+    recordAuxStream: 0,
+    recordAuthType: 0,
+    encryptMode: null,
+    vmrFlag: 0,
+    vmrID: null,
+    concurrentParticipants: 0,
+    supportSimultaneousInterpretation: false,
+    confResType: 0,
+    groupuri: null,
+    confConfigInfo: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+class Recorder implements Subscriber {
+  readonly replicas = new Map<PushCategory, CategoryReplica>();
+  outcomes: string[] = [];
+  ended = false;
+  constructor() {
+    for (const c of PUSH_CATEGORIES) this.replicas.set(c, new CategoryReplica(c));
+  }
+  deliver(category: PushCategory, _seq: number, bytes: Buffer): void {
+    this.outcomes.push(this.replicas.get(category)!.applyFrame(JSON.parse(bytes.toString('utf8'))));
+  }
+  meetingEnded(): void {
+    this.ended = true;
+  }
+}
+
+const phone = fc.constantFrom('+1', '+2', '+3', '+4', '+5');
+const attendee: fc.Arbitrary<AttendeeInput> = fc.record({
+  name: fc.string({ maxLength: 8 }),
+  phone,
+  role: fc.constantFrom(0, 1),
+  isMute: fc.constantFrom(0, 1),
+});
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({
+    type: fc.constant('addAttendees' as const),
+    attendees: fc.array(attendee, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    type: fc.constant('deleteAttendees' as const),
+    entries: fc.array(fc.record({ number: phone }), { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    type: fc.constant('edit' as const),
+    patch: fc.record({ subject: fc.string({ maxLength: 10 }), length: fc.integer({ min: 15, max: 120 }) }),
+    attendees: fc.option(fc.array(attendee, { maxLength: 4 }), { nil: undefined }),
+  }),
+  fc.constant({ type: 'start' as const }),
+  fc.constant({ type: 'stop' as const }),
+);
+
+describe('Engine', () => {
+  it('keeps every subscriber replica equal to the committed and the stored state (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(command, { maxLength: 25 }),
+        fc.array(fc.nat(25), { maxLength: 4 }),
+        async (commands, joins) => {
+          const dir = tempDir();
+          const store = new SqliteStore({ dataDir: dir, syncMode: 'normal', logRetention: 50 });
+          const engine = new Engine({ store, clock, logger, recentCapacity: 50 });
+          const hub = new Hub(clock);
+          engine.addListener(hub);
+          const confId = '900000001';
+          await engine.createMeeting(record(confId), [{ name: 'first', phone: '+1' }]);
+          const recorders: Recorder[] = [];
+          const join = async () => {
+            const runtime = (await engine.load(confId))!;
+            const r = new Recorder();
+            for (const c of PUSH_CATEGORIES) {
+              hub.subscribe(confId, c, r);
+              r.deliver(c, 0, hub.fullFrame(runtime, c));
+            }
+            recorders.push(r);
+          };
+          await join();
+          // Commands are fired without awaiting each, so they pipeline into shared batches.
+          const pending: Promise<unknown>[] = [];
+          for (const [i, cmd] of commands.entries()) {
+            if (joins.includes(i)) {
+              await Promise.allSettled(pending.splice(0));
+              await join();
+            }
+            pending.push(engine.execute(confId, cmd).catch(() => undefined));
+          }
+          await Promise.allSettled(pending);
+          await engine.drain();
+          const runtime = (await engine.load(confId))!;
+          for (const r of recorders) {
+            expect(r.outcomes.filter((o) => o !== 'applied')).toEqual([]);
+            // A subscriber is closed when the meeting ends; its last status is that end.
+            if (r.ended) {
+              expect(r.replicas.get('ConfDynamicInfoNotify')!.fields['state']).toBe('Destroyed');
+              continue;
+            }
+            for (const c of PUSH_CATEGORIES) {
+              expect(r.replicas.get(c)!.snapshot(), c).toEqual(runtime.committed.streams[c].snapshot());
+            }
+          }
+          // What is stored equals what is committed (a reload sees the same state and positions).
+          const reloaded = new Engine({ store, clock, logger, recentCapacity: 50 });
+          const fresh = (await reloaded.load(confId))!;
+          for (const c of PUSH_CATEGORIES) {
+            expect(fresh.committed.streams[c].snapshot(), c).toEqual(runtime.committed.streams[c].snapshot());
+            expect(fresh.committed.streams[c].seq).toBe(runtime.committed.streams[c].seq);
+            expect(fresh.committed.streams[c].epoch).toBe(runtime.committed.streams[c].epoch);
+          }
+          expect(fresh.committed.record).toEqual(runtime.committed.record);
+          await store.close();
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('groups concurrent commands into few store transactions', async () => {
+    const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10 });
+    const engine = new Engine({ store, clock, logger, recentCapacity: 10 });
+    await engine.createMeeting(record('900000002'), []);
+    const before = engine.commitCount;
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        engine.execute('900000002', { type: 'addAttendees', attendees: [{ name: `n${i}`, phone: `+${i}` }] }),
+      ),
+    );
+    const runtime = (await engine.load('900000002'))!;
+    expect(runtime.committed.streams.AttendeesNotify.seq).toBe(200);
+    expect(engine.commitCount - before).toBeLessThan(20);
+    await store.close();
+  });
+
+  it('refuses a command and changes nothing when the store fails, then recovers from the store', async () => {
+    const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10 });
+    const engine = new Engine({ store, clock, logger, recentCapacity: 10 });
+    const hub = new Hub(clock);
+    engine.addListener(hub);
+    await engine.createMeeting(record('900000003'), [{ name: 'a', phone: '+1' }]);
+    const recorder = new Recorder();
+    hub.subscribe('900000003', 'AttendeesNotify', recorder);
+    const realCommit = store.commit;
+    let fail = true;
+    store.commit = async (entries: readonly CommitEntry[]) => {
+      if (fail) throw new Error('disk full');
+      return realCommit(entries);
+    };
+    await expect(
+      engine.execute('900000003', { type: 'addAttendees', attendees: [{ name: 'b', phone: '+2' }] }),
+    ).rejects.toThrow('disk full');
+    expect(recorder.outcomes).toEqual([]);
+    fail = false;
+    await engine.execute('900000003', { type: 'addAttendees', attendees: [{ name: 'c', phone: '+3' }] });
+    const runtime = (await engine.load('900000003'))!;
+    const names = [...runtime.committed.streams.AttendeesNotify.items.values()].map((i) => i['name']);
+    expect(names).toEqual(['a', 'c']);
+    expect(runtime.committed.streams.AttendeesNotify.seq).toBe(1);
+    await store.close();
+  });
+});
