@@ -51,7 +51,16 @@ serve.action(async (flags: Record<string, unknown>) => {
     }
     throw error;
   }
-  const node = await ConfpushNode.start({ config });
+  let node: ConfpushNode;
+  try {
+    node = await ConfpushNode.start({ config });
+  } catch (error) {
+    if (error instanceof ConfigError) console.error(error.message);
+    else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`port ${config.port} on ${config.host} is already in use (set --port or PORT)`);
+    } else throw error;
+    process.exit(2);
+  }
   const cred = node.credential;
   console.log(`confpush listening on ${node.url} (public URL ${node.publicUrl}, data in ${config.dataDir})`);
   if (cred) {

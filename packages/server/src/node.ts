@@ -12,7 +12,7 @@ import type { Api } from './api/context.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { MeetingTokens } from './auth/meeting-tokens.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hub } from './hub/hub.js';
@@ -105,6 +105,11 @@ export class ConfpushNode {
   }
 
   static async start(options: NodeOptions): Promise<ConfpushNode> {
+    if (options.config.redisUrl !== '') {
+      throw new ConfigError([
+        'redisUrl (CONFPUSH_REDIS_URL): cluster mode on Redis is not available in this version',
+      ]);
+    }
     const node = new ConfpushNode(options);
     try {
       node.credential = await node.#registerApp();

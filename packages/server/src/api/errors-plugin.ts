@@ -7,7 +7,9 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 
 function invalidParameterFor(url: string): RestErrorSpec {
-  return /^\/v\d\/usg\//.test(url) ? REST_ERRORS.USG_INVALID_PARAMETER : REST_ERRORS.MMC_INVALID_PARAMETER;
+  return /^\/(v\d\/usg|confpush\/v\d\/admin)\//.test(url)
+    ? REST_ERRORS.USG_INVALID_PARAMETER
+    : REST_ERRORS.MMC_INVALID_PARAMETER;
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -48,11 +50,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     const spec = REST_ERRORS.NOT_FOUND;
-    return reply
-      .status(spec.status)
-      .send({
-        error_code: spec.code,
-        error_msg: `${spec.msg}: ${request.method} ${request.url.split('?')[0] ?? ''}`,
-      });
+    return reply.status(spec.status).send({
+      error_code: spec.code,
+      error_msg: `${spec.msg}: ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    });
   });
 }

@@ -92,8 +92,9 @@ export class SqliteIdentityStore implements IdentityStore {
          VALUES (@token, @userId, @clientType, @tokenIp, @createdAt, @expiresAt, @refreshToken, @refreshExpiresAt)`,
       ),
       userTokens: db.prepare(
-        'SELECT token FROM access_tokens WHERE user_id = ? ORDER BY created_at DESC, rowid DESC',
+        'SELECT token FROM access_tokens WHERE user_id = ? AND client_type = ? ORDER BY created_at DESC, rowid DESC',
       ),
+      purgeTokens: db.prepare('DELETE FROM access_tokens WHERE expires_at <= ? AND refresh_expires_at <= ?'),
       getToken: db.prepare('SELECT * FROM access_tokens WHERE token = ?'),
       updateToken: db.prepare(
         'UPDATE access_tokens SET expires_at = @expiresAt, refresh_token = @refreshToken, refresh_expires_at = @refreshExpiresAt WHERE token = @token',
@@ -175,9 +176,14 @@ export class SqliteIdentityStore implements IdentityStore {
   async putAccessToken(token: AccessToken, maxPerUser: number): Promise<void> {
     this.#db.transaction(() => {
       this.#stmts.putToken.run(token);
-      const rows = this.#stmts.userTokens.all(token.userId) as { token: string }[];
+      const rows = this.#stmts.userTokens.all(token.userId, token.clientType) as { token: string }[];
       for (const row of rows.slice(maxPerUser)) this.#stmts.deleteToken.run(row.token);
     })();
+  }
+
+  /** Drops access tokens whose access and refresh lifetimes are both over. */
+  purgeExpired(now: number): void {
+    this.#stmts.purgeTokens.run(now, now);
   }
 
   async getAccessToken(token: string): Promise<AccessToken | undefined> {

@@ -71,9 +71,10 @@ export class SqliteStore implements Store {
     this.#meetings.readLog(confId, category, from, to);
   commit = (entries: readonly CommitEntry[]): Promise<void> => this.#meetings.commit(entries);
 
-  /** Housekeeping: drops expired WebSocket and control tokens. */
+  /** Housekeeping: drops expired WebSocket, control and access tokens. */
   purgeExpired(now: number): void {
     this.#tokens.purgeExpired(now);
+    this.#identity.purgeExpired(now);
   }
 
   async close(): Promise<void> {

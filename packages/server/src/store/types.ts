@@ -89,7 +89,7 @@ export interface IdentityStore {
   putUser(user: User): Promise<void>;
   /** Records `nonce` for `appId` until `expiresAt`; false when it is already recorded and not yet expired. */
   useNonce(appId: string, nonce: string, expiresAt: number, now: number): Promise<boolean>;
-  /** Stores a token; keeps at most `maxPerUser` live tokens per user by deleting the oldest. */
+  /** Stores a token; keeps at most `maxPerUser` tokens per (user, clientType) by deleting the oldest. */
   putAccessToken(token: AccessToken, maxPerUser: number): Promise<void>;
   getAccessToken(token: string): Promise<AccessToken | undefined>;
   updateAccessToken(token: AccessToken): Promise<void>;

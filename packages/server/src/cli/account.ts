@@ -1,0 +1,48 @@
+/** `confpush account create`: adds an account/password user to the embedded store, outside a running server. */
+import { AccessTokens } from '../auth/access-tokens.js';
+import { systemClock } from '../clock.js';
+import { resolveConfig } from '../config.js';
+import { SqliteStore } from '../store/sqlite.js';
+import type { User } from '../store/types.js';
+
+export interface CreateAccountOptions {
+  dataDir: string;
+  account: string;
+  password: string;
+  name?: string | undefined;
+  email?: string | undefined;
+  phone?: string | undefined;
+  admin?: boolean | undefined;
+  corpId: string;
+}
+
+/** Creates the account (and its enterprise, when new); throws `ApiError` for a bad or duplicate account. */
+export async function createAccountCommand(options: CreateAccountOptions): Promise<User> {
+  const store = new SqliteStore({ dataDir: options.dataDir, syncMode: 'full', logRetention: 1000 });
+  try {
+    if (!(await store.getCorp(options.corpId))) {
+      await store.putCorp({
+        corpId: options.corpId,
+        spId: null,
+        name: 'confpush',
+        createdAt: systemClock.now(),
+      });
+    }
+    const accessTokens = new AccessTokens({
+      store,
+      clock: systemClock,
+      config: resolveConfig({ dataDir: options.dataDir }),
+    });
+    return await accessTokens.createAccount({
+      account: options.account,
+      password: options.password,
+      name: options.name,
+      email: options.email,
+      phone: options.phone,
+      admin: options.admin,
+      corpId: options.corpId,
+    });
+  } finally {
+    await store.close();
+  }
+}
