@@ -276,6 +276,79 @@ export const REST_ERRORS = {
     'The meeting-control token was issued for another meeting.',
   ),
 
+  PARTICIPANT_NOT_FOUND: restError(
+    'MMC.111072010',
+    400,
+    'PARTICIPANT_NOT_FOUND',
+    'No online participant (or waiting-room member) has this participantID.',
+  ),
+  CONF_LOCKED: restError(
+    'MMC.111072020',
+    403,
+    'CONF_LOCKED',
+    'The meeting is locked: only the host may join by itself.',
+  ),
+  CONF_FULL: restError(
+    'MMC.111072021',
+    403,
+    'CONF_PARTICIPANT_LIMIT',
+    'The meeting has reached its concurrentParticipants limit.',
+  ),
+  CALL_IN_RESTRICTED: restError(
+    'MMC.111072022',
+    403,
+    'CALL_IN_RESTRICTED',
+    'callInRestriction refuses this site (enterprise users only, or invited users only).',
+  ),
+  SELF_UNMUTE_FORBIDDEN: restError(
+    'MMC.111072023',
+    403,
+    'SELF_UNMUTE_FORBIDDEN',
+    'Everyone is muted and participants may not unmute themselves.',
+  ),
+  SUBTITLE_NOT_SUPPORTED: restError(
+    'MMC.111072085',
+    400,
+    'SUBTITLE_NOT_SUPPORTED',
+    'The meeting does not support live captions.',
+  ),
+  SUBTITLE_PID_NULL: restError(
+    'MMC.111072086',
+    400,
+    'CMS_CONF_REALTIME_SUBTITLE_PID_NULL',
+    'Captions for specified speakers were asked without a speaker list.',
+  ),
+  SUBTITLE_PID_WRONG: restError(
+    'MMC.111072087',
+    400,
+    'CMS_CONF_REALTIME_SUBTITLE_PID_WRONG',
+    'A specified speaker ID is wrong, has left, or more than 4 were given.',
+  ),
+  SUBTITLE_NOT_ENABLED: restError(
+    'MMC.111072088',
+    400,
+    'SUBTITLE_NOT_ENABLED',
+    'A caption was reported while live captions are off (enable them with ConfControl REALTIMESUBTITLE).',
+  ),
+  INTERPRETER_LANGUAGE_INVALID: restError(
+    'MMC.111071099',
+    400,
+    'INTERPRETER_LANGUAGE_INVALID',
+    'An interpreter group has an invalid language code, or the same language twice.',
+  ),
+  INTERPRETER_TOO_MANY_LANGUAGES: restError(
+    'MMC.111071100',
+    400,
+    'INTERPRETER_TOO_MANY_LANGUAGES',
+    'More than 16 languages across the interpreter groups.',
+  ),
+  INTERPRETER_GROUP_DUPLICATE: restError(
+    'MMC.111071101',
+    400,
+    'INTERPRETER_GROUP_DUPLICATE',
+    'Two interpreter groups have the same groupID.',
+  ),
+
   // --- gateway / generic ---
   NOT_FOUND: restError('APIGW.0101', 404, 'API_NOT_FOUND', 'No API at this method and path.'),
   PAYLOAD_TOO_LARGE: restError(

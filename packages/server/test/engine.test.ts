@@ -19,7 +19,7 @@ import { tempDir } from './helpers.js';
 const logger = pino({ level: 'silent' });
 const clock = { now: () => Date.now() };
 
-function record(confId: string): MeetingRecord {
+function record(confId: string, state: 'Schedule' | 'Created' = 'Schedule'): MeetingRecord {
   const now = Date.now();
   return {
     conferenceID: confId,
@@ -33,8 +33,8 @@ function record(confId: string): MeetingRecord {
     confType: 'FUTURE',
     scheduledStartAt: now + 3_600_000,
     length: 60,
-    state: 'Schedule',
-    startedAt: null,
+    state,
+    startedAt: state === 'Created' ? now : null,
     endedAt: null,
     cancelled: false,
     timeZoneID: null,
@@ -171,7 +171,7 @@ describe('Engine', () => {
   it('groups concurrent commands into few store transactions', async () => {
     const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10 });
     const engine = new Engine({ store, clock, logger, recentCapacity: 10 });
-    await engine.createMeeting(record('900000002'), []);
+    await engine.createMeeting(record('900000002', 'Created'), []);
     const before = engine.commitCount;
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
@@ -189,7 +189,7 @@ describe('Engine', () => {
     const engine = new Engine({ store, clock, logger, recentCapacity: 10 });
     const hub = new Hub(clock);
     engine.addListener(hub);
-    await engine.createMeeting(record('900000003'), [{ name: 'a', phone: '+1' }]);
+    await engine.createMeeting(record('900000003', 'Created'), [{ name: 'a', phone: '+1' }]);
     const recorder = new Recorder();
     hub.subscribe('900000003', 'AttendeesNotify', recorder);
     const realCommit = store.commit;

@@ -4,11 +4,10 @@
  * where the call is host-only, the role it was issued for.
  */
 import { Type } from '@sinclair/typebox';
-import type { IncomingHttpHeaders } from 'node:http';
 import { SUPPORTED_NOTIFY_TYPES, parseConfAuthorization } from '../auth/meeting-tokens.js';
 import { ApiError } from '../errors.js';
 import { token as newToken } from '../ids.js';
-import type { ConfToken } from '../store/types.js';
+import { requireControlToken, type ControlRequest } from './control-auth.js';
 import { wsUrlOf, type Api, type ApiDeps } from './context.js';
 import { InviteAttendeeSchema } from './schemas/attendee.js';
 import { ConferenceIdQuery, errorResponses } from './schemas/common.js';
@@ -40,21 +39,7 @@ export function controlRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
     const { meetingTokens } = deps;
 
-    /** Resolves the control token of a request for `conferenceID`; `host` refuses a participant token. */
-    async function controlToken(
-      request: { query: { conferenceID: string }; headers: IncomingHttpHeaders },
-      host: boolean,
-    ): Promise<ConfToken> {
-      const header = request.headers['x-conference-authorization'];
-      const held = await meetingTokens.checkConfToken(
-        typeof header === 'string' ? header : undefined,
-        request.query.conferenceID,
-      );
-      const record = await deps.store.getMeeting(held.confId);
-      if (!record || record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
-      if (host && held.role !== 1) throw new ApiError('CONF_NOT_CHAIR');
-      return held;
-    }
+    const controlToken = (request: ControlRequest, host: boolean) => requireControlToken(deps, request, host);
 
     app.get(
       `${PREFIX}/token`,
@@ -121,10 +106,7 @@ export function controlRoutes(deps: ApiDeps) {
         response: { 200: Type.Object({ webSocketToken: Type.String() }), ...errorResponses },
       },
     };
-    const issueWsToken = async (request: {
-      query: { conferenceID: string };
-      headers: IncomingHttpHeaders;
-    }) => {
+    const issueWsToken = async (request: ControlRequest) => {
       const held = await controlToken(request, false);
       const wsToken = await meetingTokens.issueWsToken(held);
       return { webSocketToken: wsToken.token };
@@ -155,7 +137,8 @@ export function controlRoutes(deps: ApiDeps) {
       `${PREFIX}/participants`,
       {
         schema: {
-          summary: 'Invite participants into the running meeting; they are added to the attendee list',
+          summary:
+            'Invite participants: they are added to the attendee list and called (ParticipantsNotify STATE "1", then InviteResultNotify)',
           tags: ['huawei: meeting control'],
           querystring: ConferenceIdQuery,
           headers: ControlHeaders,
@@ -165,7 +148,7 @@ export function controlRoutes(deps: ApiDeps) {
       },
       async (request, reply) => {
         const held = await controlToken(request, true);
-        await deps.engine.execute(held.confId, { type: 'addAttendees', attendees: request.body.attendees });
+        await deps.engine.execute(held.confId, { type: 'invite', attendees: request.body.attendees });
         return reply.status(200).send();
       },
     );

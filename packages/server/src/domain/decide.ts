@@ -7,6 +7,7 @@ import type { Item, PushCategory } from '@confpush/protocol';
 import { ApiError } from '../errors.js';
 import { attendeeIdentity, attendeeItem, type AttendeeInput } from './attendees.js';
 import type { Command } from './commands.js';
+import { decideLive, endOfMeetingChanges } from './live.js';
 import type { MeetingRecord, MeetingState } from './meeting.js';
 import { basicInfoFields, dynamicInfoFromRecord } from './views.js';
 
@@ -34,17 +35,17 @@ export function decide(state: MeetingState, command: Command, ctx: DecideContext
         throw new ApiError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
       const record: MeetingRecord = { ...state.record, ...command.patch, updatedAt: ctx.now };
       const changes = recordChanges(state.record, record);
-      if (command.attendees) changes.push(...attendeeListChange(state, command.attendees, ctx, true));
+      if (command.attendees) changes.push(...attendeeListChange(state, command.attendees, ctx));
       return { record, changes };
     }
     case 'start': {
       if (state.record.cancelled) throw new ApiError('CONF_NOT_EXIST', 'the meeting was cancelled');
+      if (state.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');
       if (state.record.state === 'Created') return { changes: [] };
       const record: MeetingRecord = {
         ...state.record,
         state: 'Created',
         startedAt: ctx.now,
-        endedAt: null,
         updatedAt: ctx.now,
       };
       return { record, changes: recordChanges(state.record, record) };
@@ -57,10 +58,14 @@ export function decide(state: MeetingState, command: Command, ctx: DecideContext
         endedAt: ctx.now,
         updatedAt: ctx.now,
       };
-      return { record, changes: recordChanges(state.record, record) };
+      return {
+        record,
+        changes: [...endOfMeetingChanges(state).build(), ...recordChanges(state.record, record)],
+      };
     }
     case 'cancel': {
       if (state.record.cancelled) throw new ApiError('CONF_NOT_EXIST', 'the meeting was cancelled');
+      if (state.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');
       if (state.record.state === 'Created' && !command.endIfRunning) {
         throw new ApiError('CONF_ALREADY_STARTED', 'the meeting is in progress; use type=1 to end it');
       }
@@ -68,30 +73,14 @@ export function decide(state: MeetingState, command: Command, ctx: DecideContext
         ...state.record,
         state: 'Destroyed',
         cancelled: true,
-        endedAt: state.record.endedAt ?? ctx.now,
+        endedAt: ctx.now,
         updatedAt: ctx.now,
       };
-      return { record, changes: recordChanges(state.record, record) };
+      const ending = state.record.state === 'Created' ? endOfMeetingChanges(state).build() : [];
+      return { record, changes: [...ending, ...recordChanges(state.record, record)] };
     }
-    case 'addAttendees':
-      return { changes: attendeeListChange(state, command.attendees, ctx, false) };
-    case 'deleteAttendees': {
-      const attendees = state.streams.AttendeesNotify.items;
-      const deletions: Item[] = [];
-      const seen = new Set<string>();
-      for (const entry of command.entries) {
-        const key = findAttendeeKey(attendees, entry);
-        if (key === undefined) {
-          throw new ApiError(
-            'MMC_INVALID_PARAMETER',
-            `no attendee with ${entry.participantID ? `participantID ${entry.participantID}` : `number ${entry.number ?? ''}`}`,
-          );
-        }
-        if (!seen.has(key)) deletions.push({ participantID: key, mode: 1 });
-        seen.add(key);
-      }
-      return { changes: [{ category: 'AttendeesNotify', payload: deletions }] };
-    }
+    default:
+      return decideLive(state, command, ctx);
   }
 }
 
@@ -117,14 +106,13 @@ function changedFields(
 }
 
 /**
- * Upserts the given attendees (matched to existing ones by number/account/user/e-mail, keeping their
- * `participantID`); with `replace`, deletes every existing attendee not in the list.
+ * Replaces the attendee list: attendees matched to existing ones by number/account/user/e-mail keep their
+ * `participantID`; existing attendees not in the list are deleted.
  */
 function attendeeListChange(
   state: MeetingState,
   inputs: readonly AttendeeInput[],
   ctx: DecideContext,
-  replace: boolean,
 ): Change[] {
   const current = state.streams.AttendeesNotify.items;
   const byIdentity = new Map<string, Item>();
@@ -144,32 +132,11 @@ function attendeeListChange(
     const item = attendeeItem(input, participantID, state.record.corpId);
     if (!existing || !sameItem(existing, item)) payload.push(item);
   }
-  if (replace) {
-    for (const key of current.keys()) if (!kept.has(key)) payload.push({ participantID: key, mode: 1 });
-  }
+  for (const key of current.keys()) if (!kept.has(key)) payload.push({ participantID: key, mode: 1 });
   return payload.length > 0 ? [{ category: 'AttendeesNotify', payload }] : [];
 }
 
 function sameItem(held: Item, next: Item): boolean {
   const { seq: _seq, ...rest } = held;
   return JSON.stringify(rest) === JSON.stringify(next);
-}
-
-function findAttendeeKey(
-  attendees: ReadonlyMap<string, Item>,
-  entry: { number?: string; participantID?: string },
-): string | undefined {
-  if (entry.participantID && attendees.has(entry.participantID)) return entry.participantID;
-  if (entry.number) {
-    for (const [key, item] of attendees) {
-      if (
-        item['phone'] === entry.number ||
-        item['phone2'] === entry.number ||
-        item['phone3'] === entry.number
-      ) {
-        return key;
-      }
-    }
-  }
-  return undefined;
 }

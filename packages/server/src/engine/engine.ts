@@ -9,7 +9,7 @@
  * lock. Commits are pipelined: while a batch is being made durable, later commands decide on the working state and
  * wait for the next batch. A change becomes visible (committed state, push) only after its batch is durable.
  */
-import type { Item, PushCategory } from '@confpush/protocol';
+import type { Item } from '@confpush/protocol';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
