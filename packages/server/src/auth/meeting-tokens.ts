@@ -109,6 +109,14 @@ export class MeetingTokens {
     return held;
   }
 
+  /** Extends a live control token (raw or Basic form) of this meeting by the token lifetime (in-band REFRESHTOKEN). */
+  async keepAlive(header: string | undefined, confId: string): Promise<ConfToken> {
+    const held = await this.checkConfToken(header, confId);
+    const renewed: ConfToken = { ...held, expiresAt: this.#clock.now() + this.#confTtl };
+    await this.#store.updateConfToken(renewed);
+    return renewed;
+  }
+
   /** `GET /v1/mmc/control/conferences/wsToken`. */
   async issueWsToken(confToken: ConfToken): Promise<WsToken> {
     return this.#newWsToken(confToken);

@@ -115,6 +115,7 @@ export function conferenceInfo(
       enableWaitingRoom: config.enableWaitingRoom ?? false,
       isHostCameraOn: config.isHostCameraOn ?? false,
       isGuestCameraOn: config.isGuestCameraOn ?? false,
+      supportRealTimeSubtitle: config.supportRealTimeSubtitle !== false,
     },
     vmrFlag: record.vmrFlag,
     vmrID: record.vmrFlag === 1 ? (record.vmrID ?? undefined) : undefined,

@@ -22,6 +22,8 @@ export interface ConfConfig {
   enableWaitingRoom?: boolean;
   isHostCameraOn?: boolean;
   isGuestCameraOn?: boolean;
+  /** confpush extension: live captions supported (default true). */
+  supportRealTimeSubtitle?: boolean;
 }
 
 export interface MeetingRecord {

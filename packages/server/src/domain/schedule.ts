@@ -220,6 +220,7 @@ const CONF_CONFIG_KEYS = [
   'enableWaitingRoom',
   'isHostCameraOn',
   'isGuestCameraOn',
+  'supportRealTimeSubtitle',
 ] as const satisfies readonly (keyof ConfConfig)[];
 
 /**

@@ -31,7 +31,7 @@ export function basicInfoFields(record: MeetingRecord): Record<string, unknown> 
     audienceCallInRestriction: 0,
     confMode: 'COMMON',
     webinar: record.confResType === 2,
-    realTimeSubtitle: 1,
+    realTimeSubtitle: config.supportRealTimeSubtitle === false ? 0 : 1,
     simultaneousInterpretation: record.supportSimultaneousInterpretation ? 1 : 0,
     supportWatermark: 0,
     userType: record.ownerUserType,

@@ -33,6 +33,7 @@ import type { RecentChange } from '../engine/recent.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
 import { ApiError } from '../errors.js';
 import type { Hub, Subscriber } from '../hub/hub.js';
+import { handleConfControl } from './conf-control.js';
 
 export type SessionState = 'open' | 'closing' | 'closed';
 
@@ -195,13 +196,12 @@ export class Session implements Subscriber {
   }
 
   #confControl(frame: ConfControlFrame): void {
-    // Control types (REALTIMESUBTITLE, REFRESHTOKEN) arrive with the live-meeting and delivery work; until then
-    // the frame is answered, never dropped.
-    this.#sendJson(
-      buildReply('ConfControl', frame.sequence, REPLY_CODES.UNKNOWN_CONTROL_TYPE, {
-        type: frame.type,
-        message: `ConfControl type "${frame.type.slice(0, 64)}" is not supported`,
-      }),
+    const ctx = { confId: this.confId, tokens: this.#ctx.tokens, engine: this.#ctx.engine };
+    handleConfControl(frame, ctx).then(
+      (reply) => {
+        if (this.#state === 'open') this.#sendJson(reply);
+      },
+      (err: unknown) => this.#fail('ConfControl', frame.sequence, err),
     );
   }
 

@@ -48,6 +48,12 @@ export const RestConfConfigSchema = Type.Object({
   enableWaitingRoom: Type.Optional(Type.Boolean()),
   isHostCameraOn: Type.Optional(Type.Boolean()),
   isGuestCameraOn: Type.Optional(Type.Boolean()),
+  supportRealTimeSubtitle: Type.Optional(
+    Type.Boolean({
+      description:
+        'confpush extension (default true): whether the meeting supports live captions (ConfBasicInfoNotify realTimeSubtitle)',
+    }),
+  ),
 });
 export type RestConfConfig = Static<typeof RestConfConfigSchema>;
 
@@ -112,6 +118,7 @@ const ConfConfigInfoResponse = Type.Object({
   enableWaitingRoom: Type.Boolean(),
   isHostCameraOn: Type.Boolean(),
   isGuestCameraOn: Type.Boolean(),
+  supportRealTimeSubtitle: Type.Boolean(),
 });
 
 export const PartAttendeeSchema = Type.Object({

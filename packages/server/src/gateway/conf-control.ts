@@ -1,0 +1,85 @@
+/**
+ * `ConfControl` frames on the push socket: `REALTIMESUBTITLE` (switch live captions on or off, Huawei §8.8) and
+ * `REFRESHTOKEN` (keep the meeting-control token alive in band, as Huawei's WeLink gateway does). Each frame gets
+ * exactly one reply `{"action":"ConfControl","sequence","type","data":{"returnCode","returnDesc",…}}`.
+ */
+import {
+  buildReply,
+  REPLY_CODES,
+  REST_ERRORS,
+  toNumber,
+  type ConfControlFrame,
+  type ReplyCodeSpec,
+  type ReplyFrame,
+  type RestErrorSpec,
+} from '@confpush/protocol';
+import type { MeetingTokens } from '../auth/meeting-tokens.js';
+import type { Engine } from '../engine/engine.js';
+import { ApiError } from '../errors.js';
+
+export interface ConfControlContext {
+  confId: string;
+  tokens: MeetingTokens;
+  engine: Engine;
+}
+
+/** REST errors a control frame can meet, and the reply code each becomes. */
+const REPLY_FOR_ERROR = new Map<RestErrorSpec, ReplyCodeSpec>([
+  [REST_ERRORS.CONF_TOKEN_EXPIRED, REPLY_CODES.CONF_TOKEN_EXPIRED],
+  [REST_ERRORS.CONF_TOKEN_WRONG_MEETING, REPLY_CODES.CONF_TOKEN_WRONG_MEETING],
+  [REST_ERRORS.CONF_AUTH_FAILED, REPLY_CODES.CONF_TOKEN_INVALID],
+  [REST_ERRORS.MMC_INVALID_PARAMETER, REPLY_CODES.INVALID_DATA],
+  [REST_ERRORS.CONF_NOT_STARTED, REPLY_CODES.MEETING_NOT_IN_PROGRESS],
+  [REST_ERRORS.CONF_NOT_EXIST, REPLY_CODES.MEETING_NOT_IN_PROGRESS],
+  [REST_ERRORS.SUBTITLE_NOT_SUPPORTED, REPLY_CODES.SUBTITLE_NOT_SUPPORTED],
+  [REST_ERRORS.SUBTITLE_PID_NULL, REPLY_CODES.SUBTITLE_PID_NULL],
+  [REST_ERRORS.SUBTITLE_PID_WRONG, REPLY_CODES.SUBTITLE_PID_WRONG],
+]);
+
+/** The reply code of a refused control frame; undefined when the error is not one of the documented ones. */
+export function replyCodeOf(error: unknown): ReplyCodeSpec | undefined {
+  return error instanceof ApiError ? REPLY_FOR_ERROR.get(error.spec) : undefined;
+}
+
+export async function handleConfControl(
+  frame: ConfControlFrame,
+  ctx: ConfControlContext,
+): Promise<ReplyFrame> {
+  const { sequence, type, data } = frame;
+  const reply = (code: ReplyCodeSpec, extra: Record<string, unknown> = {}) =>
+    buildReply('ConfControl', sequence, code, { type, ...extra });
+  try {
+    if (data.conferenceID !== undefined && data.conferenceID !== '' && data.conferenceID !== ctx.confId) {
+      return reply(REPLY_CODES.CONF_TOKEN_WRONG_MEETING, {
+        message: 'conferenceID is not the meeting of this socket',
+      });
+    }
+    switch (type) {
+      case 'REALTIMESUBTITLE': {
+        await ctx.tokens.checkConfToken(data.confToken, ctx.confId);
+        const on = (toNumber(data['isSubtitle']) ?? 1) !== 0;
+        const ids = data['id'];
+        const subtitleType = toNumber(data['subtitleType']) ?? 0;
+        if (ids !== undefined && (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string'))) {
+          return reply(REPLY_CODES.INVALID_DATA, { message: 'data.id must be an array of participant IDs' });
+        }
+        // subtitleType 0 captions the loudest speakers; any other mode captions the listed ones.
+        const speakers = ids !== undefined ? (ids as string[]) : subtitleType !== 0 ? [] : undefined;
+        await ctx.engine.execute(ctx.confId, { type: 'subtitles', on, ...(speakers ? { speakers } : {}) });
+        return reply(REPLY_CODES.SUCCESS);
+      }
+      case 'REFRESHTOKEN': {
+        const renewed = await ctx.tokens.keepAlive(data.confToken, ctx.confId);
+        return reply(REPLY_CODES.SUCCESS, { confToken: renewed.token, expireTime: renewed.expiresAt });
+      }
+      default:
+        return reply(REPLY_CODES.UNKNOWN_CONTROL_TYPE, {
+          message: `ConfControl type "${type.slice(0, 64)}" is not supported`,
+        });
+    }
+  } catch (error) {
+    const code = replyCodeOf(error);
+    if (!code) throw error;
+    return reply(code, { message: error instanceof Error ? error.message : String(error) });
+  }
+}
