@@ -86,15 +86,9 @@ const attendee: fc.Arbitrary<AttendeeInput> = fc.record({
   role: fc.constantFrom(0, 1),
   isMute: fc.constantFrom(0, 1),
 });
-const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.record({
-    type: fc.constant('addAttendees' as const),
-    attendees: fc.array(attendee, { minLength: 1, maxLength: 3 }),
-  }),
-  fc.record({
-    type: fc.constant('deleteAttendees' as const),
-    entries: fc.array(fc.record({ number: phone }), { minLength: 1, maxLength: 2 }),
-  }),
+const pid = fc.constantFrom('p1', 'p2', 'p3', 'p4');
+const flagBool = fc.boolean();
+const managementCommand: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     type: fc.constant('edit' as const),
     patch: fc.record({ subject: fc.string({ maxLength: 10 }), length: fc.integer({ min: 15, max: 120 }) }),
@@ -102,6 +96,101 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   }),
   fc.constant({ type: 'start' as const }),
   fc.constant({ type: 'stop' as const }),
+);
+const liveCommand: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({
+    type: fc.constant('addAttendees' as const),
+    attendees: fc.array(attendee, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    type: fc.constant('invite' as const),
+    attendees: fc.array(attendee, { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    type: fc.constant('deleteAttendees' as const),
+    entries: fc.array(fc.record({ number: phone }), { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    type: fc.constant('join' as const),
+    site: fc.record({
+      pid,
+      name: fc.string({ maxLength: 6 }),
+      tel: phone,
+      role: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1>,
+      viaWaitingRoom: flagBool,
+    }),
+  }),
+  fc.record({
+    type: fc.constant('leave' as const),
+    pid,
+    reason: fc.constantFrom(11111001, 11076010, 11076016),
+  }),
+  fc.record({ type: fc.constant('callResult' as const), pid, resultCode: fc.constantFrom(0, 0, 11111003) }),
+  fc.record({ type: fc.constant('hangUp' as const), pids: fc.array(pid, { minLength: 1, maxLength: 2 }) }),
+  fc.record({ type: fc.constant('mute' as const), pid, mute: flagBool }),
+  fc.record({ type: fc.constant('muteAll' as const), mute: flagBool, allowUnmuteByOneself: flagBool }),
+  fc.record({ type: fc.constant('selfMute' as const), pid, mute: flagBool }),
+  fc.record({
+    type: fc.constant('hands' as const),
+    pids: fc.array(pid, { minLength: 1, maxLength: 3 }),
+    raised: flagBool,
+  }),
+  fc.record({ type: fc.constant('setChair' as const), pid, chair: flagBool }),
+  fc.record({ type: fc.constant('setCohost' as const), pid, cohost: flagBool }),
+  fc.record({ type: fc.constant('rename' as const), pid, name: fc.string({ maxLength: 6 }) }),
+  fc.record({ type: fc.constant('lock' as const), locked: flagBool }),
+  fc.record({ type: fc.constant('broadcast' as const), pid }),
+  fc.constant({ type: 'cancelBroadcast' as const }),
+  fc.record({ type: fc.constant('rollCall' as const), pid }),
+  fc.record({
+    type: fc.constant('moveToWaitingRoom' as const),
+    pids: fc.array(pid, { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    type: fc.constant('admit' as const),
+    pids: fc.oneof(fc.constant('all' as const), fc.array(pid, { minLength: 1, maxLength: 2 })),
+  }),
+  fc.record({
+    type: fc.constant('speakers' as const),
+    volumes: fc.array(fc.record({ pid, volume: fc.integer({ min: 0, max: 100 }) }), { maxLength: 4 }),
+  }),
+  fc.record({
+    type: fc.constant('netQuality' as const),
+    reports: fc.array(fc.record({ pid, delay: fc.nat(500), lostPacketRate: fc.nat(2000) }), {
+      minLength: 1,
+      maxLength: 2,
+    }),
+  }),
+  fc.record({ type: fc.constant('subtitles' as const), on: flagBool }),
+  fc.record({
+    type: fc.constant('caption' as const),
+    caption: fc.record({ pid, text: fc.string({ maxLength: 12 }) }),
+  }),
+  fc.record({ type: fc.constant('share' as const), pid, sharing: flagBool }),
+  fc.record({ type: fc.constant('extend' as const), minutes: fc.integer({ min: 1, max: 60 }) }),
+  fc.record({
+    type: fc.constant('updateConfig' as const),
+    config: fc.record({
+      isLock: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1>,
+      chatPermission: fc.constantFrom(1, 4) as fc.Arbitrary<1 | 4>,
+    }),
+  }),
+  fc.record({
+    type: fc.constant('setInterpreterGroups' as const),
+    groups: fc.array(
+      fc.record({
+        groupID: fc.constantFrom('g1', 'g2'),
+        firstLanguage: fc.constant('en'),
+        secondLanguage: fc.constantFrom('zh', 'fr'),
+        interpreters: fc.constant([]),
+      }),
+      { maxLength: 2 },
+    ),
+  }),
+);
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { arbitrary: managementCommand, weight: 1 },
+  { arbitrary: liveCommand, weight: 6 },
 );
 
 describe('Engine', () => {
@@ -117,7 +206,7 @@ describe('Engine', () => {
           const hub = new Hub(clock);
           engine.addListener(hub);
           const confId = '900000001';
-          await engine.createMeeting(record(confId), [{ name: 'first', phone: '+1' }]);
+          await engine.createMeeting(record(confId, 'Created'), [{ name: 'first', phone: '+1' }]);
           const recorders: Recorder[] = [];
           const join = async () => {
             const runtime = (await engine.load(confId))!;
@@ -164,7 +253,7 @@ describe('Engine', () => {
           await store.close();
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 
