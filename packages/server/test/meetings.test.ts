@@ -328,6 +328,7 @@ describe('create', () => {
       enableWaitingRoom: false,
       isHostCameraOn: false,
       isGuestCameraOn: false,
+      supportRealTimeSubtitle: true,
     });
     const passwords = info['passwordEntry'] as { conferenceRole: string; password: string }[];
     expect(passwords.find((p) => p.conferenceRole === 'general')?.password).toBe('1234');
