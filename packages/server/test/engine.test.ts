@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AttendeeInput } from '../src/domain/attendees.js';
-import type { Command } from '../src/domain/commands.js';
+import type { Command, InterpreterGroupInput } from '../src/domain/commands.js';
 import type { MeetingRecord } from '../src/domain/meeting.js';
 import { Engine } from '../src/engine/engine.js';
 import { Hub, type Subscriber } from '../src/hub/hub.js';
@@ -182,7 +182,7 @@ const liveCommand: fc.Arbitrary<Command> = fc.oneof(
         groupID: fc.constantFrom('g1', 'g2'),
         firstLanguage: fc.constant('en'),
         secondLanguage: fc.constantFrom('zh', 'fr'),
-        interpreters: fc.constant([]),
+        interpreters: fc.constant<InterpreterGroupInput['interpreters']>([]),
       }),
       { maxLength: 2 },
     ),

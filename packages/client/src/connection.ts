@@ -1,0 +1,421 @@
+/**
+ * `PushConnection`: one meeting's push socket, kept subscribed across failures.
+ *
+ *   idle ──start()──► connecting ──socket open, Subscribe sent──► subscribing ──reply + promised streams──► live
+ *                        ▲  │                                        │                                     │
+ *                        │  └──────── transient failure ─────────────┴────────► reconnecting ◄─────────────┘
+ *                        └─────────────────── backoff timer ──────────────────────────┘
+ *   any state ──close() / terminal close code / meeting ended / attempts exhausted──► closed
+ *
+ * Every connect takes a fresh WebSocket token (single use). A gap in a stream's incremental sequence drops the
+ * socket and resumes from the last position applied, so nothing is silently lost.
+ */
+import {
+  CLOSE_CODES,
+  decodeData,
+  isPlainObject,
+  isPushCategory,
+  REPLY_CODES,
+  trimKeys,
+  type CloseCodeSpec,
+  type PushCategory,
+} from '@confpush/protocol';
+import { backoffDelay, type ReconnectOptions } from './backoff.js';
+import {
+  emptySocketStats,
+  TRANSITIONS,
+  type SocketStats,
+  type ConnectionEvents,
+  type ConnectionState,
+  type ConnectionStats,
+} from './connection-state.js';
+import { TypedEmitter } from './emitter.js';
+import { nextSequence } from './encoding.js';
+import { ConfpushCloseError, ConfpushProtocolError, ConfpushSubscribeError } from './errors.js';
+import { MeetingReplica } from './meeting.js';
+import { defaultOptions, reconnectOptionsOf, type ConfpushClientOptions } from './options.js';
+import type { ConfTokenInfo, RestClient } from './rest.js';
+import {
+  openSocket,
+  parseFrame,
+  pushSocketUrl,
+  resolveWebSocket,
+  WS_OPEN,
+  type WebSocketLike,
+} from './socket.js';
+import { SubscriptionSync, type SyncEvent } from './sync.js';
+import { ChainFailure, TokenChain } from './token-chain.js';
+
+export type PushConnectionSettings = Omit<ConfpushClientOptions, 'baseUrl' | 'fetch' | 'requestTimeoutMs'>;
+
+export interface PushConnectionInit extends Partial<PushConnectionSettings> {
+  rest: RestClient;
+  conferenceID: string;
+  /** Host password (the meeting-control token is obtained and renewed with it). */
+  password: string;
+  /** The replica to keep up to date (default: a new one). */
+  replica?: MeetingReplica;
+}
+
+/** Closed with this code when the REST API or a `Subscribe` reply says the meeting is not in progress. */
+const MEETING_ENDED = CLOSE_CODES.MEETING_ENDED;
+type TimerName = 'retry' | 'open' | 'subscribe' | 'heartbeat';
+
+const CLOSE_BY_CODE = new Map<number, CloseCodeSpec>(
+  Object.values(CLOSE_CODES).map((spec) => [spec.code, spec]),
+);
+
+/**
+ * `closed(code, reason)`: `code` is the server's close code when a terminal close ended the connection, 4005
+ * when the meeting ended (seen in a close, a `Subscribe` reply, a REST answer or the status stream), and 1000
+ * when `close()` was called or a fatal error ended it (the `error` event before it says which).
+ */
+export class PushConnection extends TypedEmitter<ConnectionEvents> {
+  readonly conferenceID: string;
+  readonly replica: MeetingReplica;
+  readonly #o: Readonly<PushConnectionSettings>;
+  readonly #reconnect: ReconnectOptions;
+  readonly #tokens: TokenChain;
+  #state: ConnectionState = 'idle';
+  #socket: WebSocketLike | undefined;
+  #sync: SubscriptionSync | undefined;
+  #attempt = 0;
+  #failures = 0;
+  #everLive = false;
+  #lastReceivedAt = 0;
+  readonly #gapped = new Set<PushCategory>();
+  readonly #noResume = new Set<PushCategory>();
+  readonly #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
+  #started: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  readonly #stats: SocketStats = emptySocketStats();
+
+  constructor(init: PushConnectionInit) {
+    super();
+    const { rest, conferenceID, password, replica, ...settings } = init;
+    if (!conferenceID) throw new TypeError('PushConnection: conferenceID is required');
+    this.conferenceID = conferenceID;
+    this.replica = replica ?? new MeetingReplica();
+    const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    this.#o = Object.freeze({ ...defaultOptions, ...defined });
+    this.#reconnect = reconnectOptionsOf(this.#o);
+    this.#tokens = new TokenChain({
+      rest,
+      conferenceID,
+      password,
+      refreshMarginMs: this.#o.tokenRefreshMarginMs,
+      retryDelay: (failures) => backoffDelay(failures, this.#reconnect),
+      onKeepAliveFailure: (failure) => this.#onChainFailure(failure, false),
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get stats(): Readonly<ConnectionStats> {
+    return { ...this.#stats, controlTokens: this.#tokens.controlTokens, keepAlives: this.#tokens.keepAlives };
+  }
+
+  /** The current meeting-control token response (undefined until obtained). */
+  get controlToken(): Readonly<ConfTokenInfo> | undefined {
+    return this.#tokens.control;
+  }
+
+  /** Connects and subscribes; resolves once the first subscription is live, rejects if it never gets there. */
+  start(): Promise<void> {
+    if (this.#state !== 'idle') throw new Error(`PushConnection.start: already ${this.#state}`);
+    const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
+    this.#connect();
+    return started;
+  }
+
+  /** Ends the connection; no reconnect follows. */
+  close(code = 1000, reason = 'closed by client'): void {
+    this.#finish(code, reason);
+  }
+
+  // --- state ----------------------------------------------------------------------------------------------------
+
+  #setState(next: ConnectionState): void {
+    const oldState = this.#state;
+    if (!TRANSITIONS[oldState].includes(next)) {
+      throw new Error(`PushConnection: illegal transition ${oldState} → ${next}`);
+    }
+    this.#state = next;
+    this.emit('state', { oldState, newState: next });
+  }
+
+  #setTimer(name: TimerName, ms: number, run: () => void, repeat = false): void {
+    this.#clearTimer(name);
+    this.#timers.set(name, repeat ? setInterval(run, ms) : setTimeout(run, ms));
+  }
+
+  #clearTimer(name: TimerName): void {
+    const timer = this.#timers.get(name);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      clearInterval(timer);
+      this.#timers.delete(name);
+    }
+  }
+
+  // --- connecting -----------------------------------------------------------------------------------------------
+
+  #connect(): void {
+    this.#setState('connecting');
+    const attempt = ++this.#attempt;
+    const stale = (): boolean => attempt !== this.#attempt || this.#state !== 'connecting';
+    void (async () => {
+      try {
+        const wsToken = await this.#tokens.wsToken();
+        const Ctor = await resolveWebSocket(this.#o.WebSocket);
+        if (stale()) return;
+        this.#stats.connects++;
+        this.#wire(openSocket(Ctor, pushSocketUrl(wsToken.wsURL, this.conferenceID, wsToken.token)));
+        this.#setTimer('open', this.#o.connectTimeoutMs, () =>
+          this.#drop(new ConfpushProtocolError(`socket did not open within ${this.#o.connectTimeoutMs} ms`)),
+        );
+      } catch (err) {
+        if (stale()) return;
+        this.#onChainFailure(err instanceof ChainFailure ? err : new ChainFailure(err, 'retry'), true);
+      }
+    })();
+  }
+
+  /** A token-chain call failed; `reconnect` when it failed a connection attempt (not a keep-alive). */
+  #onChainFailure(failure: ChainFailure, reconnect: boolean): void {
+    if (this.#state === 'closed') return;
+    const error = failure.error;
+    if (failure.advice === 'meeting-gone') return this.#meetingEnded(error);
+    if (failure.advice === 'terminal') return this.#finish(1000, error.message, error);
+    if (failure.advice === 'refresh-token') this.#tokens.invalidate();
+    this.emit('error', error, false);
+    if (reconnect) this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#state === 'closed') return;
+    this.#failures++;
+    const limit = this.#everLive ? this.#o.reconnectMaxAttempts : this.#o.maxInitialAttempts;
+    if (this.#failures >= limit) {
+      const error = new ConfpushProtocolError(`gave up after ${this.#failures} failed connection attempts`);
+      return this.#finish(1000, error.message, error);
+    }
+    this.#setState('reconnecting');
+    this.#stats.reconnects++;
+    this.#setTimer('retry', backoffDelay(this.#failures, this.#reconnect), () => this.#connect());
+  }
+
+  // --- the socket -----------------------------------------------------------------------------------------------
+
+  /** Where the socket's events are wired; each handler ignores a socket that is no longer the current one. */
+  #wire(socket: WebSocketLike): void {
+    this.#socket = socket;
+    socket.onopen = () => this.#socketOnOpen(socket);
+    socket.onmessage = (event) => this.#socketOnMessage(socket, event.data);
+    socket.onclose = (event) => this.#socketOnClose(socket, event.code, event.reason);
+    // Errors are always followed by a close event, which decides what happens.
+    socket.onerror = () => undefined;
+  }
+
+  #socketOnOpen(socket: WebSocketLike): void {
+    const control = this.#tokens.control;
+    if (socket !== this.#socket || this.#state !== 'connecting' || !control) return;
+    this.#clearTimer('open');
+    this.#lastReceivedAt = Date.now();
+    this.#setState('subscribing');
+    this.#sync = new SubscriptionSync({
+      replica: this.replica,
+      categories: this.#o.categories,
+      resume: this.#o.resume,
+      gapped: this.#gapped,
+      noResume: this.#noResume,
+    });
+    const data = this.#sync.subscribeData(control.token);
+    this.#send(socket, { sequence: nextSequence(), action: 'Subscribe', data: JSON.stringify(data) });
+    this.#setTimer('subscribe', this.#o.subscribeTimeoutMs, () =>
+      this.#drop(new ConfpushProtocolError(`subscription incomplete after ${this.#o.subscribeTimeoutMs} ms`)),
+    );
+    const interval = this.#o.heartbeatIntervalMs;
+    const silenceLimit = Math.max(this.#o.heartbeatTimeoutMs, 2 * interval);
+    this.#setTimer(
+      'heartbeat',
+      interval,
+      () => {
+        if (socket !== this.#socket) return;
+        if (Date.now() - this.#lastReceivedAt > silenceLimit) {
+          return this.#drop(new ConfpushProtocolError(`nothing received for ${silenceLimit} ms`));
+        }
+        const sent = this.#send(socket, { sequence: nextSequence(), action: 'HeartBeat' });
+        if (sent) this.#stats.heartbeatsSent++;
+      },
+      true,
+    );
+  }
+
+  #socketOnMessage(socket: WebSocketLike, data: unknown): void {
+    if (socket !== this.#socket) return;
+    this.#lastReceivedAt = Date.now();
+    const parsed = parseFrame(data);
+    if (!parsed) {
+      this.emit('error', new ConfpushProtocolError('received a frame that is not a JSON object'), false);
+      return;
+    }
+    this.#stats.framesReceived++;
+    this.emit('frame', parsed);
+    const frame = trimKeys(parsed) as Record<string, unknown>;
+    const action = frame['action'];
+    if (action === 'Subscribe') this.#onSubscribeReply(frame);
+    else if (isPushCategory(action)) this.#onPush(frame);
+  }
+
+  #socketOnClose(socket: WebSocketLike, code: number, reason: string): void {
+    if (socket !== this.#socket) return;
+    this.#releaseSocket();
+    const error = new ConfpushCloseError(code, reason);
+    const advice = CLOSE_BY_CODE.get(code)?.advice;
+    if (advice === 'terminal') return this.#finish(code, reason, error);
+    if (advice === 'refresh-token') this.#tokens.invalidate();
+    this.emit('error', error, false);
+    this.#scheduleReconnect();
+  }
+
+  #send(socket: WebSocketLike, frame: Record<string, unknown>): boolean {
+    if (socket.readyState !== WS_OPEN) return false;
+    try {
+      socket.send(JSON.stringify(frame));
+      return true;
+    } catch (err) {
+      this.emit('error', err instanceof Error ? err : new Error(String(err)), false);
+      return false;
+    }
+  }
+
+  /** Forgets the current socket (closing it if still open) and its timers. */
+  #releaseSocket(reason = 'closed by client'): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#sync = undefined;
+    for (const name of ['open', 'subscribe', 'heartbeat'] as const) this.#clearTimer(name);
+    if (socket && socket.readyState <= WS_OPEN) {
+      try {
+        socket.close(1000, reason);
+      } catch {
+        // Closing a socket that is already going away cannot fail in a way that matters here.
+      }
+    }
+  }
+
+  /** Drops the current socket after a transient failure and reconnects. */
+  #drop(error: Error, reason = 'resync'): void {
+    if (this.#state === 'closed') return;
+    this.#releaseSocket(reason);
+    this.emit('error', error, false);
+    this.#scheduleReconnect();
+  }
+
+  // --- frames ---------------------------------------------------------------------------------------------------
+
+  #onSubscribeReply(frame: Record<string, unknown>): void {
+    const sync = this.#sync;
+    if (this.#state !== 'subscribing' || !sync || sync.replied) return;
+    const data = trimKeys(decodeData(frame['data']));
+    if (!isPlainObject(data)) {
+      return this.#drop(new ConfpushProtocolError('Subscribe reply has no data object'));
+    }
+    const verdict = sync.onReply(data);
+    if (!verdict.ok) {
+      return this.#onSubscribeRefused(new ConfpushSubscribeError(verdict.returnCode, verdict.returnDesc));
+    }
+    this.#emitSync(verdict.events);
+    if (verdict.inconsistent.length > 0) {
+      for (const category of verdict.inconsistent) this.#noResume.add(category);
+      return this.#drop(
+        new ConfpushProtocolError(`server cannot resume ${verdict.inconsistent.join(', ')} as answered`),
+      );
+    }
+    this.#checkLive();
+  }
+
+  #onSubscribeRefused(error: ConfpushSubscribeError): void {
+    switch (error.returnCode) {
+      case REPLY_CODES.MEETING_NOT_IN_PROGRESS.code:
+        return this.#meetingEnded(error);
+      case REPLY_CODES.INVALID_DATA.code:
+      case REPLY_CODES.CONF_TOKEN_WRONG_MEETING.code:
+      case REPLY_CODES.UNKNOWN_ACTION.code:
+        return this.#finish(1000, error.message, error);
+      default:
+        // Token refused (or a code this SDK does not know): authenticate again and retry.
+        this.#tokens.invalidate();
+        return this.#drop(error, 'subscribe refused');
+    }
+  }
+
+  #onPush(frame: Record<string, unknown>): void {
+    const sync = this.#sync;
+    if (!sync) return;
+    const category = frame['action'] as PushCategory;
+    const acceptGap =
+      this.#o.acceptGapsWithoutExtensions &&
+      !sync.extensions &&
+      this.replica.stream(category).epoch === undefined;
+    const result = this.replica.applyFrame(frame, { acceptGap });
+    if (result.outcome === 'gap') {
+      this.#stats.gaps++;
+      this.#gapped.add(category);
+      return this.#drop(new ConfpushProtocolError(`sequence gap in ${category}`), 'gap');
+    }
+    if (result.outcome === 'duplicate') this.#stats.duplicates++;
+    if (result.outcome !== 'applied') return;
+    let ended = false;
+    for (const change of result.changes) {
+      if (change.type === 'meetingEnded') ended = true;
+      this.emit('change', change);
+    }
+    if (this.#state === 'closed') return;
+    this.#emitSync(sync.onApplied(result));
+    if (ended) return this.#meetingEnded(new ConfpushCloseError(MEETING_ENDED.code, MEETING_ENDED.reason));
+    this.#checkLive();
+  }
+
+  #emitSync(events: readonly SyncEvent[]): void {
+    for (const event of events) {
+      if (event.kind === 'rebuilt') {
+        this.#stats.rebuilds++;
+        this.emit('rebuilt', event.category, event.reason);
+      } else {
+        this.#stats.resumes++;
+        this.emit('resumed', event.category, event.from, event.to);
+      }
+    }
+  }
+
+  #checkLive(): void {
+    if (this.#state !== 'subscribing' || !this.#sync?.complete) return;
+    this.#clearTimer('subscribe');
+    this.#failures = 0;
+    this.#gapped.clear();
+    this.#noResume.clear();
+    this.#everLive = true;
+    this.#setState('live');
+    this.#started?.resolve();
+    this.#started = undefined;
+  }
+
+  #meetingEnded(error: Error): void {
+    this.#finish(MEETING_ENDED.code, MEETING_ENDED.reason, error);
+  }
+
+  #finish(code: number, reason: string, error?: Error): void {
+    if (this.#state === 'closed') return;
+    this.#releaseSocket(code === MEETING_ENDED.code ? MEETING_ENDED.reason : 'closed by client');
+    for (const name of [...this.#timers.keys()]) this.#clearTimer(name);
+    this.#tokens.stop();
+    this.#setState('closed');
+    if (error) this.emit('error', error, true);
+    this.emit('closed', code, reason);
+    this.#started?.reject(error ?? new Error(`connection closed before it was live: ${reason}`));
+    this.#started = undefined;
+  }
+}

@@ -1,0 +1,36 @@
+export { ConfpushClient, MeetingSession, type JoinOptions, type SessionEvents } from './client.js';
+export { PushConnection, type PushConnectionInit, type PushConnectionSettings } from './connection.js';
+export type { ConnectionEvents, ConnectionState, ConnectionStats } from './connection-state.js';
+export { MeetingReplica, type ApplyOptions, type ApplyResult, type StreamMark } from './meeting.js';
+export type * from './changes.js';
+export { defaultOptions, type ConfpushClientInit, type ConfpushClientOptions } from './options.js';
+export {
+  adviseOnApiError,
+  API_CLIENT_TYPE,
+  RestClient,
+  signAppAuth,
+  type AccessToken,
+  type AccountAuthParams,
+  type ApiFailureAdvice,
+  type AppAuthIdentity,
+  type AppAuthParams,
+  type ConfTokenAuth,
+  type ConfTokenInfo,
+  type RestClientOptions,
+  type SignAppAuthInput,
+} from './rest.js';
+export {
+  ConfpushApiError,
+  ConfpushCloseError,
+  ConfpushProtocolError,
+  ConfpushSubscribeError,
+} from './errors.js';
+export type { RebuildReason } from './sync.js';
+export { backoffDelay, type ReconnectOptions } from './backoff.js';
+export { pushSocketUrl, type WebSocketConstructor, type WebSocketLike } from './socket.js';
+export { TypedEmitter } from './emitter.js';
+export { nextSequence } from './encoding.js';
+export * from './views/attendees.js';
+export * from './views/conference.js';
+export * from './views/media.js';
+export * from './views/participants.js';
