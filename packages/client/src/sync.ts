@@ -167,6 +167,7 @@ export class SubscriptionSync {
       before.epoch === frameEpoch &&
       before.seq !== undefined &&
       frameSeq !== undefined &&
+      frameSeq >= before.seq &&
       frameSeq <= before.seq + (fullOnly ? 1 : 0);
     if (continuous) return undefined;
     const restart = this.#restart.get(category);

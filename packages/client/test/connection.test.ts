@@ -258,6 +258,30 @@ describe('PushConnection', () => {
       expect(log.of('error').some(([e]) => /cannot resume ParticipantsNotify/.test(e.message))).toBe(true);
     });
 
+    it('treats a full message behind the position it holds (same epoch) as an explicit rebuild', async () => {
+      const { server, session, log, socket } = await liveSession();
+      socket.close(4102, 'SERVER_SHUTDOWN');
+      const second = await server.nextSocket();
+      const { sequence } = await second.nextSubscribe();
+      // The server lost changes: it is behind the client on the same epoch and answers with an older full.
+      const behind = { epoch: E1.epoch, seq: E1.seq - 1 };
+      second.send(
+        reply(sequence, {
+          streams: {
+            ParticipantsNotify: { ...behind, delivery: 'full' },
+            ConfDynamicInfoNotify: { ...STATUS_POS, delivery: 'resumed' },
+          },
+        }),
+      );
+      second.send(full('ParticipantsNotify', [ALICE], behind));
+      await waitFor(
+        () => session.state === 'live' && log.of('rebuilt').length === 3,
+        'live after the older full',
+      );
+      expect(log.of('rebuilt')[2]?.[0]).toBe('ParticipantsNotify');
+      expect([...session.participants.keys()]).toEqual(['pid-a']);
+    });
+
     it('on a gap, drops the socket and resumes from the last position applied (nothing applied out of order)', async () => {
       const { server, session, log, socket } = await liveSession();
       socket.send(inc('ParticipantsNotify', 3, [participant('pid-c', { NAME: 'Carol' })]));

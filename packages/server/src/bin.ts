@@ -11,6 +11,7 @@ import {
   type Config,
 } from './config.js';
 import { ConfpushNode } from './node.js';
+import { withMeetingOptions } from './cli/credentials.js';
 
 const program = new Command()
   .name('confpush')
@@ -70,6 +71,14 @@ serve.action(async (flags: Record<string, unknown>) => {
   } else {
     console.log('no app credential configured (set CONFPUSH_APP_ID and CONFPUSH_APP_KEY, or run with --dev)');
   }
+  if (node.demo) {
+    const demo = node.demo.meeting;
+    console.log(
+      `demo meeting "confpush demo" is live: conferenceID=${demo.conferenceID} hostPassword=${demo.hostPassword}` +
+        (demo.guestPassword ? ` guestPassword=${demo.guestPassword}` : '') +
+        ` (GET ${node.publicUrl}/v1/mmc/control/conferences/token?conferenceID=${demo.conferenceID} with X-Password and X-Login-Type: 1, then the push socket)`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -119,6 +128,26 @@ account
     });
     console.log(`created account ${String(opts['account'])} (userId ${user.userId}, corp ${user.corpId})`);
   });
+
+withMeetingOptions(
+  program
+    .command('watch')
+    .description('Show a live meeting in the terminal: roster, speakers, status, invitations, captions.'),
+)
+  .option('--once', 'print one snapshot after the initial sync and exit')
+  .action(async (confID: string, opts: Record<string, unknown>) => {
+    const { watchCommand } = await import('./cli/watch.js');
+    await watchCommand(confID, opts);
+  });
+
+withMeetingOptions(
+  program
+    .command('tail')
+    .description("Print every frame of a meeting's push socket as a JSON line, e.g. for jq."),
+).action(async (confID: string, opts: Record<string, unknown>) => {
+  const { tailCommand } = await import('./cli/tail.js');
+  await tailCommand(confID, opts);
+});
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -60,6 +60,12 @@ export const ConfigSchema = Type.Object(
       default: 30 * 60_000,
       description: 'Meeting-control token lifetime.',
     }),
+    confTokenGraceMs: Type.Integer({
+      minimum: 0,
+      default: 60_000,
+      description:
+        'A push socket whose control token expired (no keep-alive) is closed (4006) after this grace period, unless the token is renewed.',
+    }),
     wsTokenTtlMs: Type.Integer({
       minimum: 100,
       default: 60_000,
@@ -99,6 +105,36 @@ export const ConfigSchema = Type.Object(
       default: 'full',
       description: 'SQLite synchronous mode: full survives power loss, normal survives process crashes.',
     }),
+    speakerIntervalMs: Type.Integer({
+      minimum: 10,
+      maximum: 60_000,
+      default: 300,
+      description:
+        'Media plane: volume samples of a meeting are coalesced into at most one speaker update per this many ms.',
+    }),
+    calleeAnswerDelayMs: Type.Integer({
+      minimum: -1,
+      maximum: 600_000,
+      default: 1500,
+      description:
+        'Media plane: simulated callees answer an invitation after this many ms (0 = at once, -1 = never: answers come through the media API).',
+    }),
+    calleeFailPattern: Type.String({
+      maxLength: 256,
+      default: '0000$',
+      description: 'Media plane: invited numbers matching this regular expression fail their call.',
+    }),
+    calleeFailCode: Type.Integer({
+      minimum: 1,
+      maximum: 2_147_483_647,
+      default: 11111003,
+      description: 'Media plane: result code of a failing simulated call (default: SIP signalling timeout).',
+    }),
+    demo: Type.Boolean({
+      default: false,
+      description:
+        'Keep a demo meeting ("confpush demo") busy with a looping scenario and print how to connect to it.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -122,6 +158,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   heartbeatTimeoutMs: 'CONFPUSH_HEARTBEAT_TIMEOUT_MS',
   pingIntervalMs: 'CONFPUSH_PING_INTERVAL_MS',
   confTokenTtlMs: 'CONFPUSH_CONF_TOKEN_TTL_MS',
+  confTokenGraceMs: 'CONFPUSH_CONF_TOKEN_GRACE_MS',
   wsTokenTtlMs: 'CONFPUSH_WS_TOKEN_TTL_MS',
   accessTokenTtlMs: 'CONFPUSH_ACCESS_TOKEN_TTL_MS',
   logRetention: 'CONFPUSH_LOG_RETENTION',
@@ -130,6 +167,11 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   queueSoftLimitBytes: 'CONFPUSH_QUEUE_SOFT_LIMIT_BYTES',
   queueHardLimitBytes: 'CONFPUSH_QUEUE_HARD_LIMIT_BYTES',
   syncMode: 'CONFPUSH_SYNC_MODE',
+  speakerIntervalMs: 'CONFPUSH_SPEAKER_INTERVAL_MS',
+  calleeAnswerDelayMs: 'CONFPUSH_CALLEE_ANSWER_DELAY_MS',
+  calleeFailPattern: 'CONFPUSH_CALLEE_FAIL_PATTERN',
+  calleeFailCode: 'CONFPUSH_CALLEE_FAIL_CODE',
+  demo: 'CONFPUSH_DEMO',
 };
 
 export class ConfigError extends Error {
@@ -183,6 +225,14 @@ export function resolveConfig(...sources: Source[]): Config {
     problems.push('appId and appKey must be set together');
   if (config.queueHardLimitBytes < config.queueSoftLimitBytes) {
     problems.push('queueHardLimitBytes must be at least queueSoftLimitBytes');
+  }
+  try {
+    new RegExp(config.calleeFailPattern);
+  } catch {
+    problems.push('calleeFailPattern (CONFPUSH_CALLEE_FAIL_PATTERN): not a valid regular expression');
+  }
+  if (config.demo && config.appId === '' && !config.dev) {
+    problems.push('demo needs an app credential: set appId and appKey, or run with dev');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -16,13 +16,19 @@ import { ConfigError, type Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hub } from './hub/hub.js';
+import { MediaPlane } from './media/service.js';
+import type { MediaTimers } from './media/timers.js';
 import { hex32 } from './ids.js';
+import { Metrics } from './metrics.js';
+import { Demo } from './simulator/demo.js';
 import { SqliteStore } from './store/sqlite.js';
 
 export interface NodeOptions {
   config: Config;
   clock?: Clock;
   logger?: Logger;
+  /** Time of the media plane (speaker coalescing, simulated callees); tests inject `ManualTimers`. */
+  mediaTimers?: MediaTimers;
 }
 
 export interface AppCredential {
@@ -38,12 +44,18 @@ export class ConfpushNode {
   readonly engine: Engine;
   readonly hub: Hub;
   readonly gateway: Gateway;
+  readonly media: MediaPlane;
   readonly api: Api;
   readonly logger: Logger;
+  readonly metrics = new Metrics();
   readonly clock: Clock;
   credential: AppCredential | undefined;
+  /** The demo meeting's scenario (`demo` setting). */
+  demo: Demo | undefined;
   #url = '';
   #housekeeping: NodeJS.Timeout | undefined;
+  /** True from the end of `start()` until `close()` begins (`/readyz`). */
+  #ready = false;
 
   private constructor(options: NodeOptions) {
     this.config = options.config;
@@ -59,9 +71,20 @@ export class ConfpushNode {
       clock: this.clock,
       logger: this.logger,
       recentCapacity: this.config.logRetention,
+      metrics: this.metrics,
     });
     this.hub = new Hub(this.clock);
     this.engine.addListener(this.hub);
+    this.media = new MediaPlane({
+      engine: this.engine,
+      logger: this.logger,
+      ...(options.mediaTimers ? { timers: options.mediaTimers } : {}),
+      speakerIntervalMs: this.config.speakerIntervalMs,
+      calleeAnswerDelayMs: this.config.calleeAnswerDelayMs,
+      calleeFailPattern: this.config.calleeFailPattern,
+      calleeFailCode: this.config.calleeFailCode,
+    });
+    this.engine.addListener(this.media);
     const meetingTokens = new MeetingTokens({
       store: this.store,
       clock: this.clock,
@@ -79,7 +102,9 @@ export class ConfpushNode {
       hardLimitBytes: this.config.queueHardLimitBytes,
       maxFrameBytes: this.config.maxFrameBytes,
       heartbeatTimeoutMs: this.config.heartbeatTimeoutMs,
+      tokenGraceMs: this.config.confTokenGraceMs,
       pingIntervalMs: this.config.pingIntervalMs,
+      metrics: this.metrics,
     });
     const https =
       this.config.tlsCert !== ''
@@ -94,13 +119,19 @@ export class ConfpushNode {
         accessTokens,
         clock: this.clock,
         publicUrl: () => this.publicUrl,
+        media: this.media,
       },
-      { logger: this.logger, ...(https ? { https } : {}) },
+      { logger: this.logger, ready: () => this.#ready, metrics: this.metrics, ...(https ? { https } : {}) },
     );
     this.api.server.on('upgrade', (req, socket, head) => {
       if (!this.gateway.handleUpgrade(req, socket, head)) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       }
+    });
+    this.metrics.bind({
+      sockets: () => this.gateway.sessions,
+      subscriptions: () => this.hub.subscriptionCounts(),
+      meetingsLoaded: () => this.engine.meetingsLoaded,
     });
   }
 
@@ -124,7 +155,27 @@ export class ConfpushNode {
     const reachable = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
     node.#url = `${scheme}://${reachable}:${address.port}`;
     node.#housekeeping = setInterval(() => node.store.purgeExpired(node.clock.now()), 60_000).unref();
+    node.#ready = true;
+    if (node.config.demo && node.credential) {
+      try {
+        node.demo = await Demo.start({
+          baseUrl: node.url,
+          appId: node.credential.appId,
+          appKey: node.credential.appKey,
+          dataDir: node.config.dataDir,
+          logger: node.logger,
+        });
+      } catch (error) {
+        await node.close();
+        throw error;
+      }
+    }
     return node;
+  }
+
+  /** Listening and not shutting down (`GET /readyz`). */
+  get ready(): boolean {
+    return this.#ready;
   }
 
   /** Where this node listens, e.g. `http://127.0.0.1:8080`. */
@@ -174,7 +225,10 @@ export class ConfpushNode {
   }
 
   async close(): Promise<void> {
+    this.#ready = false;
     if (this.#housekeeping) clearInterval(this.#housekeeping);
+    await this.demo?.stop();
+    await this.media.close();
     await this.gateway.close();
     await this.api.close();
     await this.engine.drain();

@@ -291,7 +291,7 @@ describe('POST /v2/usg/acs/auth/appauth', () => {
       ucloginAccount: `Auto-${reply.user.userId}`,
       realm: 'confpush',
       companyId: server.corpId,
-      spId: null,
+      spId: 'confpush',
       userType: 2,
       adminType: 2,
       name: 'Alice',

@@ -4,14 +4,23 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { hex32 } from '../ids.js';
 import { authRoutes } from './auth-routes.js';
+import { consoleRoutes } from './console-routes.js';
 import type { Api, ApiDeps } from './context.js';
 import { controlRoutes } from './control-routes.js';
 import { registerErrorHandling } from './errors-plugin.js';
+import { liveControlRoutes } from './live-control-routes.js';
+import { mediaRoutes } from './media-routes.js';
 import { meetingRoutes } from './meeting-routes.js';
+import { registerOpenApi } from './openapi.js';
+import { opsRoutes } from './ops-routes.js';
+import type { Metrics } from '../metrics.js';
 
 export interface BuildApiOptions {
   logger: Logger;
   https?: { cert: Buffer; key: Buffer };
+  /** Readiness of the node (`/readyz`); always ready when absent. */
+  ready?: () => boolean;
+  metrics?: Metrics;
 }
 
 export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
@@ -25,6 +34,8 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     ...(options.https ? { https: options.https } : {}),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
+  // First: @fastify/swagger documents only the routes registered after it.
+  registerOpenApi(app);
 
   // Huawei echoes the request ID (caller's X-Request-ID, or a generated one) as X-Request-Id.
   app.addHook('onRequest', async (request, reply) => {
@@ -40,11 +51,20 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
       },
       'request',
     );
+    options.metrics?.restRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
   registerErrorHandling(app);
   app.register(authRoutes(deps));
   app.register(meetingRoutes(deps));
   app.register(controlRoutes(deps));
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.register(liveControlRoutes(deps));
+  app.register(mediaRoutes(deps));
+  app.register(opsRoutes({ ready: options.ready ?? (() => true), metrics: options.metrics }));
+  app.register(consoleRoutes());
   return app;
 }

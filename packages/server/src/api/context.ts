@@ -12,6 +12,7 @@ import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
+import type { MediaPlane } from '../media/service.js';
 import type { AccessToken, Store, User } from '../store/types.js';
 
 /** The authenticated caller of a management API (`X-Access-Token`). */
@@ -34,6 +35,8 @@ export interface ApiDeps {
   clock: Clock;
   /** Base URL clients reach this server at, without trailing slash (e.g. `http://127.0.0.1:8080`). */
   publicUrl: () => string;
+  /** The media plane: speaker coalescing and simulated callees (`/confpush/v1/media`). */
+  media: MediaPlane;
 }
 
 export type Api = FastifyInstance<

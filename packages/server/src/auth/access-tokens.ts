@@ -64,7 +64,7 @@ export interface UserInfo {
   numberHA1: string;
   alias1: null;
   companyId: string;
-  spId: string | null;
+  spId: string;
   companyDomain: null;
   realm: string;
   userType: number;
@@ -161,6 +161,9 @@ function parseBasicAuthorization(
   if (colon <= 0) return undefined;
   return { account: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
+
+/** The SP a single enterprise belongs to (Huawei puts every enterprise under an SP, its own by default). */
+const DEFAULT_SP_ID = 'confpush';
 
 export class AccessTokens implements AccessTokenVerifier {
   readonly #store: IdentityStore;
@@ -490,7 +493,7 @@ export class AccessTokens implements AccessTokenVerifier {
     const spId =
       user.userType === USER_TYPE_SP_ADMIN
         ? user.corpId
-        : ((await this.#store.getCorp(user.corpId))?.spId ?? null);
+        : ((await this.#store.getCorp(user.corpId))?.spId ?? DEFAULT_SP_ID);
     return {
       userId: user.userId,
       ucloginAccount: user.account ?? `Auto-${user.userId}`,

@@ -109,6 +109,11 @@ export class MeetingTokens {
     return held;
   }
 
+  /** The stored control token (raw form), whatever its state; no checks. */
+  async peek(token: string): Promise<ConfToken | undefined> {
+    return this.#store.getConfToken(token);
+  }
+
   /** Extends a live control token (raw or Basic form) of this meeting by the token lifetime (in-band REFRESHTOKEN). */
   async keepAlive(header: string | undefined, confId: string): Promise<ConfToken> {
     const held = await this.checkConfToken(header, confId);

@@ -41,7 +41,9 @@ export class ChangeBuilder {
 
   /** Upserts a whole item (replace categories) or an item with a full pinfoMap (new participants). */
   put(category: PushCategory, key: string, item: Item): void {
-    this.#pending(category).set(key, { ...item, mode: 0 });
+    const shape = CATEGORY_SPECS[category].shape;
+    // Items of categories without a per-item mode (InviteResultDTO) carry none, in full and incremental alike.
+    this.#pending(category).set(key, shape.kind === 'list' && !shape.hasMode ? item : { ...item, mode: 0 });
   }
 
   /** Sets `pinfoMap` keys of an existing item; keys whose value is unchanged are left out. */

@@ -35,6 +35,7 @@ export function decideLive(
   if (state.record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
   const b = new ChangeBuilder(state);
   const live = new LiveMeeting(state, b, ctx);
+  const unique = (pids: readonly string[]) => [...new Set(pids)];
   let record = undefined as MeetingState['record'] | undefined;
   switch (command.type) {
     case 'invite':
@@ -47,7 +48,8 @@ export function decideLive(
       live.deleteAttendees(command.entries);
       break;
     case 'hangUp':
-      for (const pid of command.pids) live.leave(live.online(pid), LEAVE_REASONS.HUNG_UP_BY_HOST);
+      for (const pid of unique(command.pids)) live.online(pid);
+      for (const pid of unique(command.pids)) live.leave(pid, LEAVE_REASONS.HUNG_UP_BY_HOST);
       break;
     case 'mute':
       b.patchInfo(P, live.online(command.pid), { MUTE: flag(command.mute) });
@@ -62,14 +64,16 @@ export function decideLive(
       live.setChair(live.online(command.pid), command.chair);
       break;
     case 'setCohost':
-      b.patchInfo(P, live.online(command.pid), { IS_COHOST: flag(command.cohost) });
+      b.patchInfo(P, live.notChair(live.online(command.pid), 'a co-host'), {
+        IS_COHOST: flag(command.cohost),
+      });
       break;
     case 'rename':
       live.rename(command.pid, command.number, command.name);
       break;
     case 'hands':
-      for (const pid of command.pids) live.online(pid);
-      for (const pid of command.pids) b.patchInfo(P, pid, { HAND: flag(command.raised) });
+      for (const pid of unique(command.pids)) live.online(pid);
+      for (const pid of unique(command.pids)) b.patchInfo(P, pid, { HAND: flag(command.raised) });
       break;
     case 'lock':
       b.fields(STATUS, { lock: command.locked ? 1 : 0 });
@@ -134,11 +138,11 @@ export function decideLive(
       b.patchInfo(P, live.online(command.pid), { LOCKED_VIEW: flag(command.locked) });
       break;
     case 'moveToWaitingRoom':
-      for (const pid of command.pids) live.online(pid);
-      for (const pid of command.pids) live.moveToWaitingRoom(pid);
+      for (const pid of unique(command.pids)) live.notChair(live.online(pid), 'moved to the waiting room');
+      for (const pid of unique(command.pids)) live.moveToWaitingRoom(pid);
       break;
     case 'admit':
-      live.admit(command.pids);
+      live.admit(command.pids === 'all' ? 'all' : unique(command.pids));
       break;
     case 'allowClientRecord':
       b.patchInfo(P, live.online(command.pid), { ALLOW_CLIENT_REC: flag(command.allow) });
@@ -209,6 +213,13 @@ class LiveMeeting {
   /** The pid of an online participant (in the meeting or being called), or PARTICIPANT_NOT_FOUND. */
   online(pid: string): string {
     if (!this.b.item(P, pid)) throw new ApiError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
+    return pid;
+  }
+
+  /** Refuses the host for operations only guests can be subject to. */
+  notChair(pid: string, what: string): string {
+    if (info(this.b.item(P, pid))['ROLE'] === '1')
+      throw new ApiError('MMC_INVALID_PARAMETER', `the host cannot be ${what}`);
     return pid;
   }
 
@@ -408,8 +419,7 @@ class LiveMeeting {
 
   rename(pid: string | undefined, number: string | undefined, name: string): void {
     let found = false;
-    if (pid !== undefined) {
-      this.online(pid);
+    if (pid !== undefined && this.b.item(P, pid)) {
       this.b.patchInfo(P, pid, { NAME: name });
       found = true;
     } else if (number !== undefined) {

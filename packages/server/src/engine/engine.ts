@@ -20,6 +20,7 @@ import { decide, type Decision } from '../domain/decide.js';
 import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
 import { ApiError } from '../errors.js';
 import * as ids from '../ids.js';
+import type { EngineMetrics } from '../metrics.js';
 import type { CommitEntry, MeetingStore, StreamWrite } from '../store/types.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
@@ -44,6 +45,7 @@ export interface EngineOptions {
   /** Committed changes kept in memory per stream for resume (the durable log keeps as many). */
   recentCapacity: number;
   newParticipantId?: () => string;
+  metrics?: EngineMetrics;
 }
 
 interface Pending {
@@ -63,6 +65,7 @@ export class Engine {
   readonly #logger: Logger;
   readonly #newParticipantId: () => string;
   readonly #recentCapacity: number;
+  readonly #metrics: EngineMetrics | undefined;
   readonly #runtimes = new Map<string, MeetingRuntime>();
   readonly #loading = new Map<string, Promise<MeetingRuntime | undefined>>();
   readonly #listeners: EngineListener[] = [];
@@ -77,6 +80,7 @@ export class Engine {
     this.#logger = options.logger;
     this.#newParticipantId = options.newParticipantId ?? ids.pid;
     this.#recentCapacity = options.recentCapacity;
+    this.#metrics = options.metrics;
   }
 
   addListener(listener: EngineListener): void {
@@ -86,6 +90,11 @@ export class Engine {
   /** Number of store transactions so far (group commit makes it lower than the number of changes). */
   get commitCount(): number {
     return this.#commits;
+  }
+
+  /** Meetings held in memory. */
+  get meetingsLoaded(): number {
+    return this.#runtimes.size;
   }
 
   /** The loaded meeting, loading it from the store the first time. Concurrent callers share one load. */
@@ -229,8 +238,13 @@ export class Engine {
 
   async #commitBatch(batch: Pending[]): Promise<void> {
     try {
+      const started = performance.now();
       await this.#store.commit(batch.map((p) => p.entry));
       this.#commits++;
+      this.#metrics?.storeCommitted(
+        (performance.now() - started) / 1000,
+        batch.reduce((n, p) => n + p.entry.writes.length, 0),
+      );
     } catch (error) {
       this.#logger.error({ err: error }, 'store commit failed; affected meetings will be reloaded');
       for (const p of batch) {

@@ -16,11 +16,14 @@ import {
 import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { Engine } from '../engine/engine.js';
 import { ApiError } from '../errors.js';
+import type { ConfToken } from '../store/types.js';
 
 export interface ConfControlContext {
   confId: string;
   tokens: MeetingTokens;
   engine: Engine;
+  /** Told about a control token kept alive by REFRESHTOKEN. */
+  onTokenRenewed?: (token: ConfToken) => void;
 }
 
 /** REST errors a control frame can meet, and the reply code each becomes. */
@@ -70,6 +73,7 @@ export async function handleConfControl(
       }
       case 'REFRESHTOKEN': {
         const renewed = await ctx.tokens.keepAlive(data.confToken, ctx.confId);
+        ctx.onTokenRenewed?.(renewed);
         return reply(REPLY_CODES.SUCCESS, { confToken: renewed.token, expireTime: renewed.expiresAt });
       }
       default:

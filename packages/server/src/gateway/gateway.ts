@@ -57,6 +57,7 @@ export class Gateway {
     const verdict = await this.#authenticate(confId, tmpToken);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if ('refuse' in verdict) {
+        this.#options.metrics?.closed(verdict.refuse.code);
         ws.close(verdict.refuse.code, verdict.refuse.reason);
         return;
       }
@@ -92,17 +93,22 @@ export class Gateway {
       // ws closes with 1009 for oversized frames and 1002 for protocol errors by itself; log and let it close.
       this.#options.logger.debug({ err, confId }, 'socket error');
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
+      // Closed by the peer (or by ws itself, e.g. 1009): the server's own closes were counted when sent.
+      if (session.state === 'open') this.#options.metrics?.closed(code);
       session.closed();
       this.sessions.delete(session);
     });
   }
 
+  /** Heartbeat timeouts and control-token lifetimes, checked together for every socket. */
   #sweepHeartbeats(): void {
-    const deadline = this.#options.clock.now() - this.#options.heartbeatTimeoutMs;
+    const now = this.#options.clock.now();
+    const deadline = now - this.#options.heartbeatTimeoutMs;
     for (const session of this.sessions) {
-      if (session.state === 'open' && session.lastHeartbeatAt < deadline)
-        session.close(CLOSE_CODES.HEARTBEAT_TIMEOUT);
+      if (session.state !== 'open') continue;
+      if (session.lastHeartbeatAt < deadline) session.close(CLOSE_CODES.HEARTBEAT_TIMEOUT);
+      else session.checkTokenLifetime(now);
     }
   }
 

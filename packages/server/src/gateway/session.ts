@@ -33,6 +33,8 @@ import type { RecentChange } from '../engine/recent.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
 import { ApiError } from '../errors.js';
 import type { Hub, Subscriber } from '../hub/hub.js';
+import type { ConfToken } from '../store/types.js';
+import { ABNORMAL_CLOSE, type FrameKind, type SessionMetrics } from '../metrics.js';
 import { handleConfControl } from './conf-control.js';
 
 export type SessionState = 'open' | 'closing' | 'closed';
@@ -61,6 +63,9 @@ export interface SessionContext {
   logger: Logger;
   softLimitBytes: number;
   hardLimitBytes: number;
+  /** How long a socket may outlive the expiry of its control token before it is closed (4006). */
+  tokenGraceMs: number;
+  metrics?: SessionMetrics | undefined;
 }
 
 const TEXT = { binary: false } as const;
@@ -77,6 +82,10 @@ export class Session implements Subscriber {
   #drainTimer: NodeJS.Timeout | undefined;
   #runtime: MeetingRuntime | undefined;
   lastHeartbeatAt: number;
+  #token: string | undefined;
+  #tokenExpiresAt = Number.POSITIVE_INFINITY;
+  #nextTokenCheckAt = 0;
+  #tokenChecking = false;
   /** Set by every pong; cleared when a ping is sent. */
   alive = true;
   framesSent = 0;
@@ -123,7 +132,7 @@ export class Session implements Subscriber {
     switch (frame.action) {
       case 'HeartBeat':
         this.lastHeartbeatAt = this.#ctx.clock.now();
-        this.#sendRaw(Buffer.from(encodeHeartBeat(frame.sequence)));
+        this.#sendRaw(Buffer.from(encodeHeartBeat(frame.sequence)), 'heartbeat');
         return;
       case 'Subscribe':
         void this.#subscribe(frame).catch((err: unknown) => this.#fail('Subscribe', frame.sequence, err));
@@ -142,9 +151,9 @@ export class Session implements Subscriber {
       reply(REPLY_CODES.CONF_TOKEN_WRONG_MEETING, 'conferenceID is not the meeting of this socket');
       return;
     }
-    const tokenCode = await this.#checkConfToken(data.confToken);
-    if (tokenCode) {
-      reply(tokenCode);
+    const held = await this.#checkConfToken(data.confToken);
+    if ('code' in held) {
+      reply(held);
       return;
     }
     const runtime = await this.#ctx.engine.load(this.confId);
@@ -155,6 +164,7 @@ export class Session implements Subscriber {
       return;
     }
     this.#runtime = runtime;
+    this.#holdToken(held);
     // From here to the end everything is synchronous: the snapshot and the subscription are one atomic step.
     const accepted: PushCategory[] = [];
     const ignored: string[] = [];
@@ -170,6 +180,7 @@ export class Session implements Subscriber {
       const seq = replica.seq ?? 0;
       const replay = resumable(runtime, category, data.resume?.[category], epoch, seq);
       if (replay) replays.set(category, replay);
+      if (data.resume?.[category]) this.#ctx.metrics?.resume(replay ? 'resumed' : 'full');
       streams[category] = { epoch, seq, delivery: replay ? 'resumed' : 'full' };
     }
     this.#sendJson(buildReply('Subscribe', sequence, REPLY_CODES.SUCCESS, { streams, ignored }));
@@ -177,16 +188,17 @@ export class Session implements Subscriber {
       this.subscribed.add(category);
       this.#ctx.hub.subscribe(this.confId, category, this);
       const replay = replays.get(category);
-      if (!replay) this.#sendRaw(this.#ctx.hub.fullFrame(runtime, category));
-      else for (const change of replay) this.#sendRaw(this.#ctx.hub.incrementalFrame(this.confId, change));
+      if (!replay) this.#sendRaw(this.#ctx.hub.fullFrame(runtime, category), 'full');
+      else
+        for (const change of replay)
+          this.#sendRaw(this.#ctx.hub.incrementalFrame(this.confId, change), 'incremental');
     }
   }
 
-  /** Returns the reply code when `confToken` is not a live control token of this meeting. */
-  async #checkConfToken(value: string): Promise<ReplyCodeSpec | undefined> {
+  /** The live control token of this meeting that `value` names, or the reply code saying why it is not one. */
+  async #checkConfToken(value: string): Promise<ConfToken | ReplyCodeSpec> {
     try {
-      await this.#ctx.tokens.checkConfToken(value, this.confId);
-      return undefined;
+      return await this.#ctx.tokens.checkConfToken(value, this.confId);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.spec === REST_ERRORS.CONF_TOKEN_EXPIRED) return REPLY_CODES.CONF_TOKEN_EXPIRED;
@@ -195,8 +207,52 @@ export class Session implements Subscriber {
     }
   }
 
+  /** The control token behind the subscription: the latest one Subscribe or REFRESHTOKEN presented. */
+  #holdToken(token: ConfToken): void {
+    this.#token = token.token;
+    this.#tokenExpiresAt = token.expiresAt;
+    this.#nextTokenCheckAt = 0;
+  }
+
+  /**
+   * Token lifetime on a live socket. Called by the gateway's sweep. When the control token behind the
+   * subscription has expired, the store is asked once whether it was kept alive meanwhile (REST keep-alive); if
+   * not, the socket has `tokenGraceMs` to renew it (REST keep-alive or REFRESHTOKEN) before it is closed with
+   * CONF_TOKEN_EXPIRED (4006).
+   */
+  checkTokenLifetime(now: number): void {
+    if (this.#state !== 'open' || this.#token === undefined || now < this.#tokenExpiresAt) return;
+    if (this.#tokenChecking || now < this.#nextTokenCheckAt) return;
+    this.#tokenChecking = true;
+    const token = this.#token;
+    this.#ctx.tokens.peek(token).then(
+      (held) => {
+        this.#tokenChecking = false;
+        if (this.#token !== token) return;
+        if (held && held.expiresAt > now) {
+          this.#tokenExpiresAt = held.expiresAt;
+          return;
+        }
+        const expiredAt = held?.expiresAt ?? this.#tokenExpiresAt;
+        if (now >= expiredAt + this.#ctx.tokenGraceMs) this.close(CLOSE_CODES.CONF_TOKEN_EXPIRED);
+        else this.#nextTokenCheckAt = now + Math.max(50, Math.min(5000, this.#ctx.tokenGraceMs / 4));
+      },
+      (err: unknown) => {
+        this.#tokenChecking = false;
+        this.#log.error({ err }, 'control token check failed');
+      },
+    );
+  }
+
   #confControl(frame: ConfControlFrame): void {
-    const ctx = { confId: this.confId, tokens: this.#ctx.tokens, engine: this.#ctx.engine };
+    const ctx = {
+      confId: this.confId,
+      tokens: this.#ctx.tokens,
+      engine: this.#ctx.engine,
+      onTokenRenewed: (token: ConfToken) => {
+        if (this.#token === undefined || this.#token === token.token) this.#holdToken(token);
+      },
+    };
     handleConfControl(frame, ctx).then(
       (reply) => {
         if (this.#state === 'open') this.#sendJson(reply);
@@ -226,7 +282,7 @@ export class Session implements Subscriber {
       this.#watchDrain();
       return;
     }
-    this.#sendRaw(bytes);
+    this.#sendRaw(bytes, CATEGORY_SPECS[category].fullOnly ? 'full' : 'incremental');
   }
 
   /** Polls the queue while categories are stale; when it has drained, sends the owed full messages. */
@@ -238,7 +294,10 @@ export class Session implements Subscriber {
       if (queued >= this.#ctx.hardLimitBytes) return this.close(CLOSE_CODES.SLOW_CONSUMER);
       if (queued > this.#ctx.softLimitBytes / 2 || !this.#runtime) return;
       this.#stopDrainWatch();
-      for (const category of this.#stale) this.#sendRaw(this.#ctx.hub.fullFrame(this.#runtime, category));
+      for (const category of this.#stale) {
+        this.#sendRaw(this.#ctx.hub.fullFrame(this.#runtime, category), 'full');
+        this.#ctx.metrics?.backpressureCollapse();
+      }
       this.#stale.clear();
     }, 10);
   }
@@ -252,19 +311,26 @@ export class Session implements Subscriber {
     this.close(CLOSE_CODES.MEETING_ENDED);
   }
 
-  /** Where bytes are written to the socket. */
-  #sendRaw(bytes: Buffer): void {
+  /** Where bytes are written to the socket. Nothing is queued past the hard limit: the socket is closed instead. */
+  #sendRaw(bytes: Buffer, kind: FrameKind): void {
+    if (this.#state !== 'open') return;
+    if (this.#ws.bufferedAmount + bytes.length > this.#ctx.hardLimitBytes) {
+      this.close(CLOSE_CODES.SLOW_CONSUMER);
+      return;
+    }
     this.framesSent++;
+    this.#ctx.metrics?.frameSent(kind, bytes.length);
     this.#ws.send(bytes, TEXT);
   }
 
   #sendJson(value: unknown): void {
-    this.#sendRaw(Buffer.from(JSON.stringify(value)));
+    this.#sendRaw(Buffer.from(JSON.stringify(value)), 'reply');
   }
 
   close(code: CloseCodeSpec, detail?: string): void {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
+    this.#ctx.metrics?.closed(code.code);
     this.#stopDrainWatch();
     this.#ctx.hub.unsubscribeAll(this.confId, this);
     const reason = detail ? `${code.reason}: ${detail}` : code.reason;
@@ -274,6 +340,7 @@ export class Session implements Subscriber {
   /** Drops a peer that stopped answering (no close handshake is possible). */
   terminate(): void {
     if (this.#state === 'closed') return;
+    if (this.#state === 'open') this.#ctx.metrics?.closed(ABNORMAL_CLOSE);
     this.#state = 'closing';
     this.#stopDrainWatch();
     this.#ctx.hub.unsubscribeAll(this.confId, this);

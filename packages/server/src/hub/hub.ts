@@ -52,6 +52,17 @@ export class Hub implements EngineListener {
     return this.#meetings.get(confId)?.get(category)?.size ?? 0;
   }
 
+  /** Subscriptions per category over every meeting (sampled when metrics are scraped). */
+  subscriptionCounts(): Map<PushCategory, number> {
+    const counts = new Map<PushCategory, number>();
+    for (const streams of this.#meetings.values()) {
+      for (const [category, subscribers] of streams) {
+        counts.set(category, (counts.get(category) ?? 0) + subscribers.size);
+      }
+    }
+    return counts;
+  }
+
   /** The full message of a stream's committed state, encoded once per sequence number and shared. */
   fullFrame(runtime: MeetingRuntime, category: PushCategory): Buffer {
     const replica = runtime.committed.streams[category];

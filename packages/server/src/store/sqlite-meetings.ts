@@ -140,7 +140,8 @@ export class SqliteMeetingStore implements MeetingStore {
     for (const w of entry.writes) {
       const advanced = s.advanceStream.run(w.seq, entry.confId, w.category, w.seq - 1, w.epoch);
       if (advanced.changes !== 1) throw new StreamContinuityError(entry.confId, w.category, w.seq);
-      s.appendLog.run(entry.confId, w.category, w.seq, w.createdAt, JSON.stringify(w.payload));
+      // A value category's "nothing" (e.g. nobody speaking) is logged as null.
+      s.appendLog.run(entry.confId, w.category, w.seq, w.createdAt, JSON.stringify(w.payload ?? null));
       if (w.seq > this.#retention) s.trimLog.run(entry.confId, w.category, w.seq - this.#retention);
       w.items.forEach((item, i) => {
         if (item.value === null || item.value === undefined)

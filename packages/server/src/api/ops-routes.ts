@@ -1,0 +1,71 @@
+/**
+ * confpush's operations endpoints: liveness (`/healthz`), readiness (`/readyz`) and Prometheus metrics (`/metrics`).
+ * Not part of Huawei's API.
+ */
+import { REST_ERRORS } from '@confpush/protocol';
+import { Type } from '@sinclair/typebox';
+import type { Metrics } from '../metrics.js';
+import type { Api } from './context.js';
+import { ErrorBodySchema } from './schemas/common.js';
+
+const TAGS = ['confpush: operations'];
+
+export interface OpsDeps {
+  /** True once the node listens, false again as soon as it starts shutting down. */
+  ready: () => boolean;
+  metrics?: Metrics | undefined;
+}
+
+export function opsRoutes(deps: OpsDeps) {
+  return async function register(app: Api): Promise<void> {
+    app.get(
+      '/healthz',
+      {
+        schema: {
+          summary: 'Liveness: the process answers HTTP',
+          tags: TAGS,
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
+      },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          summary:
+            'Readiness: 200 while the node serves, 503 (MMC.111000503) while starting or shutting down',
+          tags: TAGS,
+          response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: ErrorBodySchema },
+        },
+      },
+      async (_request, reply) => {
+        if (deps.ready()) return { status: 'ready' as const };
+        const spec = REST_ERRORS.UNAVAILABLE; // 503
+        return reply.status(503).send({ error_code: spec.code, error_msg: spec.msg });
+      },
+    );
+
+    const metrics = deps.metrics;
+    if (metrics) {
+      app.get(
+        '/metrics',
+        {
+          schema: {
+            summary: 'Prometheus metrics of this node (text exposition format 0.0.4)',
+            description: 'The metrics and their meanings are listed in docs/rest-api.md, "Operations".',
+            tags: TAGS,
+            response: {
+              200: {
+                description: 'Prometheus text exposition',
+                content: { 'text/plain': { schema: Type.String() } },
+              },
+            },
+          },
+        },
+        async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape()),
+      );
+    }
+  };
+}
