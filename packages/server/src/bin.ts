@@ -149,6 +149,98 @@ withMeetingOptions(
   await tailCommand(confID, opts);
 });
 
+program
+  .command('bench')
+  .description(
+    'Run the benchmark suite (bench/run.ts of a source checkout) side by side on this machine and write ' +
+      'docs/benchmarks.md, .json and .png. Same as npm run bench.',
+  )
+  .option('--quick', 'small sizes: a smoke run of a couple of minutes')
+  .option('--only <names>', 'comma-separated: fanout,latency,memory,snapshot,durable,resume')
+  .option('--out <file>', 'report path (default docs/benchmarks.md)')
+  .option('--cpu-prof', 'write CPU profiles of the confpush server processes and summarise them')
+  .option(
+    '--cpus <mode>',
+    'shared (default: the OS schedules all processes) or split (server on CPU 0, load on 1)',
+  )
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    // packages/server/{src,dist}/bin → the repository root, where bench/ lives (it is not published).
+    const runner = fileURLToPath(new URL('../../../bench/run.ts', import.meta.url));
+    if (!existsSync(runner)) {
+      console.error('confpush bench needs a source checkout of confpush (bench/run.ts was not found)');
+      process.exit(2);
+    }
+    const args: string[] = [];
+    for (const flag of ['quick', 'cpuProf'] as const)
+      if (opts[flag] === true) args.push(flag === 'cpuProf' ? '--cpu-prof' : '--quick');
+    for (const key of ['only', 'out', 'cpus'] as const)
+      if (typeof opts[key] === 'string') args.push(`--${key}`, opts[key]);
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', runner, ...args], {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      stdio: 'inherit',
+    });
+    child.on('exit', (code) => process.exit(code ?? 1));
+  });
+
+program
+  .command('simulate')
+  .description(
+    'Run the scenario runner against a confpush (or compatible) server: participants join, talk, mute, raise hands, ' +
+      'lose network, produce captions and leave, the same sequence for the same seed.',
+  )
+  .option(
+    '--url <base>',
+    'server base URL [env CONFPUSH_URL]',
+    process.env['CONFPUSH_URL'] ?? 'http://127.0.0.1:8080',
+  )
+  .option(
+    '--app-id <id>',
+    'app ID (App ID authentication as the enterprise administrator) [env CONFPUSH_APP_ID]',
+  )
+  .option('--app-key <key>', 'app key [env CONFPUSH_APP_KEY]')
+  .option('--participants <n>', 'sites taking part, the host included (1–500)', '8')
+  .option('--duration <seconds>', 'length of one pass', '60')
+  .option(
+    '--rate <events/s>',
+    'background events per second (talking, muting, hands, network, captions…)',
+    '5',
+  )
+  .option('--seed <n>', 'seed of the event sequence', '1')
+  .option('--passes <n>', 'passes to run (each with seed + pass number); 0 = until interrupted', '1')
+  .option('--conference-id <id>', 'drive this meeting (in progress) instead of creating one')
+  .option('--password <host password>', 'host password of --conference-id [env CONFPUSH_HOST_PASSWORD]')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const appId = opts['appId'] ?? process.env['CONFPUSH_APP_ID'];
+    const appKey = opts['appKey'] ?? process.env['CONFPUSH_APP_KEY'];
+    const numbers = ['participants', 'duration', 'rate', 'seed', 'passes'].map((k) => Number(opts[k]));
+    if (!appId || !appKey || numbers.some((n) => !Number.isFinite(n) || n < 0)) {
+      console.error('simulate needs --app-id and --app-key, and non-negative numbers (see --help)');
+      process.exit(2);
+    }
+    const [participants, duration, rate, seed, passes] = numbers as [number, number, number, number, number];
+    const conferenceID = opts['conferenceId'];
+    const hostPassword = opts['password'] ?? process.env['CONFPUSH_HOST_PASSWORD'];
+    if (conferenceID && !hostPassword) {
+      console.error('--conference-id needs --password (the host password)');
+      process.exit(2);
+    }
+    const { simulateCommand } = await import('./cli/simulate.js');
+    process.exitCode = await simulateCommand({
+      url: opts['url'] ?? 'http://127.0.0.1:8080',
+      appId,
+      appKey,
+      participants,
+      durationMs: duration * 1000,
+      rate,
+      seed,
+      passes: passes === 0 ? Number.POSITIVE_INFINITY : passes,
+      ...(conferenceID ? { conferenceID, hostPassword: hostPassword ?? '' } : {}),
+    });
+  });
+
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

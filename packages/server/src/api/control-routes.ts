@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { SUPPORTED_NOTIFY_TYPES, parseConfAuthorization } from '../auth/meeting-tokens.js';
+import { secretEquals } from '../auth/secrets.js';
 import { ApiError } from '../errors.js';
 import { token as newToken } from '../ids.js';
 import { requireControlToken, type ControlRequest } from './control-auth.js';
@@ -149,6 +150,48 @@ export function controlRoutes(deps: ApiDeps) {
       async (request, reply) => {
         const held = await controlToken(request, true);
         await deps.engine.execute(held.confId, { type: 'invite', attendees: request.body.attendees });
+        return reply.status(200).send();
+      },
+    );
+
+    app.post(
+      `${PREFIX}/inviteWithPwd`,
+      {
+        schema: {
+          summary:
+            'Invite a terminal by its number with the meeting ID and the host or guest password (no control token)',
+          tags: ['huawei: meeting control'],
+          querystring: ConferenceIdQuery,
+          body: Type.Object({
+            callNum: Type.String({ minLength: 1, maxLength: 127, description: 'SIP number of the invitee' }),
+            confID: Type.String({ minLength: 1, maxLength: 32 }),
+            pwd: Type.String({ minLength: 1, maxLength: 64, description: 'Host or guest password' }),
+            orgID: Type.Optional(Type.String({ maxLength: 64 })),
+            numBelongsType: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
+            isNotOverlayPidName: Type.Optional(Type.Boolean()),
+          }),
+          response: { 200: EmptyBody, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { conferenceID } = request.query;
+        const { callNum, confID, pwd } = request.body;
+        if (confID !== conferenceID)
+          throw new ApiError('MMC_INVALID_PARAMETER', 'confID must equal conferenceID');
+        const record = await deps.store.getMeeting(conferenceID);
+        // Wrong password and unknown meeting answer alike, so that meeting IDs cannot be probed.
+        if (
+          !record ||
+          record.cancelled ||
+          !(secretEquals(pwd, record.chairPwd) || secretEquals(pwd, record.guestPwd))
+        ) {
+          throw new ApiError('CONF_AUTH_FAILED');
+        }
+        if (record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+        await deps.engine.execute(conferenceID, {
+          type: 'invite',
+          attendees: [{ name: callNum, phone: callNum, type: 'terminal' }],
+        });
         return reply.status(200).send();
       },
     );
