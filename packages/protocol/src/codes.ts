@@ -51,6 +51,19 @@ export const CLOSE_CODES = {
     'refresh-token',
     'The meeting-control token behind the subscription expired or was revoked and was not refreshed.',
   ),
+  RATE_LIMITED: closeCode(
+    4008,
+    'RATE_LIMITED',
+    'terminal',
+    'The connection sent frames faster than `framesPerSecond` (with a burst of `frameBurst`) allows.',
+  ),
+  PROTOCOL_ERROR: closeCode(
+    1002,
+    'PROTOCOL_ERROR',
+    'terminal',
+    'The client broke the WebSocket framing rules (e.g. an unmasked frame, a reserved opcode or bit).',
+  ),
+  INVALID_UTF8: closeCode(1007, 'INVALID_UTF8', 'terminal', 'A text frame was not valid UTF-8.'),
   MESSAGE_TOO_BIG: closeCode(1009, 'MESSAGE_TOO_BIG', 'terminal', 'A client frame exceeded the size limit.'),
   HEARTBEAT_TIMEOUT: closeCode(
     4100,
@@ -69,6 +82,12 @@ export const CLOSE_CODES = {
     'SERVER_SHUTDOWN',
     'reconnect',
     'The server is shutting down; reconnect (to another node) and resume.',
+  ),
+  TOO_MANY_CONNECTIONS: closeCode(
+    4103,
+    'TOO_MANY_CONNECTIONS',
+    'reconnect',
+    'The client address (`connectionsPerAddress`) or the meeting (`connectionsPerMeeting`) has too many open push connections; reconnect later, with backoff.',
   ),
 } as const satisfies Record<string, CloseCodeSpec>;
 
@@ -201,6 +220,12 @@ export const REST_ERRORS = {
     'CORP_NOT_ALLOWED',
     '`corpId` was sent for an app that is not an SP app, or names an unknown enterprise.',
   ),
+  TOO_MANY_ATTEMPTS: restError(
+    'USG.201040008',
+    429,
+    'TOO_MANY_ATTEMPTS',
+    'Too many failed authentication attempts from this client address, or for this app, account or meeting; retry after `authFailureWindowMs`.',
+  ),
   PERMISSION_DENIED: restError(
     'USG.201030001',
     403,
@@ -274,6 +299,30 @@ export const REST_ERRORS = {
     403,
     'CONF_TOKEN_WRONG_MEETING',
     'The meeting-control token was issued for another meeting.',
+  ),
+  TOO_MANY_WS_TOKENS: restError(
+    'MMC.111072068',
+    429,
+    'TOO_MANY_WS_TOKENS',
+    'The meeting has `wsTokensPerMeeting` WebSocket tokens that are neither used nor expired; use them or wait a minute.',
+  ),
+  TOO_MANY_MEETINGS: restError(
+    'MMC.111070020',
+    403,
+    'TOO_MANY_MEETINGS',
+    'The enterprise has `meetingsPerEnterprise` meetings that have not ended.',
+  ),
+  TOO_MANY_ATTENDEES: restError(
+    'MMC.111070021',
+    403,
+    'TOO_MANY_ATTENDEES',
+    'The meeting would have more than `attendeesPerMeeting` attendees.',
+  ),
+  ENTERPRISE_ATTENDEE_LIMIT: restError(
+    'MMC.111070022',
+    403,
+    'ENTERPRISE_ATTENDEE_LIMIT',
+    'The meetings of the enterprise that have not ended would have more than `attendeesPerEnterprise` distinct attendees.',
   ),
 
   PARTICIPANT_NOT_FOUND: restError(
@@ -351,6 +400,24 @@ export const REST_ERRORS = {
 
   // --- gateway / generic ---
   NOT_FOUND: restError('APIGW.0101', 404, 'API_NOT_FOUND', 'No API at this method and path.'),
+  BAD_REQUEST: restError(
+    'APIGW.0400',
+    400,
+    'BAD_REQUEST',
+    'The request is not valid HTTP (request line, header syntax or length); the connection is closed.',
+  ),
+  REQUEST_TIMEOUT: restError(
+    'APIGW.0408',
+    408,
+    'REQUEST_TIMEOUT',
+    'The request headers or body did not arrive in time; the connection is closed.',
+  ),
+  HEADERS_TOO_LARGE: restError(
+    'APIGW.0431',
+    431,
+    'REQUEST_HEADER_FIELDS_TOO_LARGE',
+    'The request line and headers exceed 16 KiB; the connection is closed.',
+  ),
   PAYLOAD_TOO_LARGE: restError(
     'APIGW.0413',
     413,

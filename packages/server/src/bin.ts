@@ -20,6 +20,16 @@ const program = new Command()
   )
   .showHelpAfterError();
 
+/** Where a cluster node keeps its data, without the Redis password. */
+function redisLocation(config: Config): string {
+  try {
+    const url = new URL(config.redisUrl);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname} prefix ${config.redisPrefix}`;
+  } catch {
+    return `Redis prefix ${config.redisPrefix}`;
+  }
+}
+
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
@@ -27,7 +37,7 @@ function kebab(key: string): string {
 const serve = program
   .command('serve')
   .description(
-    'Run a confpush node (embedded SQLite store). Every setting is a flag and an environment variable.',
+    'Run a confpush node (embedded SQLite store, or cluster mode on Redis with --redis-url). Every setting is a flag and an environment variable.',
   )
   .option('--config <file>', 'JSON config file (keys as in the settings table of the README)');
 for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
@@ -63,7 +73,11 @@ serve.action(async (flags: Record<string, unknown>) => {
     process.exit(2);
   }
   const cred = node.credential;
-  console.log(`confpush listening on ${node.url} (public URL ${node.publicUrl}, data in ${config.dataDir})`);
+  const where =
+    config.redisUrl !== ''
+      ? `cluster node ${node.nodeId} on ${redisLocation(config)}`
+      : `data in ${config.dataDir}`;
+  console.log(`confpush listening on ${node.url} (public URL ${node.publicUrl}, ${where})`);
   if (cred) {
     console.log(
       `app credential: appId=${cred.appId} appKey=${config.appId ? '(as configured)' : cred.appKey} corpId=${cred.corpId}`,
@@ -98,7 +112,9 @@ serve.action(async (flags: Record<string, unknown>) => {
 
 const account = program
   .command('account')
-  .description('Manage account/password users of the embedded store.');
+  .description(
+    'Manage account/password users of the store (the embedded SQLite file, or the cluster Redis).',
+  );
 account
   .command('create')
   .description('Create an account (for POST /v1/usg/acs/auth/account). Works while the server runs.')
@@ -110,14 +126,19 @@ account
   .option('--admin', 'make the account an enterprise administrator')
   .option('--corp-id <id>', 'enterprise ID [env CONFPUSH_CORP_ID]')
   .option('--data-dir <dir>', 'data directory [env CONFPUSH_DATA_DIR]')
+  .option('--redis-url <url>', 'cluster mode: the Redis of the cluster [env CONFPUSH_REDIS_URL]')
+  .option('--redis-prefix <prefix>', 'cluster mode: its key prefix [env CONFPUSH_REDIS_PREFIX]')
   .action(async (opts: Record<string, string | boolean | undefined>) => {
     const { createAccountCommand } = await import('./cli/account.js');
     const config = resolveConfig(configFromEnv(), {
       ...(opts['dataDir'] ? { dataDir: opts['dataDir'] } : {}),
       ...(opts['corpId'] ? { corpId: opts['corpId'] } : {}),
+      ...(opts['redisUrl'] ? { redisUrl: opts['redisUrl'] } : {}),
+      ...(opts['redisPrefix'] ? { redisPrefix: opts['redisPrefix'] } : {}),
     });
     const user = await createAccountCommand({
       dataDir: config.dataDir,
+      ...(config.redisUrl !== '' ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}),
       corpId: config.corpId,
       account: String(opts['account']),
       password: String(opts['password']),

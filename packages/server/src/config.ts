@@ -36,6 +36,12 @@ export const ConfigSchema = Type.Object(
       description: 'Development mode: generate and print an app credential when none is configured.',
     }),
     redisUrl: Type.String({ default: '', description: 'Redis URL; when set the node runs in cluster mode.' }),
+    redisPrefix: Type.String({
+      default: 'confpush:',
+      minLength: 1,
+      maxLength: 128,
+      description: 'Cluster mode: prefix of every Redis key and channel (nodes of one cluster share it).',
+    }),
     tlsCert: Type.String({
       default: '',
       description: 'PEM certificate file; with tlsKey serves HTTPS and WSS.',
@@ -135,6 +141,64 @@ export const ConfigSchema = Type.Object(
       description:
         'Keep a demo meeting ("confpush demo") busy with a looping scenario and print how to connect to it.',
     }),
+    // --- abuse limits (src/limits/; SECURITY.md). 0 = no limit. ---
+    authFailureWindowMs: Type.Integer({
+      minimum: 1000,
+      default: 60_000,
+      description: 'Window of the authentication-failure limits.',
+    }),
+    authFailuresPerAddress: Type.Integer({
+      minimum: 0,
+      default: 100,
+      description:
+        'Failed authentication attempts (app, account, meeting password) per client address and window; then every attempt from it is refused (429) until the window ends.',
+    }),
+    authFailuresPerTarget: Type.Integer({
+      minimum: 0,
+      default: 30,
+      description:
+        'Failed authentication attempts per app ID, account or meeting and window; then every attempt for it is refused (429) until the window ends.',
+    }),
+    wsTokensPerMeeting: Type.Integer({
+      minimum: 0,
+      default: 50_000,
+      description: 'WebSocket tokens of one meeting that are neither used nor expired (429 past it).',
+    }),
+    connectionsPerAddress: Type.Integer({
+      minimum: 0,
+      default: 20_000,
+      description: 'Open push connections per client address (4103 past it).',
+    }),
+    connectionsPerMeeting: Type.Integer({
+      minimum: 0,
+      default: 20_000,
+      description: 'Open push connections per meeting (4103 past it).',
+    }),
+    framesPerSecond: Type.Integer({
+      minimum: 0,
+      default: 100,
+      description: 'Frames a push connection may send per second on average (4008 past it).',
+    }),
+    frameBurst: Type.Integer({
+      minimum: 1,
+      default: 200,
+      description: 'Frames a push connection may send at once before framesPerSecond applies.',
+    }),
+    meetingsPerEnterprise: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description: 'Meetings not ended (scheduled or in progress) per enterprise (403 past it).',
+    }),
+    attendeesPerEnterprise: Type.Integer({
+      minimum: 0,
+      default: 100_000,
+      description: "Distinct attendees over an enterprise's meetings not ended (403 past it).",
+    }),
+    attendeesPerMeeting: Type.Integer({
+      minimum: 0,
+      default: 5000,
+      description: 'Attendees (invited sites) per meeting (403 past it).',
+    }),
   },
   { additionalProperties: false },
 );
@@ -152,6 +216,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   corpId: 'CONFPUSH_CORP_ID',
   dev: 'CONFPUSH_DEV',
   redisUrl: 'CONFPUSH_REDIS_URL',
+  redisPrefix: 'CONFPUSH_REDIS_PREFIX',
   tlsCert: 'CONFPUSH_TLS_CERT',
   tlsKey: 'CONFPUSH_TLS_KEY',
   logLevel: 'CONFPUSH_LOG_LEVEL',
@@ -172,6 +237,17 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   calleeFailPattern: 'CONFPUSH_CALLEE_FAIL_PATTERN',
   calleeFailCode: 'CONFPUSH_CALLEE_FAIL_CODE',
   demo: 'CONFPUSH_DEMO',
+  authFailureWindowMs: 'CONFPUSH_AUTH_FAILURE_WINDOW_MS',
+  authFailuresPerAddress: 'CONFPUSH_AUTH_FAILURES_PER_ADDRESS',
+  authFailuresPerTarget: 'CONFPUSH_AUTH_FAILURES_PER_TARGET',
+  wsTokensPerMeeting: 'CONFPUSH_WS_TOKENS_PER_MEETING',
+  connectionsPerAddress: 'CONFPUSH_CONNECTIONS_PER_ADDRESS',
+  connectionsPerMeeting: 'CONFPUSH_CONNECTIONS_PER_MEETING',
+  framesPerSecond: 'CONFPUSH_FRAMES_PER_SECOND',
+  frameBurst: 'CONFPUSH_FRAME_BURST',
+  meetingsPerEnterprise: 'CONFPUSH_MEETINGS_PER_ENTERPRISE',
+  attendeesPerEnterprise: 'CONFPUSH_ATTENDEES_PER_ENTERPRISE',
+  attendeesPerMeeting: 'CONFPUSH_ATTENDEES_PER_MEETING',
 };
 
 export class ConfigError extends Error {

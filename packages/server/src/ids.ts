@@ -6,6 +6,11 @@ export function hex32(): string {
   return randomUUID().replaceAll('-', '');
 }
 
+/** A secret key in the shape of `hex32` (32 hex characters) with 128 random bits (a UUID has only 122). */
+export function secretHex(): string {
+  return randomBytes(16).toString('hex');
+}
+
 /** A token: a short prefix naming its kind, then 48 hex characters (192 random bits). */
 export function token(prefix: string): string {
   return prefix + randomBytes(24).toString('hex');

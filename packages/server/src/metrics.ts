@@ -24,10 +24,12 @@
  * | confpush_store_commit_duration_seconds      | histogram |                           |
  * | confpush_store_commit_changes               | histogram |                           |
  * | confpush_meetings_loaded                    | gauge     |                           |
+ * | confpush_limit_rejections_total             | counter   | limit                     |
  * | process_*, nodejs_*                         | (default) |                           |
  */
 import { CLOSE_CODES, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LIMIT_NAMES, type LimitName, type LimitReporter } from './limits/types.js';
 
 /** What a written frame was: a push message (full or incremental), a reply to a client frame, or a HeartBeat echo. */
 export type FrameKind = 'full' | 'incremental' | 'reply' | 'heartbeat';
@@ -88,7 +90,7 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-export class Metrics implements SessionMetrics, EngineMetrics {
+export class Metrics implements SessionMetrics, EngineMetrics, LimitReporter {
   readonly registry: Registry;
   #sources: MetricSources | undefined;
   /** Frames and bytes written, counted in plain fields on the hot path and read at scrape time. */
@@ -102,6 +104,7 @@ export class Metrics implements SessionMetrics, EngineMetrics {
   readonly #rest: Histogram<'method' | 'route' | 'status'>;
   readonly #commitSeconds: Histogram;
   readonly #commitChanges: Histogram;
+  readonly #limitRejections: Counter<'limit'>;
 
   constructor(options: MetricsOptions = {}) {
     const registry = options.processMetrics === false ? new Registry() : Registry.merge([processMetrics()]);
@@ -229,6 +232,16 @@ export class Metrics implements SessionMetrics, EngineMetrics {
         this.set(sources()?.meetingsLoaded() ?? 0);
       },
     });
+    this.#limitRejections = new Counter({
+      name: 'confpush_limit_rejections_total',
+      help:
+        'Requests, connections and frames refused by an abuse limit, by limit: auth_address, auth_target, ' +
+        'ws_tokens_meeting, connections_address, connections_meeting, frame_rate, meetings_enterprise, ' +
+        'attendees_enterprise, attendees_meeting (SECURITY.md).',
+      labelNames: ['limit'],
+      registers,
+    });
+    for (const limit of LIMIT_NAMES) this.#limitRejections.inc({ limit }, 0);
   }
 
   /** Connects the gauges to the node's live objects. */
@@ -257,6 +270,10 @@ export class Metrics implements SessionMetrics, EngineMetrics {
   storeCommitted(seconds: number, changes: number): void {
     this.#commitSeconds.observe(seconds);
     this.#commitChanges.observe(changes);
+  }
+
+  limitRejected(limit: LimitName): void {
+    this.#limitRejections.inc({ limit });
   }
 
   restRequest(method: string, route: string, status: number, seconds: number): void {

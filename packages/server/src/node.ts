@@ -2,6 +2,9 @@
  * A confpush node: wiring and lifecycle. Opens the store, registers the start-up app credential, builds the
  * engine, hub, gateway and REST API, and listens. `close()` shuts down in order: stop accepting, close sockets
  * with SERVER_SHUTDOWN, finish pending commits, close the store.
+ *
+ * The store is the embedded SQLite file, or, when `redisUrl` is set (cluster mode), Redis plus a Redis broker:
+ * any number of nodes then serve the same meetings (docs/cluster.md).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,15 +15,19 @@ import type { Api } from './api/context.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { MeetingTokens } from './auth/meeting-tokens.js';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, type Config } from './config.js';
-import { Engine } from './engine/engine.js';
+import type { Config } from './config.js';
+import { RedisBroker } from './broker/redis.js';
+import { Engine, newEpoch } from './engine/engine.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hub } from './hub/hub.js';
 import { MediaPlane } from './media/service.js';
 import type { MediaTimers } from './media/timers.js';
-import { hex32 } from './ids.js';
+import { hex32, secretHex } from './ids.js';
+import { Limits } from './limits/index.js';
+import { LOG_REDACT } from './log-redact.js';
 import { Metrics } from './metrics.js';
 import { Demo } from './simulator/demo.js';
+import { RedisStore } from './store/redis.js';
 import { SqliteStore } from './store/sqlite.js';
 
 export interface NodeOptions {
@@ -40,7 +47,12 @@ export interface AppCredential {
 
 export class ConfpushNode {
   readonly config: Config;
-  readonly store: SqliteStore;
+  /** SQLite (embedded) or Redis (cluster mode). */
+  readonly store: SqliteStore | RedisStore;
+  /** Cluster mode: the fan-out of changes between nodes. */
+  readonly broker: RedisBroker | undefined;
+  /** Identifies this process among the nodes of a cluster (new at every start). */
+  readonly nodeId = newEpoch();
   readonly engine: Engine;
   readonly hub: Hub;
   readonly gateway: Gateway;
@@ -48,6 +60,8 @@ export class ConfpushNode {
   readonly api: Api;
   readonly logger: Logger;
   readonly metrics = new Metrics();
+  /** Abuse limits (src/limits/, SECURITY.md). */
+  readonly limits: Limits;
   readonly clock: Clock;
   credential: AppCredential | undefined;
   /** The demo meeting's scenario (`demo` setting). */
@@ -60,17 +74,45 @@ export class ConfpushNode {
   private constructor(options: NodeOptions) {
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? pino({ level: this.config.logLevel, base: { service: 'confpush' } });
-    this.store = new SqliteStore({
-      dataDir: this.config.dataDir,
-      syncMode: this.config.syncMode,
-      logRetention: this.config.logRetention,
-    });
+    this.logger =
+      options.logger ??
+      pino({ level: this.config.logLevel, base: { service: 'confpush' }, redact: LOG_REDACT });
+    this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
+    let cluster: ConstructorParameters<typeof Engine>[0]['cluster'];
+    if (this.config.redisUrl !== '') {
+      const store = new RedisStore({
+        url: this.config.redisUrl,
+        prefix: this.config.redisPrefix,
+        logRetention: this.config.logRetention,
+        newEpoch,
+        clock: this.clock,
+        logger: this.logger,
+      });
+      this.broker = new RedisBroker({
+        url: this.config.redisUrl,
+        prefix: this.config.redisPrefix,
+        logger: this.logger,
+      });
+      this.store = store;
+      cluster = {
+        store,
+        broker: this.broker,
+        nodeId: this.nodeId,
+        inUse: (confId) => this.hub.hasSubscribers(confId),
+      };
+    } else {
+      this.store = new SqliteStore({
+        dataDir: this.config.dataDir,
+        syncMode: this.config.syncMode,
+        logRetention: this.config.logRetention,
+      });
+    }
     this.engine = new Engine({
       store: this.store,
       clock: this.clock,
       logger: this.logger,
       recentCapacity: this.config.logRetention,
+      ...(cluster ? { cluster } : {}),
       metrics: this.metrics,
     });
     this.hub = new Hub(this.clock);
@@ -84,12 +126,14 @@ export class ConfpushNode {
       calleeFailPattern: this.config.calleeFailPattern,
       calleeFailCode: this.config.calleeFailCode,
     });
-    this.engine.addListener(this.media);
+    // The media plane acts on this node's own changes only (one node answers a call it was asked to place).
+    this.engine.addListener(this.media, { remote: false });
     const meetingTokens = new MeetingTokens({
       store: this.store,
       clock: this.clock,
       confTokenTtlMs: this.config.confTokenTtlMs,
       wsTokenTtlMs: this.config.wsTokenTtlMs,
+      wsTokenBudget: this.limits.wsTokens,
     });
     const accessTokens = new AccessTokens({ store: this.store, clock: this.clock, config: this.config });
     this.gateway = new Gateway({
@@ -105,6 +149,7 @@ export class ConfpushNode {
       tokenGraceMs: this.config.confTokenGraceMs,
       pingIntervalMs: this.config.pingIntervalMs,
       metrics: this.metrics,
+      limits: this.limits,
     });
     const https =
       this.config.tlsCert !== ''
@@ -120,6 +165,11 @@ export class ConfpushNode {
         clock: this.clock,
         publicUrl: () => this.publicUrl,
         media: this.media,
+        authAttempts: this.limits.authAttempts,
+        quotas: this.limits.quotas({
+          store: this.store,
+          meetingState: async (confId) => (await this.engine.load(confId))?.working,
+        }),
       },
       { logger: this.logger, ready: () => this.#ready, metrics: this.metrics, ...(https ? { https } : {}) },
     );
@@ -136,16 +186,24 @@ export class ConfpushNode {
   }
 
   static async start(options: NodeOptions): Promise<ConfpushNode> {
-    if (options.config.redisUrl !== '') {
-      throw new ConfigError([
-        'redisUrl (CONFPUSH_REDIS_URL): cluster mode on Redis is not available in this version',
-      ]);
-    }
     const node = new ConfpushNode(options);
     try {
+      if (node.store instanceof RedisStore) {
+        await node.store.open();
+        await node.broker?.open();
+        // Another Redis incarnation may have lost data: register the start-up credential again.
+        node.store.db.onIncarnationChange(() => {
+          node
+            .#registerApp()
+            .catch((err: unknown) =>
+              node.logger.error({ err }, 'registering the app credential again failed'),
+            );
+        });
+      }
       node.credential = await node.#registerApp();
       await node.api.listen({ port: node.config.port, host: node.config.host });
     } catch (error) {
+      await node.engine.close();
       await node.store.close();
       throw error;
     }
@@ -154,7 +212,7 @@ export class ConfpushNode {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const reachable = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
     node.#url = `${scheme}://${reachable}:${address.port}`;
-    node.#housekeeping = setInterval(() => node.store.purgeExpired(node.clock.now()), 60_000).unref();
+    node.#housekeeping = setInterval(() => void node.store.purgeExpired(node.clock.now()), 60_000).unref();
     node.#ready = true;
     if (node.config.demo && node.credential) {
       try {
@@ -198,7 +256,7 @@ export class ConfpushNode {
       if (existsSync(file)) {
         credential = { ...(JSON.parse(readFileSync(file, 'utf8')) as AppCredential), generated: false };
       } else {
-        credential = { appId: hex32(), appKey: hex32(), corpId: config.corpId, generated: true };
+        credential = { appId: hex32(), appKey: secretHex(), corpId: config.corpId, generated: true };
         writeFileSync(
           file,
           JSON.stringify({ appId: credential.appId, appKey: credential.appKey, corpId: credential.corpId }),
@@ -232,6 +290,8 @@ export class ConfpushNode {
     await this.gateway.close();
     await this.api.close();
     await this.engine.drain();
+    await this.engine.close();
     await this.store.close();
+    this.limits.close();
   }
 }

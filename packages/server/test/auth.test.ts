@@ -11,7 +11,15 @@ import { appAuthStringToSign, parseAppAuthorization, signAppAuth } from '../src/
 import { createAccountCommand } from '../src/cli/account.js';
 import { ApiError } from '../src/errors.js';
 import { hex32 } from '../src/ids.js';
-import { startTestServer, tempDir, type TestServer } from './helpers.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import {
+  CLUSTER,
+  startTestServer,
+  tempDir,
+  TEST_REDIS_URL,
+  testRedisPrefix,
+  type TestServer,
+} from './helpers.js';
 
 interface Reply {
   status: number;
@@ -502,10 +510,12 @@ describe('POST /v2/usg/acs/auth/appauth', () => {
     expect(
       await server.node.store.findUserByThirdAccount(server.corpId, server.appId, 'ghost'),
     ).toBeUndefined();
-    const row = server.node.store.db.prepare('SELECT COUNT(*) AS n FROM access_tokens').get() as {
-      n: number;
-    };
-    expect(row.n).toBe(0);
+    const store = server.node.store;
+    const tokens =
+      store instanceof SqliteStore
+        ? (store.db.prepare('SELECT COUNT(*) AS n FROM access_tokens').get() as { n: number }).n
+        : (await store.db.redis.keys(`${store.db.keys.prefix}atok:*`)).length;
+    expect(tokens).toBe(0);
     tokenOf(await appAuth(server, app, { userId: 'ghost', nonce }));
   });
 });
@@ -814,8 +824,11 @@ describe('POST /confpush/v1/admin/accounts', () => {
 describe('createAccountCommand (CLI)', () => {
   it('creates the enterprise and the account in a data directory that a server then serves', async () => {
     const dataDir = tempDir();
+    // A cluster run keeps the data directory's data in Redis (test/helpers.ts): the command writes there too.
+    const redis = CLUSTER ? { url: TEST_REDIS_URL, prefix: testRedisPrefix(dataDir) } : undefined;
     const user = await createAccountCommand({
       dataDir,
+      redis,
       account: 'cli@corp',
       password: 'password-cli',
       name: 'CLI User',
@@ -824,7 +837,13 @@ describe('createAccountCommand (CLI)', () => {
     });
     expect(user).toMatchObject({ account: 'cli@corp', name: 'CLI User', adminType: 1, corpId: '100000001' });
     await expect(
-      createAccountCommand({ dataDir, account: 'cli@corp', password: 'password-cli', corpId: '100000001' }),
+      createAccountCommand({
+        dataDir,
+        redis,
+        account: 'cli@corp',
+        password: 'password-cli',
+        corpId: '100000001',
+      }),
     ).rejects.toBeInstanceOf(ApiError);
 
     const server = await startTestServer({ dataDir });

@@ -3,7 +3,7 @@
  * Huawei's examples (reference §8.3–8.9), the simulated callees, speaker coalescing, authentication and
  * validation. Plus the coalescer alone, on manual time.
  */
-import { CATEGORY_SPECS, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
+import { CATEGORY_SPECS, PUSH_CATEGORIES, type Item, type PushCategory } from '@confpush/protocol';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareShape, vector } from '../../protocol/test/vectors.js';
@@ -89,7 +89,14 @@ async function live(server: TestServer, create: Record<string, unknown> = {}): P
     async join(body) {
       const res = await l.media('POST', 'participants', body);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      return (res.body as { pid: string }).pid;
+      const { pid, waiting } = res.body as { pid: string; waiting: boolean };
+      // The push may reach a socket on another node of a cluster after the answer: wait for it, so that
+      // a later `mark()` comes after it.
+      const action = waiting ? 'WaitingListNotify' : 'ParticipantsNotify';
+      await l.frame(
+        (f) => f.action === action && (f.data as Item[] | undefined)?.some((i) => i['pid'] === pid) === true,
+      );
+      return pid;
     },
     frame: (match, from = 0) => eventually(() => client.frames.slice(from).find((f) => match(f))),
     mark: () => client.frames.length,

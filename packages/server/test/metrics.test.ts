@@ -46,7 +46,8 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 
 describe('metrics', () => {
   it('counts connections, subscriptions, frames, bytes, resumes, closes, commits and REST requests', async () => {
-    const server = await startTestServer();
+    // The counters are one node's own: in a cluster run, a cluster of that one node.
+    const server = await startTestServer({ nodes: 1 });
     const meeting = await runningMeeting(server);
     const { client, conf } = await openPush(server, meeting.conferenceID, meeting.chairPwd);
     client.subscribe(conf.token, ['AttendeesNotify', 'ConfBasicInfoNotify']);
@@ -130,8 +131,8 @@ describe('metrics', () => {
   });
 
   it('keeps one registry per node, each with the process metrics', async () => {
-    const a = await startTestServer();
-    const b = await startTestServer();
+    const a = await startTestServer({ nodes: 1 });
+    const b = await startTestServer({ nodes: 1 });
     expect(a.node.metrics.registry).not.toBe(b.node.metrics.registry);
     const meeting = await runningMeeting(a);
     const { client, conf } = await openPush(a, meeting.conferenceID, meeting.chairPwd);
@@ -150,6 +151,7 @@ describe('metrics', () => {
 
   it('counts backpressure collapses and slow-consumer closes', async () => {
     const server = await startTestServer({
+      nodes: 1,
       config: { queueSoftLimitBytes: 64 * 1024, queueHardLimitBytes: 128 * 1024 },
     });
     const meeting = await runningMeeting(server);

@@ -1,8 +1,13 @@
-/** Runs the real `confpush serve` command in a child process, for tests that kill it hard. */
+/**
+ * Runs the real `confpush serve` command in a child process, for tests that kill it hard. In cluster runs
+ * (`CONFPUSH_TEST_STORE=redis`) a process started with `--data-dir` keeps its data in Redis instead, under the key
+ * prefix of that directory (so a process started again on the same directory finds it).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { CLUSTER, TEST_REDIS_URL, testRedisPrefix } from './helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = join(ROOT, 'packages', 'server', 'src', 'bin.ts');
@@ -21,6 +26,10 @@ export interface ServerProcess {
 }
 
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = args[args.indexOf('--data-dir') + 1];
+  if (CLUSTER && args.includes('--data-dir') && dataDir && !args.includes('--redis-url')) {
+    args = [...args, '--redis-url', TEST_REDIS_URL, '--redis-prefix', testRedisPrefix(dataDir)];
+  }
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', BIN, 'serve', ...args], {
     cwd: ROOT,
     env: { ...process.env, CONFPUSH_LOG_LEVEL: 'warn', ...env },

@@ -195,8 +195,9 @@ describe('fault injection (SDK ⇄ proxy ⇄ real server)', () => {
       const engine = server.node.engine;
       const runtime = (await engine.load(driver.confId))!;
       const pids = [...runtime.working.streams.ParticipantsNotify.items.keys()];
-      const queued = () => Math.max(0, ...[...server.node.gateway.sessions].map((s) => s.bufferedAmount));
-      const open = () => [...server.node.gateway.sessions].some((s) => s.state === 'open');
+      const sessions = () => (server.nodes ?? [server.node]).flatMap((node) => [...node.gateway.sessions]);
+      const queued = () => Math.max(0, ...sessions().map((s) => s.bufferedAmount));
+      const open = () => sessions().some((s) => s.state === 'open');
       proxy.stall('down', true);
       let renames = 0;
       let maxQueued = 0;

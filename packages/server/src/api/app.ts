@@ -7,7 +7,8 @@ import { authRoutes } from './auth-routes.js';
 import { consoleRoutes } from './console-routes.js';
 import type { Api, ApiDeps } from './context.js';
 import { controlRoutes } from './control-routes.js';
-import { registerErrorHandling } from './errors-plugin.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './errors-plugin.js';
+import { useJsonBody } from './json-body.js';
 import { liveControlRoutes } from './live-control-routes.js';
 import { mediaRoutes } from './media-routes.js';
 import { meetingRoutes } from './meeting-routes.js';
@@ -33,6 +34,9 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
+    // Errors raised before a route runs get the same Huawei-style bodies as every other error.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
   // First: @fastify/swagger documents only the routes registered after it.
   registerOpenApi(app);
@@ -59,6 +63,9 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     );
   });
   registerErrorHandling(app);
+  // Huawei's examples and SDKs send `Content-Type: application/json` on body-less calls (DELETE, PUT …/stop,
+  // broadcast) too: an empty JSON body is no body, everywhere. Bodies must be UTF-8 (json-body.ts).
+  useJsonBody(app, { emptyIsNoBody: true });
   app.register(authRoutes(deps));
   app.register(meetingRoutes(deps));
   app.register(controlRoutes(deps));

@@ -218,7 +218,9 @@ export function authRoutes(deps: ApiDeps) {
         },
       },
       async (request) =>
-        accessTokens.appAuth({ authorization: request.headers.authorization }, request.body, request.ip),
+        deps.authAttempts.guard({ address: request.ip, target: `app:${request.body.appId}` }, () =>
+          accessTokens.appAuth({ authorization: request.headers.authorization }, request.body, request.ip),
+        ),
     );
 
     app.post(
@@ -237,7 +239,10 @@ export function authRoutes(deps: ApiDeps) {
           response: { 200: AccessTokenResponseSchema, ...errorResponses },
         },
       },
-      async (request) => accessTokens.accountAuth(request.headers.authorization, request.body, request.ip),
+      async (request) =>
+        deps.authAttempts.guard({ address: request.ip, target: `account:${request.body.account}` }, () =>
+          accessTokens.accountAuth(request.headers.authorization, request.body, request.ip),
+        ),
     );
 
     app.post(
@@ -250,7 +255,10 @@ export function authRoutes(deps: ApiDeps) {
           response: { 200: AccessTokenResponseSchema, ...errorResponses },
         },
       },
-      async (request) => accessTokens.validate(request.body, request.ip),
+      async (request) =>
+        deps.authAttempts.guard({ address: request.ip }, () =>
+          accessTokens.validate(request.body, request.ip),
+        ),
     );
 
     // Refresh and logout carry no body, but Huawei SDK clients may still send `Content-Type: application/json`;

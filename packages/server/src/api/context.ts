@@ -12,6 +12,7 @@ import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
+import type { AuthAttempts, MeetingQuotas } from '../limits/index.js';
 import type { MediaPlane } from '../media/service.js';
 import type { AccessToken, Store, User } from '../store/types.js';
 
@@ -37,6 +38,10 @@ export interface ApiDeps {
   publicUrl: () => string;
   /** The media plane: speaker coalescing and simulated callees (`/confpush/v1/media`). */
   media: MediaPlane;
+  /** Failed authentication attempts per client address and per app / account / meeting (src/limits/). */
+  authAttempts: AuthAttempts;
+  /** Meetings and attendees per enterprise, attendees per meeting (src/limits/). */
+  quotas: MeetingQuotas;
 }
 
 export type Api = FastifyInstance<

@@ -71,11 +71,15 @@ export function controlRoutes(deps: ApiDeps) {
         if (existing === undefined && headers['x-login-type'] !== '1') {
           throw new ApiError('MMC_INVALID_PARAMETER', 'X-Login-Type must be 1');
         }
-        const issued = await meetingTokens.issueConfToken(
-          request.query.conferenceID,
-          headers['x-password'],
-          existing,
-        );
+        const password = headers['x-password'];
+        const issue = () => meetingTokens.issueConfToken(request.query.conferenceID, password, existing);
+        // A password presented is an authentication attempt (the host password is only 6 digits).
+        const issued = password
+          ? await deps.authAttempts.guard(
+              { address: request.ip, target: `meeting:${request.query.conferenceID}` },
+              issue,
+            )
+          : await issue();
         const { confToken, wsToken, record } = issued;
         const publicUrl = deps.publicUrl();
         return {
@@ -149,7 +153,10 @@ export function controlRoutes(deps: ApiDeps) {
       },
       async (request, reply) => {
         const held = await controlToken(request, true);
-        await deps.engine.execute(held.confId, { type: 'invite', attendees: request.body.attendees });
+        const { attendees } = request.body;
+        await deps.quotas.addAttendees(held.confId, attendees, () =>
+          deps.engine.execute(held.confId, { type: 'invite', attendees }),
+        );
         return reply.status(200).send();
       },
     );
@@ -178,20 +185,25 @@ export function controlRoutes(deps: ApiDeps) {
         const { callNum, confID, pwd } = request.body;
         if (confID !== conferenceID)
           throw new ApiError('MMC_INVALID_PARAMETER', 'confID must equal conferenceID');
-        const record = await deps.store.getMeeting(conferenceID);
-        // Wrong password and unknown meeting answer alike, so that meeting IDs cannot be probed.
-        if (
-          !record ||
-          record.cancelled ||
-          !(secretEquals(pwd, record.chairPwd) || secretEquals(pwd, record.guestPwd))
-        ) {
-          throw new ApiError('CONF_AUTH_FAILED');
-        }
-        if (record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
-        await deps.engine.execute(conferenceID, {
-          type: 'invite',
-          attendees: [{ name: callNum, phone: callNum, type: 'terminal' }],
-        });
+        await deps.authAttempts.guard(
+          { address: request.ip, target: `meeting:${conferenceID}` },
+          async () => {
+            const record = await deps.store.getMeeting(conferenceID);
+            // Wrong password and unknown meeting answer alike, so that meeting IDs cannot be probed.
+            if (
+              !record ||
+              record.cancelled ||
+              !(secretEquals(pwd, record.chairPwd) || secretEquals(pwd, record.guestPwd))
+            ) {
+              throw new ApiError('CONF_AUTH_FAILED');
+            }
+            if (record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+          },
+        );
+        const attendees = [{ name: callNum, phone: callNum, type: 'terminal' }];
+        await deps.quotas.addAttendees(conferenceID, attendees, () =>
+          deps.engine.execute(conferenceID, { type: 'invite', attendees }),
+        );
         return reply.status(200).send();
       },
     );

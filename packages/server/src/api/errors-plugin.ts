@@ -3,8 +3,11 @@
  * content-type errors are mapped to documented codes; anything unexpected is a logged 500 that changed nothing.
  */
 import { REST_ERRORS, type RestErrorSpec } from '@confpush/protocol';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
+import { INVALID_UTF8_CODE } from './json-body.js';
 
 function invalidParameterFor(url: string): RestErrorSpec {
   return /^\/(v\d\/usg|confpush\/v\d\/admin)\//.test(url)
@@ -31,13 +34,29 @@ export function registerErrorHandling(app: FastifyInstance): void {
       spec = REST_ERRORS.PAYLOAD_TOO_LARGE;
     } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       spec = REST_ERRORS.UNSUPPORTED_MEDIA_TYPE;
+    } else if (error.code === INVALID_UTF8_CODE) {
+      spec = invalidParameterFor(request.url);
+      detail = 'body is not valid UTF-8';
     } else if (
       error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
       error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-      (error.statusCode === 400 && error instanceof SyntaxError)
+      // The JSON parser's own errors: SyntaxError, or RangeError for nesting deeper than the parser's stack.
+      (error.statusCode === 400 && (error instanceof SyntaxError || error instanceof RangeError))
     ) {
       spec = invalidParameterFor(request.url);
       detail = 'body is not valid JSON';
+    } else if (error.statusCode === 413) {
+      spec = REST_ERRORS.PAYLOAD_TOO_LARGE;
+    } else if (error.statusCode === 415) {
+      spec = REST_ERRORS.UNSUPPORTED_MEDIA_TYPE;
+    } else if (
+      typeof error.code === 'string' &&
+      error.code.startsWith('FST_ERR_') &&
+      error.statusCode === 400
+    ) {
+      // Any other malformed request Fastify refuses (e.g. a Content-Length that does not match the body).
+      spec = invalidParameterFor(request.url);
+      detail = 'the request is malformed';
     }
     if (!spec) {
       request.log.error({ err: error }, 'unexpected error');
@@ -55,4 +74,38 @@ export function registerErrorHandling(app: FastifyInstance): void {
       error_msg: `${spec.msg}: ${request.method} ${request.url.split('?')[0] ?? ''}`,
     });
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: a path that is not valid percent-encoding, or a path parameter longer than Fastify
+ * accepts, is a bad parameter like any other (instead of Fastify's own error body).
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const spec = invalidParameterFor(request.url);
+  const detail =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is not valid';
+  void reply.status(spec.status).send({ error_code: spec.code, error_msg: `${spec.msg}: ${detail}` });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request (malformed request
+ * line or headers, headers over 16 KiB, a request that did not arrive in time) is answered with a documented
+ * Huawei-style body too, and the connection is closed, as Node does.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const spec =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? REST_ERRORS.HEADERS_TOO_LARGE
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? REST_ERRORS.REQUEST_TIMEOUT
+        : REST_ERRORS.BAD_REQUEST;
+  const body = JSON.stringify({ error_code: spec.code, error_msg: spec.msg });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${spec.status} ${STATUS_CODES[spec.status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -88,6 +88,8 @@ type CommandOf<Q extends Query, B extends TObject | undefined> = (
   query: Static<Q>,
   body: BodyOf<B>,
   held: ConfToken,
+  /** The client address (for the authentication-attempt limits). */
+  ip: string,
 ) => Command | Promise<Command>;
 
 /** Only the documented fields of a group: unknown ones are ignored, never pushed to subscribers. */
@@ -118,15 +120,6 @@ const unique = (pids: readonly string[]): string[] => [...new Set(pids)];
 
 export function liveControlRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
-    // Huawei's examples send `Content-Type: application/json` on body-less calls too; an empty body is no body.
-    const parseJson = app.getDefaultJsonParser('error', 'error');
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      const text = body.toString();
-      if (text === '') done(null, undefined);
-      else parseJson(request, text, done);
-    });
-
     /** The committed state of the token's meeting (what subscribers have been shown). */
     async function committedState(held: ConfToken) {
       const runtime = await deps.engine.load(held.confId);
@@ -160,7 +153,12 @@ export function liveControlRoutes(deps: ApiDeps) {
         ...routeSchema(summary, querystring, body),
         handler: async (request, reply) => {
           const held = await requireControlToken(deps, request as ControlRequest, host);
-          const built = await command(request.query as Static<Q>, request.body as BodyOf<B>, held);
+          const built = await command(
+            request.query as Static<Q>,
+            request.body as BodyOf<B>,
+            held,
+            request.ip,
+          );
           await deps.engine.execute(held.confId, built);
           return reply.status(200).send();
         },
@@ -199,15 +197,18 @@ export function liveControlRoutes(deps: ApiDeps) {
       ParticipantQuery,
       RoleBody,
       false,
-      async (q, b, held) => {
+      async (q, b, held, ip) => {
         if (held.role !== 1) {
           const pwd = b.chairmanPwd ?? '';
           if (pwd === '') {
             if (b.applyChair === 1) throw new ApiError('CONF_AUTH_FAILED', 'chairmanPwd is required');
             throw new ApiError('CONF_NOT_CHAIR');
           }
-          const { record } = await committedState(held);
-          if (!secretEquals(pwd, record.chairPwd)) throw new ApiError('CONF_AUTH_FAILED');
+          // A participant trying the host password: an authentication attempt.
+          await deps.authAttempts.guard({ address: ip, target: `meeting:${held.confId}` }, async () => {
+            const { record } = await committedState(held);
+            if (!secretEquals(pwd, record.chairPwd)) throw new ApiError('CONF_AUTH_FAILED');
+          });
         }
         return { type: 'setChair', pid: q.participantID, chair: b.applyChair === 1 };
       },

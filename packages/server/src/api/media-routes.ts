@@ -234,15 +234,6 @@ export function mediaRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
     const { engine, media } = deps;
 
-    // An empty JSON body is no body (leave without a reason).
-    const parseJson = app.getDefaultJsonParser('error', 'error');
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      const text = body.toString();
-      if (text === '') done(null, undefined);
-      else parseJson(request, text, done);
-    });
-
     /** The caller, the meeting and its state, checked before anything else of the request. */
     app.addHook('preValidation', async (request: FastifyRequest) => {
       const header = request.headers['x-access-token'];

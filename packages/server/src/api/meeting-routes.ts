@@ -77,15 +77,6 @@ export function meetingRoutes(deps: ApiDeps) {
     /** IDs handed to creations still in flight, so two concurrent creations never share one. */
     const reservedIds = new Set<string>();
 
-    // Clients send `Content-Type: application/json` on a DELETE without a body too; an empty body is no body.
-    const parseJson = app.getDefaultJsonParser('error', 'error');
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      const text = body.toString();
-      if (text === '') done(null, undefined);
-      else parseJson(request, text, done);
-    });
-
     app.addHook('onRequest', async (request) => {
       const header = request.headers['x-access-token'];
       callers.set(
@@ -226,7 +217,10 @@ export function meetingRoutes(deps: ApiDeps) {
             publicUrl: deps.publicUrl(),
             conferenceID,
           });
-          const state = await deps.engine.createMeeting(record, attendeeInputs(request.body.attendees ?? []));
+          const attendees = attendeeInputs(request.body.attendees ?? []);
+          const state = await deps.quotas.createMeeting(user.corpId, attendees, () =>
+            deps.engine.createMeeting(record, attendees),
+          );
           const deptName = await deptNameOf(record.corpId);
           return [conferenceInfo(state.record, attendeesOf(state), { role: 'chair', deptName })];
         } finally {
@@ -255,12 +249,12 @@ export function meetingRoutes(deps: ApiDeps) {
         if (current.state !== 'Schedule')
           throw new ApiError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
         const patch = editPatch(request.body, current, deps.clock.now());
-        const attendees = request.body.attendees;
-        const state = await deps.engine.execute(conferenceID, {
-          type: 'edit',
-          patch,
-          ...(attendees ? { attendees: attendeeInputs(attendees) } : {}),
-        });
+        const attendees = request.body.attendees ? attendeeInputs(request.body.attendees) : undefined;
+        const edit = () =>
+          deps.engine.execute(conferenceID, { type: 'edit', patch, ...(attendees ? { attendees } : {}) });
+        const state = attendees
+          ? await deps.quotas.replaceAttendees(conferenceID, attendees, edit)
+          : await edit();
         const deptName = await deptNameOf(state.record.corpId);
         return [conferenceInfo(state.record, attendeesOf(state), { role: 'chair', deptName })];
       },
@@ -364,13 +358,18 @@ export function meetingRoutes(deps: ApiDeps) {
       },
       async (request) => {
         const { conferenceID, password } = request.body;
-        const stored = await deps.store.getMeeting(conferenceID);
-        if (!stored || stored.cancelled) throw new ApiError('CONF_AUTH_FAILED');
-        const asGuest = !secretEquals(password, stored.chairPwd);
-        if (asGuest && !secretEquals(password, stored.guestPwd)) throw new ApiError('CONF_AUTH_FAILED');
-        if (asGuest && stored.confConfigInfo.allowGuestStartConf !== true) {
-          throw new ApiError('CONF_AUTH_FAILED', 'the guest password may not start this meeting');
-        }
+        await deps.authAttempts.guard(
+          { address: request.ip, target: `meeting:${conferenceID}` },
+          async () => {
+            const stored = await deps.store.getMeeting(conferenceID);
+            if (!stored || stored.cancelled) throw new ApiError('CONF_AUTH_FAILED');
+            const asGuest = !secretEquals(password, stored.chairPwd);
+            if (asGuest && !secretEquals(password, stored.guestPwd)) throw new ApiError('CONF_AUTH_FAILED');
+            if (asGuest && stored.confConfigInfo.allowGuestStartConf !== true) {
+              throw new ApiError('CONF_AUTH_FAILED', 'the guest password may not start this meeting');
+            }
+          },
+        );
         // An ended meeting is not started again (a new session would need a new confUUID).
         const runtime = await deps.engine.load(conferenceID);
         if (!runtime || runtime.working.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');

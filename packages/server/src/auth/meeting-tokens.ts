@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { isInProgress, type MeetingRecord } from '../domain/meeting.js';
 import { ApiError } from '../errors.js';
 import { token as newToken } from '../ids.js';
+import type { WsTokenBudget } from '../limits/ws-tokens.js';
 import type { ConfToken, MeetingStore, TokenStore, WsToken } from '../store/types.js';
 import { secretEquals } from './secrets.js';
 
@@ -15,6 +16,8 @@ export interface MeetingTokensOptions {
   clock: Clock;
   confTokenTtlMs: number;
   wsTokenTtlMs: number;
+  /** Outstanding WebSocket tokens per meeting (`wsTokensPerMeeting`); no limit when absent. */
+  wsTokenBudget?: WsTokenBudget | undefined;
 }
 
 /** Accepts a token raw (`stb…`) or as `Basic ` + base64(token), as Huawei documents both. */
@@ -42,12 +45,14 @@ export class MeetingTokens {
   readonly #clock: Clock;
   readonly #confTtl: number;
   readonly #wsTtl: number;
+  readonly #budget: WsTokenBudget | undefined;
 
   constructor(options: MeetingTokensOptions) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#confTtl = options.confTokenTtlMs;
     this.#wsTtl = options.wsTokenTtlMs;
+    this.#budget = options.wsTokenBudget;
   }
 
   get confTokenTtlMs(): number {
@@ -71,6 +76,7 @@ export class MeetingTokens {
     if (existing !== undefined) {
       const held = await this.#store.getConfToken(existing);
       if (held && held.confId === confId && held.expiresAt > now) {
+        this.#budget?.check(confId); // before any write: a refused call changes nothing
         const renewed: ConfToken = { ...held, expiresAt: now + this.#confTtl };
         await this.#store.updateConfToken(renewed);
         return { confToken: renewed, wsToken: await this.#newWsToken(renewed), record };
@@ -86,6 +92,7 @@ export class MeetingTokens {
     if (secretEquals(password, record.chairPwd)) role = 1;
     else if (secretEquals(password, record.guestPwd)) role = 0;
     else throw new ApiError('CONF_AUTH_FAILED');
+    this.#budget?.check(confId);
     const confToken: ConfToken = {
       token: newToken('cpc'),
       confId,
@@ -128,6 +135,7 @@ export class MeetingTokens {
   }
 
   async #newWsToken(confToken: ConfToken): Promise<WsToken> {
+    this.#budget?.check(confToken.confId);
     const wsToken: WsToken = {
       token: newToken('cpw'),
       confId: confToken.confId,
@@ -135,12 +143,14 @@ export class MeetingTokens {
       expiresAt: this.#clock.now() + this.#wsTtl,
     };
     await this.#store.putWsToken(wsToken);
+    this.#budget?.issued(wsToken.confId, wsToken.token, wsToken.expiresAt);
     return wsToken;
   }
 
   /** Takes a WebSocket token (single use): undefined when unknown, used or expired. */
   async consumeWsToken(token: string): Promise<WsToken | undefined> {
     const held = await this.#store.consumeWsToken(token);
+    if (held) this.#budget?.consumed(held.confId, held.token);
     if (!held || held.expiresAt <= this.#clock.now()) return undefined;
     return held;
   }

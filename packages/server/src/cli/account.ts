@@ -1,7 +1,12 @@
-/** `confpush account create`: adds an account/password user to the embedded store, outside a running server. */
+/**
+ * `confpush account create`: adds an account/password user to the store, outside a running server: the embedded
+ * SQLite file, or the cluster's Redis when `redis` is given.
+ */
 import { AccessTokens } from '../auth/access-tokens.js';
 import { systemClock } from '../clock.js';
 import { resolveConfig } from '../config.js';
+import { newEpoch } from '../engine/engine.js';
+import { RedisStore } from '../store/redis.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { User } from '../store/types.js';
 
@@ -14,11 +19,19 @@ export interface CreateAccountOptions {
   phone?: string | undefined;
   admin?: boolean | undefined;
   corpId: string;
+  /** Cluster mode: the Redis URL and key prefix of the cluster (instead of the data directory's SQLite file). */
+  redis?: { url: string; prefix: string } | undefined;
 }
 
 /** Creates the account (and its enterprise, when new); throws `ApiError` for a bad or duplicate account. */
 export async function createAccountCommand(options: CreateAccountOptions): Promise<User> {
-  const store = new SqliteStore({ dataDir: options.dataDir, syncMode: 'full', logRetention: 1000 });
+  let store: SqliteStore | RedisStore;
+  if (options.redis) {
+    store = new RedisStore({ ...options.redis, logRetention: 1000, newEpoch });
+    await store.open();
+  } else {
+    store = new SqliteStore({ dataDir: options.dataDir, syncMode: 'full', logRetention: 1000 });
+  }
   try {
     if (!(await store.getCorp(options.corpId))) {
       await store.putCorp({

@@ -19,7 +19,7 @@ import {
 } from './commands.js';
 import type { DecideContext, Decision } from './decide.js';
 import type { MeetingState } from './meeting.js';
-import { flag, info, participantInfo, siteOfWaiting, waitingInfo } from './pinfo.js';
+import { flag, info, participantInfo, siteOfInfo, waitingInfo } from './pinfo.js';
 
 const P = 'ParticipantsNotify';
 const W = 'WaitingListNotify';
@@ -470,15 +470,10 @@ class LiveMeeting {
     this.b.remove(P, pid);
     if (this.b.item('NetConditionNotify', pid)) this.b.remove('NetConditionNotify', pid);
     this.#dropSpeaker(pid);
-    const site: JoinInput = {
-      name: map['NAME'] ?? '',
-      ...(map['TEL'] ? { tel: map['TEL'] } : {}),
-      ...(map['ACCOUNT_ID'] ? { accountId: map['ACCOUNT_ID'] } : {}),
-      ...(map['ACCOUNT'] ? { account: map['ACCOUNT'] } : {}),
-      ...(map['THIRDACCOUNT'] ? { thirdAccount: map['THIRDACCOUNT'] } : {}),
-      anonymous: map['ANONYMOUS'] === '1',
-    };
-    this.b.put(W, pid, { pid, pinfoMap: waitingInfo(site, this.ctx.now, this.state.record.corpId) });
+    this.b.put(W, pid, {
+      pid,
+      pinfoMap: waitingInfo(siteOfInfo(pid, map), this.ctx.now, this.state.record.corpId),
+    });
   }
 
   admit(pids: readonly string[] | 'all'): void {
@@ -487,7 +482,7 @@ class LiveMeeting {
       if (!this.b.item(W, pid)) throw new ApiError('PARTICIPANT_NOT_FOUND', `no waiting-room member ${pid}`);
     }
     for (const pid of list) {
-      const site = siteOfWaiting(pid, info(this.b.item(W, pid)));
+      const site = siteOfInfo(pid, info(this.b.item(W, pid)));
       this.b.remove(W, pid);
       this.#addParticipant(pid, site, '0', this.#attendeeByNumber(site.tel, site.accountId));
     }

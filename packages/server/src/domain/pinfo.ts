@@ -80,8 +80,8 @@ export function waitingInfo(site: JoinInput, joinedAt: number, orgId: string): R
   };
 }
 
-/** Reconstructs the join input of a waiting-room member, to admit it. */
-export function siteOfWaiting(pid: string, map: Record<string, string>): JoinInput {
+/** Reconstructs the join input of a site from its pinfoMap (to admit a waiting member, or move a participant). */
+export function siteOfInfo(pid: string, map: Record<string, string>): JoinInput {
   return {
     pid,
     name: map['NAME'] ?? '',

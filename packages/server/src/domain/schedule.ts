@@ -5,6 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { RestConfConfig, RestScheduleConf } from '../api/schemas/meeting.js';
+import { secretEquals } from '../auth/secrets.js';
 import { ApiError } from '../errors.js';
 import { digits, hex32, token } from '../ids.js';
 import type { RecordPatch } from './commands.js';
@@ -132,7 +133,7 @@ export function editPatch(body: RestScheduleConf, current: MeetingRecord, now: n
     patch.confConfigInfo = { ...current.confConfigInfo, ...storedConfig(body.confConfigInfo) };
     const guestPwd = body.confConfigInfo.guestPwd;
     if (guestPwd !== undefined) {
-      if (guestPwd === current.chairPwd) {
+      if (secretEquals(guestPwd, current.chairPwd)) {
         throw new ApiError(
           'MMC_INVALID_PARAMETER',
           'body.confConfigInfo.guestPwd must differ from the host password',

@@ -8,10 +8,15 @@
  * All of decide + stage for one command runs synchronously, so commands of one meeting are serialised without a
  * lock. Commits are pipelined: while a batch is being made durable, later commands decide on the working state and
  * wait for the next batch. A change becomes visible (committed state, push) only after its batch is durable.
+ *
+ * Cluster mode (a shared store and a broker, `cluster.ts`): every entry also names the meeting revision it builds
+ * on; the store refuses it when another node committed first, and the command is decided again on the newer state.
+ * Other nodes' entries reach the committed state and the listeners through the broker, in commit order.
  */
-import type { Item } from '@confpush/protocol';
+import type { Item, PushCategory } from '@confpush/protocol';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Broker } from '../broker/broker.js';
 import type { Clock } from '../clock.js';
 import type { AttendeeInput } from '../domain/attendees.js';
 import type { Command } from '../domain/commands.js';
@@ -21,7 +26,8 @@ import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
 import { ApiError } from '../errors.js';
 import * as ids from '../ids.js';
 import type { EngineMetrics } from '../metrics.js';
-import type { CommitEntry, MeetingStore, StreamWrite } from '../store/types.js';
+import type { CommitEntry, MeetingStore, SharedMeetingStore, StreamWrite } from '../store/types.js';
+import { ClusterSync, StaleEntryError } from './cluster.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
 import { cloneState, stateFromStore } from './state.js';
@@ -36,7 +42,25 @@ export interface EngineListener {
     changes: readonly CommittedChange[],
     record: MeetingRecord | undefined,
   ): void;
+  /** Cluster mode: these streams restarted (new epoch, or missed history): subscribers need full messages. */
+  onReset?(runtime: MeetingRuntime, categories: readonly PushCategory[]): void;
+  /** Cluster mode: the meeting is gone from the store (it lost its data). */
+  onLost?(runtime: MeetingRuntime): void;
 }
+
+/** Cluster mode: the shared store, the broker and this node's id. */
+export interface EngineCluster {
+  store: SharedMeetingStore;
+  broker: Broker;
+  nodeId: string;
+  /** Whether this node still serves the meeting (has subscribers of it); idle meetings are unloaded. */
+  inUse?: (confId: string) => boolean;
+}
+
+/** How often a command refused by the store (another node changed the meeting first) is decided again. */
+const MAX_ATTEMPTS = 16;
+/** Upper bound of the random pause before deciding a refused command again (doubles per attempt up to it). */
+const MAX_BACKOFF_MS = 40;
 
 export interface EngineOptions {
   store: MeetingStore;
@@ -46,6 +70,8 @@ export interface EngineOptions {
   recentCapacity: number;
   newParticipantId?: () => string;
   metrics?: EngineMetrics;
+  /** Cluster mode; absent for the embedded store. */
+  cluster?: EngineCluster;
 }
 
 interface Pending {
@@ -69,10 +95,14 @@ export class Engine {
   readonly #runtimes = new Map<string, MeetingRuntime>();
   readonly #loading = new Map<string, Promise<MeetingRuntime | undefined>>();
   readonly #listeners: EngineListener[] = [];
+  /** The listeners that also take other nodes' changes (cluster mode). */
+  readonly #remoteListeners: EngineListener[] = [];
+  readonly #cluster: ClusterSync | undefined;
   #pending: Pending[] = [];
   #flushScheduled = false;
   #flushing: Promise<void> | undefined;
   #commits = 0;
+  #retries = 0;
 
   constructor(options: EngineOptions) {
     this.#store = options.store;
@@ -81,10 +111,39 @@ export class Engine {
     this.#newParticipantId = options.newParticipantId ?? ids.pid;
     this.#recentCapacity = options.recentCapacity;
     this.#metrics = options.metrics;
+    if (options.cluster) {
+      const runtimes = this.#runtimes;
+      this.#cluster = new ClusterSync(
+        { ...options.cluster, logger: options.logger },
+        {
+          runtimes,
+          recentCapacity: options.recentCapacity,
+          emit: (runtime, changes, record) => {
+            for (const l of this.#remoteListeners) l.onCommitted(runtime, changes, record);
+          },
+          reset: (runtime, categories) => {
+            for (const l of this.#remoteListeners) l.onReset?.(runtime, categories);
+          },
+          lost: (runtime) => {
+            for (const l of this.#remoteListeners) l.onLost?.(runtime);
+          },
+        },
+      );
+    }
   }
 
-  addListener(listener: EngineListener): void {
+  /**
+   * `remote: false`: the listener sees only this node's own changes (e.g. the media plane, which acts on what it
+   * was asked to do); otherwise it also sees other nodes' changes, in commit order (cluster mode).
+   */
+  addListener(listener: EngineListener, options: { remote?: boolean } = {}): void {
     this.#listeners.push(listener);
+    if (options.remote !== false) this.#remoteListeners.push(listener);
+  }
+
+  /** Cluster mode: this node's id (undefined for the embedded store). */
+  get nodeId(): string | undefined {
+    return this.#cluster?.nodeId;
   }
 
   /** Number of store transactions so far (group commit makes it lower than the number of changes). */
@@ -92,13 +151,27 @@ export class Engine {
     return this.#commits;
   }
 
+  /** Cluster mode: commands decided again because another node changed the meeting first. */
+  get retries(): number {
+    return this.#retries;
+  }
+
   /** Meetings held in memory. */
   get meetingsLoaded(): number {
     return this.#runtimes.size;
   }
 
-  /** The loaded meeting, loading it from the store the first time. Concurrent callers share one load. */
+  /**
+   * The loaded meeting, loading it from the store the first time. Concurrent callers share one load. In cluster
+   * mode it reflects at least everything committed (by any node) before the call.
+   */
   async load(confId: string): Promise<MeetingRuntime | undefined> {
+    const loaded = this.#runtimes.get(confId);
+    if (loaded) return this.#cluster ? this.#cluster.fresh(loaded) : loaded;
+    return this.#load(confId);
+  }
+
+  async #load(confId: string): Promise<MeetingRuntime | undefined> {
     const loaded = this.#runtimes.get(confId);
     if (loaded) return loaded;
     let loading = this.#loading.get(confId);
@@ -110,6 +183,7 @@ export class Engine {
   }
 
   async #loadFromStore(confId: string): Promise<MeetingRuntime | undefined> {
+    if (this.#cluster) return this.#cluster.load(confId);
     const record = await this.#store.getMeeting(confId);
     if (!record) return undefined;
     const streams = await this.#store.loadStreams(confId);
@@ -141,11 +215,9 @@ export class Engine {
   async createMeeting(record: MeetingRecord, attendees: readonly AttendeeInput[]): Promise<MeetingState> {
     const state = createMeetingState(record, attendees, this.#newParticipantId);
     for (const replica of Object.values(state.streams)) replica.epoch = newEpoch();
-    const runtime = await this.#enqueue(undefined, {
-      confId: record.conferenceID,
-      created: state,
-      writes: [],
-    });
+    const entry: CommitEntry = { confId: record.conferenceID, created: state, writes: [] };
+    if (this.#cluster) entry.position = this.#cluster.creation();
+    const runtime = await this.#enqueue(undefined, entry);
     return runtime.committed;
   }
 
@@ -154,16 +226,43 @@ export class Engine {
    * the changes are durable and pushed, with the committed state.
    */
   async execute(confId: string, command: Command): Promise<MeetingState> {
-    const runtime = await this.load(confId);
-    if (!runtime) throw new ApiError('CONF_NOT_EXIST');
-    const decision = decide(runtime.working, command, {
-      now: this.#clock.now(),
-      newParticipantId: this.#newParticipantId,
-    });
-    const entry = this.#stage(runtime, decision);
-    if (!entry.record && entry.writes.length === 0) return runtime.committed;
-    await this.#enqueue(runtime, entry);
-    return runtime.committed;
+    for (let attempt = 1; ; attempt++) {
+      const runtime = await this.#load(confId);
+      if (!runtime) throw new ApiError('CONF_NOT_EXIST');
+      const cluster = runtime.cluster ? this.#cluster : undefined;
+      if (cluster && !(await cluster.ready(runtime))) continue;
+      const decidedAt = runtime.cluster?.rev ?? 0;
+      let decision: Decision;
+      try {
+        decision = decide(runtime.working, command, {
+          now: this.#clock.now(),
+          newParticipantId: this.#newParticipantId,
+        });
+      } catch (error) {
+        // Cluster mode: a refusal stands only when it was decided on the newest state.
+        if (cluster && attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
+        throw error;
+      }
+      if (!decision.record && decision.changes.length === 0) {
+        if (cluster && attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
+        return runtime.committed;
+      }
+      const entry = this.#stage(runtime, decision);
+      try {
+        await this.#enqueue(runtime, entry);
+      } catch (error) {
+        if (!(error instanceof StaleEntryError)) throw error;
+        this.#retries++;
+        if (attempt < MAX_ATTEMPTS) {
+          // Two nodes that keep colliding on one meeting take turns instead of colliding again at once.
+          const ceiling = Math.min(MAX_BACKOFF_MS, 2 ** attempt);
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+          continue;
+        }
+        throw new ApiError('INTERNAL_ERROR', 'the meeting was changed concurrently too often; retry');
+      }
+      return runtime.committed;
+    }
   }
 
   /** Assigns sequence numbers and applies the decision to the working state; returns what must be committed. */
@@ -199,6 +298,7 @@ export class Engine {
       });
     }
     const entry: CommitEntry = { confId: runtime.confId, writes };
+    if (runtime.cluster && this.#cluster) entry.position = this.#cluster.stage(runtime);
     if (decision.record) {
       working.record = decision.record;
       entry.record = decision.record;
@@ -237,9 +337,10 @@ export class Engine {
   }
 
   async #commitBatch(batch: Pending[]): Promise<void> {
+    let results;
     try {
       const started = performance.now();
-      await this.#store.commit(batch.map((p) => p.entry));
+      results = await this.#store.commit(batch.map((p) => p.entry));
       this.#commits++;
       this.#metrics?.storeCommitted(
         (performance.now() - started) / 1000,
@@ -248,7 +349,9 @@ export class Engine {
     } catch (error) {
       this.#logger.error({ err: error }, 'store commit failed; affected meetings will be reloaded');
       for (const p of batch) {
-        if (p.runtime) {
+        if (p.runtime?.cluster) {
+          this.#cluster?.failed(p.runtime);
+        } else if (p.runtime) {
           p.runtime.poisoned = true;
           this.#runtimes.delete(p.runtime.confId);
         }
@@ -256,7 +359,13 @@ export class Engine {
       }
       return;
     }
-    for (const p of batch) {
+    for (const [i, p] of batch.entries()) {
+      const result = results[i];
+      if (result && !result.ok) {
+        if (p.runtime?.cluster) this.#cluster?.refused(p.runtime, result);
+        p.reject(p.runtime ? new StaleEntryError(result) : new Error(`meeting ${p.entry.confId} exists`));
+        continue;
+      }
       try {
         p.resolve(this.#publish(p));
       } catch (error) {
@@ -277,9 +386,15 @@ export class Engine {
         cloneState(entry.created),
         this.#recentCapacity,
       );
-      this.#runtimes.set(entry.confId, runtime);
+      // Cluster mode: a node holds a meeting once it follows its channel; it is loaded when first used.
+      if (!this.#cluster) this.#runtimes.set(entry.confId, runtime);
     }
     if (!runtime) throw new Error('commit without a runtime');
+    const cluster = runtime.cluster && entry.position ? this.#cluster : undefined;
+    if (cluster && entry.position && !cluster.committed(runtime, entry.position)) {
+      cluster.settled(runtime);
+      return runtime;
+    }
     const committed = runtime.committed;
     if (entry.record) committed.record = entry.record;
     const changes: CommittedChange[] = [];
@@ -295,7 +410,11 @@ export class Engine {
       runtime.recentLog(w.category).append(change);
       changes.push(change);
     }
-    for (const listener of this.#listeners) listener.onCommitted(runtime, changes, entry.record);
+    try {
+      for (const listener of this.#listeners) listener.onCommitted(runtime, changes, entry.record);
+    } finally {
+      cluster?.settled(runtime);
+    }
     return runtime;
   }
 
@@ -305,5 +424,10 @@ export class Engine {
       if (this.#flushing) await this.#flushing;
       else await new Promise<void>((r) => setImmediate(r));
     }
+  }
+
+  /** Cluster mode: stops following meetings (after `drain`). */
+  async close(): Promise<void> {
+    await this.#cluster?.close();
   }
 }

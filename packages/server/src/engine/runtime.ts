@@ -4,6 +4,7 @@
  */
 import type { PushCategory } from '@confpush/protocol';
 import type { MeetingState } from '../domain/meeting.js';
+import type { ClusterPosition } from './cluster.js';
 import { RecentLog } from './recent.js';
 
 export class MeetingRuntime {
@@ -14,6 +15,9 @@ export class MeetingRuntime {
 
   /** Recent committed changes per category, for resume. */
   readonly recent = new Map<PushCategory, RecentLog>();
+
+  /** Cluster mode only: where the meeting stands in the shared store's history on this node. */
+  cluster: ClusterPosition | undefined;
 
   constructor(
     readonly confId: string,

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, type CloseCodeSpec } from '@confpush/protocol';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isInProgress } from '../domain/meeting.js';
+import type { Limits } from '../limits/index.js';
 import { Session, type SessionContext } from './session.js';
 
 export const WS_PATH = '/cms/open/websocket/confctl/increment/conn';
@@ -18,6 +19,8 @@ export interface GatewayOptions extends SessionContext {
   maxFrameBytes: number;
   heartbeatTimeoutMs: number;
   pingIntervalMs: number;
+  /** Connections per client address and per meeting, frames per second per connection; none when absent. */
+  limits?: Limits | undefined;
 }
 
 export class Gateway {
@@ -44,6 +47,16 @@ export class Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return false;
+    const connections = this.#options.limits?.connections;
+    if (connections) {
+      // The address slot is taken before anything else and given back when the TCP socket closes.
+      const address = req.socket.remoteAddress ?? '';
+      if (!connections.acquireAddress(address)) {
+        this.#refuse(req, socket, head, CLOSE_CODES.TOO_MANY_CONNECTIONS);
+        return true;
+      }
+      socket.once('close', () => connections.releaseAddress(address));
+    }
     void this.#accept(req, socket, head, url).catch((err: unknown) => {
       this.#options.logger.error({ err }, 'WebSocket upgrade failed');
       socket.destroy();
@@ -54,7 +67,13 @@ export class Gateway {
   async #accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
     const confId = url.searchParams.get('confID') ?? '';
     const tmpToken = url.searchParams.get('tmpToken') ?? '';
-    const verdict = await this.#authenticate(confId, tmpToken);
+    let verdict = await this.#authenticate(confId, tmpToken);
+    const connections = this.#options.limits?.connections;
+    // (A socket the client already dropped while the token was checked takes no slot: its 'close' may be past.)
+    if (connections && !('refuse' in verdict) && !socket.destroyed) {
+      if (!connections.acquireMeeting(confId)) verdict = { refuse: CLOSE_CODES.TOO_MANY_CONNECTIONS };
+      else socket.once('close', () => connections.releaseMeeting(confId));
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if ('refuse' in verdict) {
         this.#options.metrics?.closed(verdict.refuse.code);
@@ -62,6 +81,14 @@ export class Gateway {
         return;
       }
       this.#open(ws, confId, verdict.confToken);
+    });
+  }
+
+  /** Completes the handshake only to close at once with `spec` (a browser cannot read an HTTP refusal). */
+  #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, spec: CloseCodeSpec): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#options.metrics?.closed(spec.code);
+      ws.close(spec.code, spec.reason);
     });
   }
 
@@ -83,7 +110,15 @@ export class Gateway {
   #open(ws: WebSocket, confId: string, confToken: string): void {
     const session = new Session(ws, confId, confToken, this.#options);
     this.sessions.add(session);
+    const bucket = this.#options.limits?.frameBucket();
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (bucket && !bucket.take(performance.now())) {
+        if (session.state === 'open') {
+          this.#options.limits?.frameRateExceeded();
+          session.close(CLOSE_CODES.RATE_LIMITED);
+        }
+        return;
+      }
       session.receive(isBinary ? '' : rawToString(data));
     });
     ws.on('pong', () => {

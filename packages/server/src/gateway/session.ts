@@ -311,6 +311,10 @@ export class Session implements Subscriber {
     this.close(CLOSE_CODES.MEETING_ENDED);
   }
 
+  meetingLost(): void {
+    this.close(CLOSE_CODES.MEETING_NOT_FOUND);
+  }
+
   /** Where bytes are written to the socket. Nothing is queued past the hard limit: the socket is closed instead. */
   #sendRaw(bytes: Buffer, kind: FrameKind): void {
     if (this.#state !== 'open') return;

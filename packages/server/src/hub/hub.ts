@@ -15,6 +15,8 @@ export interface Subscriber {
   deliver(category: PushCategory, seq: number, bytes: Buffer): void;
   /** The meeting ended: send what is queued, then close with the meeting-ended code. */
   meetingEnded(): void;
+  /** Cluster mode: the meeting is gone from the store; close with the meeting-not-found code. */
+  meetingLost?(): void;
 }
 
 export class Hub implements EngineListener {
@@ -46,6 +48,11 @@ export class Hub implements EngineListener {
       if (subscribers.size === 0) streams.delete(category);
     }
     if (streams.size === 0) this.#meetings.delete(confId);
+  }
+
+  /** Whether any local session is subscribed to the meeting. */
+  hasSubscribers(confId: string): boolean {
+    return this.#meetings.has(confId);
   }
 
   subscriberCount(confId: string, category: PushCategory): number {
@@ -102,12 +109,35 @@ export class Hub implements EngineListener {
     return change.bytes;
   }
 
-  #endMeeting(confId: string): void {
+  /** Cluster mode: these streams restarted; every subscriber of them gets a full message of the new state. */
+  onReset(runtime: MeetingRuntime, categories: readonly PushCategory[]): void {
+    const streams = this.#meetings.get(runtime.confId);
+    if (streams) {
+      for (const category of categories) {
+        const subscribers = streams.get(category);
+        if (!subscribers || subscribers.size === 0) continue;
+        const seq = runtime.committed.streams[category].seq ?? 0;
+        const bytes = this.fullFrame(runtime, category);
+        for (const subscriber of subscribers) subscriber.deliver(category, seq, bytes);
+      }
+    }
+    if (runtime.committed.record.state === 'Destroyed') this.#endMeeting(runtime.confId);
+  }
+
+  /** Cluster mode: the meeting is gone from the store. */
+  onLost(runtime: MeetingRuntime): void {
+    this.#endMeeting(runtime.confId, true);
+  }
+
+  #endMeeting(confId: string, lost = false): void {
     const streams = this.#meetings.get(confId);
     if (!streams) return;
     const all = new Set<Subscriber>();
     for (const subscribers of streams.values()) for (const s of subscribers) all.add(s);
     this.#meetings.delete(confId);
-    for (const subscriber of all) subscriber.meetingEnded();
+    for (const subscriber of all) {
+      if (lost && subscriber.meetingLost) subscriber.meetingLost();
+      else subscriber.meetingEnded();
+    }
   }
 }

@@ -5,7 +5,14 @@
 import { PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import type { MeetingRecord } from '../domain/meeting.js';
 import type { Db } from './sqlite-db.js';
-import type { CommitEntry, LogEntry, MeetingFilter, MeetingStore, StoredStream } from './types.js';
+import type {
+  CommitEntry,
+  CommitResult,
+  LogEntry,
+  MeetingFilter,
+  MeetingStore,
+  StoredStream,
+} from './types.js';
 
 /** Items are ordered by first insertion: ord = seq * ORD_STRIDE + position in the change. */
 const ORD_STRIDE = 1 << 20;
@@ -106,8 +113,10 @@ export class SqliteMeetingStore implements MeetingStore {
     }));
   }
 
-  async commit(entries: readonly CommitEntry[]): Promise<void> {
+  /** One transaction for the whole batch; a single node is the only writer, so every entry is `ok`. */
+  async commit(entries: readonly CommitEntry[]): Promise<CommitResult[]> {
     this.#commitTx(entries);
+    return entries.map(() => ({ ok: true }));
   }
 
   #writeEntry(entry: CommitEntry): void {

@@ -9,6 +9,7 @@ import type {
   AccessToken,
   App,
   CommitEntry,
+  CommitResult,
   ConfToken,
   Corp,
   LogEntry,
@@ -69,7 +70,7 @@ export class SqliteStore implements Store {
   loadStreams = (confId: string): Promise<StoredStream[]> => this.#meetings.loadStreams(confId);
   readLog = (confId: string, category: PushCategory, from: number, to: number): Promise<LogEntry[]> =>
     this.#meetings.readLog(confId, category, from, to);
-  commit = (entries: readonly CommitEntry[]): Promise<void> => this.#meetings.commit(entries);
+  commit = (entries: readonly CommitEntry[]): Promise<CommitResult[]> => this.#meetings.commit(entries);
 
   /** Housekeeping: drops expired WebSocket, control and access tokens. */
   purgeExpired(now: number): void {

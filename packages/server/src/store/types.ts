@@ -3,8 +3,11 @@
  * files, and one conformance suite runs against each.
  *
  * Every method is async so that a networked backend fits the same shape. Atomicity rules:
- * - `commit` writes all of its entries in one transaction: either every meeting record, stream item, sequence
- *   and log entry of the batch is durable, or none is. It resolves only once the data is durable.
+ * - `commit` writes its entries and resolves with one result per entry, only once the data is durable. The
+ *   embedded store writes the batch in one transaction (every entry, or none) and always answers `ok`. A store
+ *   shared by several nodes (Redis) writes each entry atomically on its own and answers `conflict` for an entry
+ *   whose meeting is no longer where the entry says it builds on (`position`): such an entry changed nothing.
+ *   When `commit` throws, the outcome of each entry is unknown (the caller reloads the meetings involved).
  * - `consumeWsToken` removes and returns the token in one step: two callers can never both get it.
  * - `useNonce` records the nonce and reports whether it was unused, in one step.
  */
@@ -129,9 +132,27 @@ export interface StreamWrite {
   items: { key: string; value: unknown }[];
 }
 
+/**
+ * Cluster mode: where an entry sits in its meeting's revision history. Every committed entry of a meeting gets the
+ * next revision; `base` names the entry it was decided on (the meeting's head), so a store shared by several nodes
+ * can refuse an entry decided on a state another node has meanwhile changed (optimistic concurrency).
+ */
+export interface EntryPosition {
+  /** The node that decided the entry. */
+  nodeId: string;
+  /** Unique id of this entry (becomes the meeting's head). */
+  id: string;
+  /** The head the entry was decided on ('' when it creates the meeting). */
+  base: string;
+  /** The meeting revision this entry creates (the head's revision + 1; 1 for a creation). */
+  rev: number;
+}
+
 /** Everything one command changed in one meeting. */
 export interface CommitEntry {
   confId: string;
+  /** Cluster mode only: the entry's place in the meeting's history (see `EntryPosition`). */
+  position?: EntryPosition;
   /** The meeting record after the command, when the command changed it (or created the meeting). */
   record?: MeetingRecord;
   /** When the command created the meeting: the initial state of every stream (seq 0). */
@@ -158,9 +179,54 @@ export interface MeetingStore {
   loadStreams(confId: string): Promise<StoredStream[]>;
   /** Log entries with `fromSeq <= seq <= toSeq`, ascending; fewer when the log was trimmed. */
   readLog(confId: string, category: PushCategory, fromSeq: number, toSeq: number): Promise<LogEntry[]>;
-  commit(entries: readonly CommitEntry[]): Promise<void>;
+  commit(entries: readonly CommitEntry[]): Promise<CommitResult[]>;
 }
 
+/**
+ * The outcome of one entry of a `commit`. `conflict`: the meeting moved on (another node committed first, or it
+ * does not exist / already exists); nothing of the entry was written. `rev` is the meeting's revision as the store
+ * saw it, when known.
+ */
+export type CommitResult =
+  | { ok: true }
+  | { ok: false; conflict: true; reason: 'stale' | 'absent' | 'exists' | 'incarnation'; rev?: number };
+
 export interface Store extends IdentityStore, TokenStore, MeetingStore {
+  /** Housekeeping: drops expired tokens (a store whose records expire by themselves may do nothing). */
+  purgeExpired(now: number): void | Promise<void>;
   close(): Promise<void>;
+}
+
+/** Where a meeting stands in a shared store: its revision, head entry and the store incarnation it belongs to. */
+export interface MeetingRevision {
+  rev: number;
+  head: string;
+  /** The store incarnation (Redis `run_id`) under which the meeting's epochs were set. */
+  incarnation: string;
+}
+
+/** One meeting read in one atomic step: record, streams with their items, and the newest log entries. */
+export interface MeetingSnapshot extends MeetingRevision {
+  record: MeetingRecord;
+  streams: StoredStream[];
+  /** Per category, the newest `logDepth` log entries (ascending, contiguous, ending at the stream's seq). */
+  logs: Map<PushCategory, LogEntry[]>;
+}
+
+/**
+ * A meeting store shared by several nodes (cluster mode). Besides `MeetingStore`, it reads a meeting atomically
+ * with its revision, and restarts a meeting's streams under new epochs when the store's data may have lost
+ * continuity (another incarnation: Redis restarted or failed over).
+ */
+export interface SharedMeetingStore extends MeetingStore {
+  /** The incarnation of the store as currently connected (waits for a connection). */
+  incarnation(): Promise<string>;
+  revision(confId: string): Promise<MeetingRevision | undefined>;
+  snapshot(confId: string, logDepth: number): Promise<MeetingSnapshot | undefined>;
+  /**
+   * Gives every stream of the meeting a new epoch (and drops its log) unless the meeting already belongs to the
+   * current incarnation and `force` is false; advances the revision and publishes a reset. Resolves false when the
+   * meeting does not exist.
+   */
+  renewEpochs(confId: string, options: { nodeId: string; id: string; force: boolean }): Promise<boolean>;
 }

@@ -1,0 +1,105 @@
+/**
+ * Benchmark 3 — memory per idle subscribed connection: RSS and V8 heap (after full garbage collections) of the
+ * server process with N idle sockets, minus the same process before any socket connected, divided by N. confpush
+ * sockets hold a subscription to every category of one meeting (10 participants, 10 attendees); the bare ws
+ * server holds the same number of idle sockets in one room; Socket.IO (for reference) the same in one room.
+ * The three servers are filled side by side, 1k → 5k → 10k.
+ */
+import { PUSH_CATEGORIES } from '@confpush/protocol';
+import { shares, stopAll, type BenchContext, type ServerKind } from './lib/context.js';
+import type { Child } from './lib/ipc.js';
+
+export interface MemoryPoint {
+  target: ServerKind;
+  n: number;
+  rssPerConn: number;
+  heapPerConn: number;
+  /** heapUsed + external (ws and socket buffers live outside the V8 heap). */
+  heapExternalPerConn: number;
+  rss: number;
+  heapUsed: number;
+}
+
+export interface MemoryResult {
+  sizes: number[];
+  baseline: Record<string, { rss: number; heapUsed: number }>;
+  points: MemoryPoint[];
+}
+
+interface Held {
+  target: ServerKind;
+  server: Child;
+  clients: Child[];
+  base: NodeJS.MemoryUsage;
+  url: string;
+  meetings?: { confId: string; token: string; wsURL: string }[];
+  connected: number;
+}
+
+export async function run(ctx: BenchContext): Promise<MemoryResult> {
+  const sizes = ctx.quick ? [1000] : [1000, 5000, 10000];
+  const targets: ServerKind[] = ['bare-ws', 'confpush', 'socketio'];
+  const held: Held[] = [];
+  const points: MemoryPoint[] = [];
+  const baseline: MemoryResult['baseline'] = {};
+  try {
+    for (const target of targets) {
+      const server = await ctx.server(target, `memory-${target}`);
+      const { url } = await server.call<{ url: string }>('start', { syncMode: 'full' });
+      let meetings: Held['meetings'];
+      if (target === 'confpush') {
+        ({ meetings } = await server.call<{ meetings: NonNullable<Held['meetings']> }>('setup', {
+          count: 1,
+          participants: 10,
+          attendees: 10,
+        }));
+      } else {
+        await server.call('setFrame', { bytes: Buffer.from('{"action":"ParticipantsNotify"}') });
+      }
+      const clients = await ctx.clients(target === 'socketio' ? 'sio' : 'ws');
+      const base = await server.call<NodeJS.MemoryUsage>('mem');
+      baseline[target] = { rss: base.rss, heapUsed: base.heapUsed };
+      held.push({ target, server, clients, base, url, ...(meetings ? { meetings } : {}), connected: 0 });
+    }
+    for (const n of sizes) {
+      for (const h of held) {
+        const more = n - h.connected;
+        const parts = shares(
+          Array.from({ length: more }, () => 0),
+          h.clients.length,
+        );
+        await Promise.all(
+          parts.map((assign, i) =>
+            h.target === 'confpush'
+              ? h.clients[i]!.call('connectConfpush', {
+                  base: h.url,
+                  targets: h.meetings,
+                  assign,
+                  categories: PUSH_CATEGORIES,
+                })
+              : h.clients[i]!.call('connectWs', { url: h.url, rooms: assign }),
+          ),
+        );
+        h.connected = n;
+        await new Promise((r) => setTimeout(r, 500));
+        const m = await h.server.call<NodeJS.MemoryUsage>('mem');
+        const p: MemoryPoint = {
+          target: h.target,
+          n,
+          rssPerConn: (m.rss - h.base.rss) / n,
+          heapPerConn: (m.heapUsed - h.base.heapUsed) / n,
+          heapExternalPerConn: (m.heapUsed + m.external - h.base.heapUsed - h.base.external) / n,
+          rss: m.rss,
+          heapUsed: m.heapUsed,
+        };
+        ctx.log(
+          `memory ${h.target} ${n}: ${(p.rssPerConn / 1024).toFixed(1)} KiB RSS, ${(p.heapPerConn / 1024).toFixed(1)} KiB heap per connection`,
+        );
+        points.push(p);
+      }
+    }
+  } finally {
+    await stopAll(held.flatMap((h) => [...h.clients, h.server]));
+  }
+  return { sizes, baseline, points };
+}

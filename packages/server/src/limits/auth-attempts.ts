@@ -1,0 +1,93 @@
+/**
+ * Failed authentication attempts, per client address and per target (an app ID, an account, a meeting whose
+ * password is tried). Once a key has had its limit of failures in the window, every attempt for it — right or
+ * wrong — is refused with `TOO_MANY_ATTEMPTS` (429) until the window ends, without checking the secret: a guess
+ * can no longer be confirmed, and no slow hash is computed for it.
+ *
+ * Only failures count, so that a legitimate client that authenticates often is never slowed down. What counts as a
+ * failure: a refusal that says a secret (signature, password, token) was wrong.
+ */
+import { REST_ERRORS, type RestErrorSpec } from '@confpush/protocol';
+import { ApiError } from '../errors.js';
+import { WindowCounter } from './window.js';
+import type { LimitReporter } from './types.js';
+
+/** Refusals that mean "the secret was wrong". */
+const FAILURES: ReadonlySet<RestErrorSpec> = new Set<RestErrorSpec>([
+  REST_ERRORS.APP_AUTH_FAILED,
+  REST_ERRORS.SIGNATURE_EXPIRED,
+  REST_ERRORS.NONCE_REPLAYED,
+  REST_ERRORS.ACCOUNT_AUTH_FAILED,
+  REST_ERRORS.ACCESS_TOKEN_INVALID,
+  REST_ERRORS.CORP_NOT_ALLOWED,
+  REST_ERRORS.CONF_AUTH_FAILED,
+]);
+
+export interface AuthAttemptsOptions {
+  windowMs: number;
+  /** Failures per client address and window; 0 = no limit. */
+  perAddress: number;
+  /** Failures per target and window; 0 = no limit. */
+  perTarget: number;
+  now: () => number;
+  reporter?: LimitReporter | undefined;
+}
+
+/** What an attempt is about: the client address, and the app / account / meeting whose secret is tried. */
+export interface AttemptKeys {
+  address: string;
+  /** `app:<appId>`, `account:<name>`, `meeting:<conferenceID>`; absent when there is none. */
+  target?: string | undefined;
+}
+
+export class AuthAttempts {
+  readonly #options: AuthAttemptsOptions;
+  readonly #byAddress: WindowCounter;
+  readonly #byTarget: WindowCounter;
+
+  constructor(options: AuthAttemptsOptions) {
+    this.#options = options;
+    this.#byAddress = new WindowCounter(options.windowMs);
+    this.#byTarget = new WindowCounter(options.windowMs);
+  }
+
+  /** Throws `TOO_MANY_ATTEMPTS` when the address or the target is locked out. */
+  check(keys: AttemptKeys): void {
+    const now = this.#options.now();
+    const { perAddress, perTarget } = this.#options;
+    if (perAddress > 0 && this.#byAddress.count(keys.address, now) >= perAddress) {
+      this.#options.reporter?.limitRejected('auth_address');
+      throw new ApiError('TOO_MANY_ATTEMPTS', 'too many failed attempts from this address');
+    }
+    if (perTarget > 0 && keys.target !== undefined && this.#byTarget.count(keys.target, now) >= perTarget) {
+      this.#options.reporter?.limitRejected('auth_target');
+      throw new ApiError('TOO_MANY_ATTEMPTS', `too many failed attempts for this ${kindOf(keys.target)}`);
+    }
+  }
+
+  /** Records one failed attempt. */
+  fail(keys: AttemptKeys): void {
+    const now = this.#options.now();
+    if (this.#options.perAddress > 0) this.#byAddress.hit(keys.address, now);
+    if (this.#options.perTarget > 0 && keys.target !== undefined) this.#byTarget.hit(keys.target, now);
+  }
+
+  /** Runs an authentication: refused at once when locked out; a failure (a wrong secret) is recorded. */
+  async guard<T>(keys: AttemptKeys, attempt: () => Promise<T>): Promise<T> {
+    this.check(keys);
+    try {
+      return await attempt();
+    } catch (error) {
+      if (isFailure(error)) this.fail(keys);
+      throw error;
+    }
+  }
+}
+
+export function isFailure(error: unknown): boolean {
+  return error instanceof ApiError && FAILURES.has(error.spec);
+}
+
+function kindOf(target: string): string {
+  return target.slice(0, Math.max(0, target.indexOf(':'))) || 'target';
+}
