@@ -15,9 +15,16 @@ const PANEL_H = 350;
 const COLORS = {
   confpush: '#1f6feb',
   'bare-ws': '#6e7781',
+  'bare-ws-corked': '#bc4c00',
   socketio: '#d1242f',
   rest: '#8250df',
   normal: '#bf8700',
+};
+const LABELS: Record<string, string> = {
+  confpush: 'confpush',
+  'bare-ws': 'bare ws',
+  'bare-ws-corked': 'ws corked',
+  socketio: 'Socket.IO',
 };
 
 interface Series {
@@ -164,14 +171,16 @@ export function chartSvg(r: Results): string {
   const f = r.fanout;
   const fanSeries: Series[] = [];
   for (const layout of ['one', 'hundred'] as const) {
-    for (const target of ['confpush', 'bare-ws', 'socketio'] as const) {
+    for (const target of ['confpush', 'bare-ws', 'bare-ws-corked', 'socketio'] as const) {
+      const points = (f?.points ?? [])
+        .filter((p) => p.layout === layout && p.target === target)
+        .map((p) => [p.n, p.framesPerSec] as [number, number]);
+      if (points.length === 0) continue;
       fanSeries.push({
-        label: `${target === 'bare-ws' ? 'bare ws' : target === 'socketio' ? 'Socket.IO' : 'confpush'}${layout === 'one' ? ' (1 meeting)' : ' (100)'}`,
+        label: `${LABELS[target]}${layout === 'one' ? ' (1 mtg)' : ' (100)'}`,
         color: COLORS[target],
         dash: layout === 'hundred',
-        points: (f?.points ?? [])
-          .filter((p) => p.layout === layout && p.target === target)
-          .map((p) => [p.n, p.framesPerSec] as [number, number]),
+        points,
       });
     }
   }
@@ -213,7 +222,7 @@ export function chartSvg(r: Results): string {
       label: `${name} heap`,
       color: COLORS[target],
       dash: true,
-      points: pts.map((p) => [p.n, p.heapPerConn / 1024]),
+      points: pts.map((p) => [p.n, p.heapExternalPerConn / 1024]),
     });
   }
   panels.push({

@@ -29,8 +29,11 @@ export interface FanoutRun {
   commits: number;
 }
 
+/** The servers compared: confpush, the bare ws limit (plain, and corked per event-loop turn), Socket.IO. */
+export type FanoutTarget = ServerKind | 'bare-ws-corked';
+
 export interface FanoutPoint {
-  target: ServerKind;
+  target: FanoutTarget;
   layout: Layout;
   n: number;
   rounds: number;
@@ -87,12 +90,15 @@ interface Setup {
 
 async function prepare(
   ctx: BenchContext,
-  target: ServerKind,
+  target: FanoutTarget,
   layout: Layout,
   n: number,
   frame: Uint8Array | undefined,
 ): Promise<Setup> {
-  const server = await ctx.server(target, `fanout-${target}-${layout}-${n}`);
+  const server = await ctx.server(
+    target === 'bare-ws-corked' ? 'bare-ws' : target,
+    `fanout-${target}-${layout}-${n}`,
+  );
   let clients: Child[] = [];
   try {
     return await connect(ctx, server, target, layout, n, frame, (c) => (clients = c));
@@ -105,13 +111,16 @@ async function prepare(
 async function connect(
   ctx: BenchContext,
   server: Child,
-  target: ServerKind,
+  target: FanoutTarget,
   layout: Layout,
   n: number,
   frame: Uint8Array | undefined,
   spawned: (clients: Child[]) => void,
 ): Promise<Setup> {
-  const { url } = await server.call<{ url: string }>('start', { syncMode: 'full' });
+  const { url } = await server.call<{ url: string }>('start', {
+    syncMode: 'full',
+    cork: target === 'bare-ws-corked',
+  });
   const meetings = MEETINGS[layout];
   const clients = await ctx.clients(target === 'socketio' ? 'sio' : 'ws');
   spawned(clients);
@@ -228,28 +237,28 @@ async function restBurst(
 }
 
 export async function run(ctx: BenchContext): Promise<FanoutResult> {
-  const sizes = ctx.quick ? [300, 1000] : [1000, 5000, 10000];
+  const sizes = ctx.quick ? [500] : [1000, 5000, 10000];
   const repeats = ctx.quick ? 1 : 3;
-  const targetFrames = ctx.quick ? 60_000 : 1_000_000;
+  const targetFrames = ctx.quick ? 50_000 : 1_000_000;
   const chunk = 10;
   const layouts: Layout[] = ['one', 'hundred'];
   const points: FanoutPoint[] = [];
   const rest: RestPoint[] = [];
   let frame: Uint8Array | undefined;
   let sampleFrame = '';
-  const targets: ServerKind[] = ['confpush', 'bare-ws', 'socketio'];
+  const targets: FanoutTarget[] = ['confpush', 'bare-ws', 'bare-ws-corked', 'socketio'];
   for (const layout of layouts) {
     for (const n of sizes) {
       const rounds = roundsFor(n, targetFrames);
       ctx.log(`fan-out: ${n} sockets, ${MEETINGS[layout]} meeting(s), ${rounds} frames per socket per burst`);
       // All three servers hold their N sockets at once (each with its own load processes) and the bursts are
       // interleaved, so that whatever else the machine does affects the three alike.
-      const setups = new Map<ServerKind, Setup>();
-      const runs = new Map<ServerKind, FanoutRun[]>(targets.map((t) => [t, []]));
-      const failures = new Map<ServerKind, string>();
+      const setups = new Map<FanoutTarget, Setup>();
+      const runs = new Map<FanoutTarget, FanoutRun[]>(targets.map((t) => [t, []]));
+      const failures = new Map<FanoutTarget, string>();
       try {
         // confpush first (its real frame is what the other two send), then the other two in parallel.
-        const ready = async (target: ServerKind): Promise<void> => {
+        const ready = async (target: FanoutTarget): Promise<void> => {
           try {
             const s = await prepare(ctx, target, layout, n, frame);
             setups.set(target, s);

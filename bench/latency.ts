@@ -36,6 +36,8 @@ export interface LatencyPoint {
   collapses: number;
   gaps: number;
   restP99?: number;
+  /** Store commits (group commits) during the run: they block the event loop while SQLite writes and fsyncs. */
+  commits?: { count: number; p50: number; p99: number; max: number; slow: number };
   saturated: boolean;
 }
 
@@ -149,6 +151,7 @@ export async function run(ctx: BenchContext): Promise<LatencyResult> {
       let driven: Driven & {
         samples?: { rss: number; queuedSum: number; loopDelayMaxMs: number }[];
         rtt?: Float64Array;
+        commits?: LatencyPoint['commits'];
       };
       if (driver === 'in-process') {
         driven = await server.call('rate', { rate, durationMs: (seconds + warmSeconds) * 1000 });
@@ -165,11 +168,12 @@ export async function run(ctx: BenchContext): Promise<LatencyResult> {
           rate,
           durationMs: (seconds + warmSeconds) * 1000,
         });
-        driven.samples = (
-          await server.call<{ samples: { rss: number; queuedSum: number; loopDelayMaxMs: number }[] }>(
-            'unwatch',
-          )
-        ).samples;
+        const watched = await server.call<{
+          samples: { rss: number; queuedSum: number; loopDelayMaxMs: number }[];
+          commits: LatencyPoint['commits'];
+        }>('unwatch');
+        driven.samples = watched.samples;
+        driven.commits = watched.commits;
       }
       const issueSeconds = (Date.now() - t0) / 1000;
       const complete = await settle(dones, 10_000);
@@ -200,6 +204,7 @@ export async function run(ctx: BenchContext): Promise<LatencyResult> {
         collapses: (after['collapses'] ?? 0) - (before['collapses'] ?? 0),
         gaps,
         ...(rtt ? { restP99: quantile(rtt, 0.99) } : {}),
+        ...(driven.commits ? { commits: driven.commits } : {}),
         saturated: false,
       };
       p.saturated = !complete || p.achieved < rate * 0.9 || p.p99 > 1000 || p.slowConsumerCloses > 0;
@@ -222,6 +227,15 @@ export async function run(ctx: BenchContext): Promise<LatencyResult> {
     }
     const rest = await ctx.loadProcess('load/rest-driver.ts', 'rest-driver');
     try {
+      // Warm the driver's keep-alive pool and the server's REST path (JIT) before measuring.
+      const warmTargets = made.map((m, i) => ({
+        confId: m.confId,
+        token: m.token,
+        pids: Array.from({ length: participants }, (_, p) => `b${i}x${p}`),
+      }));
+      await Promise.all(clients.map((c) => c.call('setMode', { mode: 'track' })));
+      await rest.call('rate', { base: url, targets: warmTargets, rate: 500, durationMs: 2000 });
+      await new Promise((r) => setTimeout(r, 500));
       for (const rate of ctx.quick ? [1000] : [250, 500, 1000, 2000, 4000]) {
         const p = await measure('rest', rate, rest);
         points.push(p);

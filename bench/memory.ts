@@ -1,6 +1,8 @@
 /**
  * Benchmark 3 — memory per idle subscribed connection: RSS and V8 heap (after full garbage collections) of the
- * server process with N idle sockets, minus the same process before any socket connected, divided by N. confpush
+ * server process with N idle sockets, minus the same process before any socket connected, divided by N; and the
+ * marginal RSS per connection between consecutive sizes (RSS from a fresh baseline is distorted: the first
+ * connections reuse pages that start-up garbage left resident). confpush
  * sockets hold a subscription to every category of one meeting (10 participants, 10 attendees); the bare ws
  * server holds the same number of idle sockets in one room; Socket.IO (for reference) the same in one room.
  * The three servers are filled side by side, 1k → 5k → 10k.
@@ -18,6 +20,8 @@ export interface MemoryPoint {
   heapExternalPerConn: number;
   rss: number;
   heapUsed: number;
+  /** RSS growth per connection from the previous size to this one (less distorted by pages freed at start-up). */
+  rssMarginal?: number;
 }
 
 export interface MemoryResult {
@@ -34,10 +38,11 @@ interface Held {
   url: string;
   meetings?: { confId: string; token: string; wsURL: string }[];
   connected: number;
+  last?: NodeJS.MemoryUsage;
 }
 
 export async function run(ctx: BenchContext): Promise<MemoryResult> {
-  const sizes = ctx.quick ? [1000] : [1000, 5000, 10000];
+  const sizes = ctx.quick ? [500, 1500] : [1000, 5000, 10000];
   const targets: ServerKind[] = ['bare-ws', 'confpush', 'socketio'];
   const held: Held[] = [];
   const points: MemoryPoint[] = [];
@@ -80,6 +85,7 @@ export async function run(ctx: BenchContext): Promise<MemoryResult> {
               : h.clients[i]!.call('connectWs', { url: h.url, rooms: assign }),
           ),
         );
+        const previous = h.connected;
         h.connected = n;
         await new Promise((r) => setTimeout(r, 500));
         const m = await h.server.call<NodeJS.MemoryUsage>('mem');
@@ -91,7 +97,9 @@ export async function run(ctx: BenchContext): Promise<MemoryResult> {
           heapExternalPerConn: (m.heapUsed + m.external - h.base.heapUsed - h.base.external) / n,
           rss: m.rss,
           heapUsed: m.heapUsed,
+          ...(h.last && previous > 0 ? { rssMarginal: (m.rss - h.last.rss) / more } : {}),
         };
+        h.last = m;
         ctx.log(
           `memory ${h.target} ${n}: ${(p.rssPerConn / 1024).toFixed(1)} KiB RSS, ${(p.heapPerConn / 1024).toFixed(1)} KiB heap per connection`,
         );

@@ -187,6 +187,8 @@ async function main(): Promise<void> {
         bench: mark.bench as BenchName,
         label: mark.label,
         what: mark.what,
+        quick: options.quick,
+        date: new Date(started).toISOString(),
         summary: summarizeProfile(file, 15, mark.windows),
       });
     }
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
     process.stdout.write(formatted);
   } else {
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(jsonPath, JSON.stringify(results, null, 1) + '\n');
+    writeFileSync(jsonPath, await format(JSON.stringify(results), { ...prettierConfig, parser: 'json' }));
     writeFileSync(out, formatted);
     const svg = chartSvg(results);
     const rendered = renderPng(svg, pngPath);

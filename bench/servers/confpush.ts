@@ -24,6 +24,8 @@ import { writeHeapSnapshot } from 'node:v8';
 import { nowMs, serve } from '../lib/ipc.js';
 
 let node: ConfpushNode | undefined;
+/** Duration of every store commit (group commit) since the last `rate` started, ms. */
+let commitTimes: number[] = [];
 let dataDir = '';
 let accessToken = '';
 
@@ -63,6 +65,18 @@ async function start(args: { syncMode?: 'full' | 'normal' }): Promise<{ url: str
     calleeAnswerDelayMs: -1,
   });
   node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
+  // Instrumentation: time each group commit. The store commits synchronously (better-sqlite3), so this is also how
+  // long each commit kept the event loop from doing anything else.
+  const store = node.store as unknown as { commit: (entries: readonly unknown[]) => Promise<unknown> };
+  const commit = store.commit.bind(store);
+  store.commit = async (entries) => {
+    const s = nowMs();
+    try {
+      return await commit(entries);
+    } finally {
+      commitTimes.push(nowMs() - s);
+    }
+  };
   accessToken = await appAuth(node.url, appId, appKey);
   return { url: node.url, dataDir };
 }
@@ -191,6 +205,7 @@ async function rate(args: { rate: number; durationMs: number; first?: number; co
   lateIssueMaxMs: number;
   samples: Sample[];
   errors: number;
+  commits: CommitStats;
 }> {
   const n = need();
   const targets = meetings.slice(args.first ?? 0, (args.first ?? 0) + (args.count ?? meetings.length));
@@ -203,6 +218,7 @@ async function rate(args: { rate: number; durationMs: number; first?: number; co
   let issued = 0;
   let lateIssueMaxMs = 0;
   const sampler = startSampler(100);
+  commitTimes = [];
   const t0 = nowMs() + 5;
   await new Promise<void>((resolve) => {
     const step = (): void => {
@@ -231,7 +247,27 @@ async function rate(args: { rate: number; durationMs: number; first?: number; co
   });
   await Promise.all(pending);
   const samples = await sampler.stop();
-  return { keys, times, issued, lateIssueMaxMs, samples, errors };
+  return { keys, times, issued, lateIssueMaxMs, samples, errors, commits: commitStats() };
+}
+
+interface CommitStats {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Commits that took more than 5 ms. */
+  slow: number;
+}
+
+function commitStats(): CommitStats {
+  const t = [...commitTimes].sort((a, b) => a - b);
+  return {
+    count: t.length,
+    p50: t[Math.floor(t.length * 0.5)] ?? 0,
+    p99: t[Math.floor(t.length * 0.99)] ?? 0,
+    max: t.at(-1) ?? 0,
+    slow: t.filter((x) => x > 5).length,
+  };
 }
 
 interface Sample {
@@ -464,12 +500,13 @@ serve(
     /** Start sampling memory and queues (for a load driven from another process). */
     watch: (args: { everyMs: number }) => {
       watching = startSampler(args.everyMs);
+      commitTimes = [];
       return {};
     },
     unwatch: async () => {
       const samples = (await watching?.stop()) ?? [];
       watching = undefined;
-      return { samples };
+      return { samples, commits: commitStats() };
     },
     setup,
     sampleFrame,
