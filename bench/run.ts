@@ -2,7 +2,7 @@
  * `npm run bench` / `confpush bench`: runs the benchmark suite side by side on this machine and writes the report.
  *
  *   node --conditions=source --import tsx bench/run.ts [--quick] [--only fanout,latency,…] [--out docs/benchmarks.md]
- *        [--cpu-prof] [--cpus shared|split] [--no-write]
+ *        [--cpu-prof] [--cpus shared|split] [--render] [--no-write]
  *
  * Benchmarks: fanout, latency, memory, snapshot, durable, resume (one file each in bench/). Results are merged into
  * `<out>.json` (a benchmark not run keeps its last result), then `<out>` (Markdown) and `<out>.png` (chart) are
@@ -21,7 +21,7 @@ import { REPO_DIR, WANTED_NOFILE } from './lib/ipc.js';
 import { summarizeProfile } from './lib/profile.js';
 import { BENCHMARKS, render, type BenchName, type Meta, type ProfileEntry, type Results } from './report.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARKS.join(',')}] [--out docs/benchmarks.md] [--cpu-prof] [--cpus shared|split] [--no-write]`;
+const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARKS.join(',')}] [--out docs/benchmarks.md] [--cpu-prof] [--cpus shared|split] [--render] [--no-write]`;
 
 function git(): string {
   try {
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'boolean', default: false },
       cpus: { type: 'string', default: 'shared' },
       'no-write': { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -93,7 +94,12 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...BENCHMARKS];
+  // --render: no benchmark runs; the report and the chart are written again from <out>.json.
+  const only = values.render
+    ? []
+    : values.only
+      ? values.only.split(',').map((s) => s.trim())
+      : [...BENCHMARKS];
   for (const name of only) {
     if (!(BENCHMARKS as readonly string[]).includes(name)) {
       console.error(`unknown benchmark "${name}"\n${USAGE}`);
@@ -124,8 +130,9 @@ async function main(): Promise<void> {
     meta: previous.meta ?? ({} as Meta),
     sections: { ...previous.sections },
   };
-  // Profiles of benchmarks that are re-run are replaced.
-  results.profiles = (previous.profiles ?? []).filter((p) => !only.includes(p.bench));
+  // A profiled run replaces the profiles of the benchmarks it ran; an ordinary run keeps the last profiles (they are
+  // dated in the report).
+  results.profiles = (previous.profiles ?? []).filter((p) => !options.cpuProf || !only.includes(p.bench));
   ctx.log(`benchmarks: ${only.join(', ')}${options.quick ? ' (quick)' : ''}; CPU placement: ${options.cpus}`);
   const started = Date.now();
   for (const name of only as BenchName[]) {
@@ -153,31 +160,34 @@ async function main(): Promise<void> {
   }
   ctx.log(`open-file limit that applied: ${[...ctx.nofile].join(', ')} (asked for ${WANTED_NOFILE})`);
   const cpuInfo = cpus();
-  results.meta = {
-    date: new Date(started).toISOString(),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-    machine: {
-      cpu: cpuInfo[0]?.model.trim() ?? '?',
-      cores: cpuInfo.length,
-      memGiB: totalmem() / 1024 ** 3,
-      os: osName(),
-      kernel: release(),
-    },
-    versions: {
-      node: process.versions.node,
-      ws: versionOf('ws'),
-      'socket.io': versionOf('socket.io'),
-      'socket.io-client': versionOf('socket.io-client'),
-      fastify: versionOf('fastify'),
-      'better-sqlite3': versionOf('better-sqlite3'),
-      SQLite: await sqliteVersion(),
-    },
-    nofile: [...ctx.nofile],
-    nofileWanted: WANTED_NOFILE,
-    cpus: options.cpus,
-    clientProcesses: options.clientProcesses,
-    git: git(),
-  };
+  // The meta describes the run whose numbers the tables show: a --render or --cpu-prof run keeps the previous one.
+  const numbersMerged = only.length > 0 && !options.cpuProf;
+  if (numbersMerged || !previous.meta)
+    results.meta = {
+      date: new Date(started).toISOString(),
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      machine: {
+        cpu: cpuInfo[0]?.model.trim() ?? '?',
+        cores: cpuInfo.length,
+        memGiB: totalmem() / 1024 ** 3,
+        os: osName(),
+        kernel: release(),
+      },
+      versions: {
+        node: process.versions.node,
+        ws: versionOf('ws'),
+        'socket.io': versionOf('socket.io'),
+        'socket.io-client': versionOf('socket.io-client'),
+        fastify: versionOf('fastify'),
+        'better-sqlite3': versionOf('better-sqlite3'),
+        SQLite: await sqliteVersion(),
+      },
+      nofile: [...ctx.nofile],
+      nofileWanted: WANTED_NOFILE,
+      cpus: options.cpus,
+      clientProcesses: options.clientProcesses,
+      git: git(),
+    };
   if (options.cpuProf) {
     const entries: ProfileEntry[] = [];
     for (const mark of ctx.profileMarks) {

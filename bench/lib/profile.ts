@@ -74,7 +74,8 @@ export function summarizeProfile(file: string, top = 15, windows?: readonly Wind
     }
     busy += us;
     const w = where(node.callFrame.url);
-    const line = node.callFrame.url ? `:${node.callFrame.lineNumber + 1}` : '';
+    // Line numbers of TypeScript sources are those of tsx's transpiled output: leave them out.
+    const line = node.callFrame.url && !w.endsWith('.ts') ? `:${node.callFrame.lineNumber + 1}` : '';
     const key = `${name}@${w}${line}`;
     const row = fn.get(key) ?? { name, where: `${w}${line}`, selfMs: 0, share: 0 };
     row.selfMs += us / 1000;
