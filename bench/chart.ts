@@ -19,6 +19,7 @@ const COLORS = {
   socketio: '#d1242f',
   rest: '#8250df',
   normal: '#bf8700',
+  redis: '#dc382d',
 };
 const LABELS: Record<string, string> = {
   confpush: 'confpush',
@@ -255,16 +256,30 @@ export function chartSvg(r: Results): string {
   });
   const d = r.durable;
   panels.push({
-    title: '5. Durable meeting changes/s (SQLite, group commit)',
+    title: '5. Durable meeting changes/s (group commit)',
     xLabel: 'changes in flight (log)',
     yLabel: 'changes/s',
     xLog: true,
-    series: (['full', 'normal'] as const).map((mode) => ({
-      label: `synchronous=${mode.toUpperCase()}`,
-      color: mode === 'full' ? COLORS.confpush : COLORS.normal,
-      dash: mode === 'normal',
-      points: (d?.points ?? []).filter((p) => p.syncMode === mode).map((p) => [p.inFlight, p.changesPerSec]),
-    })),
+    series: [
+      ...(['full', 'normal'] as const).map((mode) => ({
+        label: `SQLite ${mode.toUpperCase()}`,
+        color: mode === 'full' ? COLORS.confpush : COLORS.normal,
+        dash: mode === 'normal',
+        points: (d?.points ?? [])
+          .filter((p) => p.syncMode === mode)
+          .map((p): [number, number] => [p.inFlight, p.changesPerSec]),
+      })),
+      ...(d?.redis?.points.length
+        ? [
+            {
+              label: 'Redis',
+              color: COLORS.redis,
+              dash: false,
+              points: d.redis.points.map((p): [number, number] => [p.inFlight, p.changesPerSec]),
+            },
+          ]
+        : []),
+    ],
     hline: { y: 5000, label: 'goal: 5,000/s' },
   });
   // Resume: bytes per client and seconds, as two bars each (drawn as a two-point chart would hide them: use bars).

@@ -7,6 +7,7 @@
  * server holds the same number of idle sockets in one room; Socket.IO (for reference) the same in one room.
  * The three servers are filled side by side, 1k → 5k → 10k.
  */
+import { join } from 'node:path';
 import { PUSH_CATEGORIES } from '@confpush/protocol';
 import { shares, stopAll, type BenchContext, type ServerKind } from './lib/context.js';
 import type { Child } from './lib/ipc.js';
@@ -42,6 +43,10 @@ interface Held {
 }
 
 export async function run(ctx: BenchContext): Promise<MemoryResult> {
+  // CONFPUSH_BENCH_HEAP_DIR=dir: also write a heap snapshot of each server before any socket and at every size;
+  // `node --import tsx bench/lib/heap-diff.ts dir/confpush-0.heapsnapshot dir/confpush-1000.heapsnapshot 1000` shows
+  // what one connection holds, by object kind.
+  const heapDir = process.env.CONFPUSH_BENCH_HEAP_DIR;
   const sizes = ctx.quick ? [500, 1500] : [1000, 5000, 10000];
   const targets: ServerKind[] = ['bare-ws', 'confpush', 'socketio'];
   const held: Held[] = [];
@@ -63,6 +68,7 @@ export async function run(ctx: BenchContext): Promise<MemoryResult> {
       }
       const clients = await ctx.clients(target === 'socketio' ? 'sio' : 'ws');
       const base = await server.call<NodeJS.MemoryUsage>('mem');
+      if (heapDir) await server.call('heapSnapshot', { file: join(heapDir, `${target}-0.heapsnapshot`) });
       baseline[target] = { rss: base.rss, heapUsed: base.heapUsed };
       held.push({ target, server, clients, base, url, ...(meetings ? { meetings } : {}), connected: 0 });
     }
@@ -100,6 +106,8 @@ export async function run(ctx: BenchContext): Promise<MemoryResult> {
           ...(h.last && previous > 0 ? { rssMarginal: (m.rss - h.last.rss) / more } : {}),
         };
         h.last = m;
+        if (heapDir)
+          await h.server.call('heapSnapshot', { file: join(heapDir, `${h.target}-${n}.heapsnapshot`) });
         ctx.log(
           `memory ${h.target} ${n}: ${(p.rssPerConn / 1024).toFixed(1)} KiB RSS, ${(p.heapPerConn / 1024).toFixed(1)} KiB heap per connection`,
         );

@@ -3,16 +3,26 @@
  * exact commands, profile summaries, and the hand-written analysis (kept between the analysis markers of the
  * previous report, so regenerating the tables never loses it).
  */
-import type { DurableResult } from './durable.js';
+import type { ClusterResult, ClusterTopology } from './cluster.js';
+import type { DurableRate, DurableResult } from './durable.js';
 import type { FanoutPoint, FanoutResult, Layout } from './fanout.js';
 import type { LatencyResult } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ProfileSummary } from './lib/profile.js';
+import type { RedisInfo } from './lib/redis.js';
 import type { ResumeResult } from './resume.js';
 import type { SnapshotResult } from './snapshot.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi, median } from './lib/stats.js';
 
-export const BENCHMARKS = ['fanout', 'latency', 'memory', 'snapshot', 'durable', 'resume'] as const;
+export const BENCHMARKS = [
+  'fanout',
+  'latency',
+  'memory',
+  'snapshot',
+  'durable',
+  'resume',
+  'cluster',
+] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
 
 export interface SectionMeta {
@@ -55,6 +65,7 @@ export interface Results {
   snapshot?: SnapshotResult;
   durable?: DurableResult;
   resume?: ResumeResult;
+  cluster?: ClusterResult;
   profiles?: ProfileEntry[];
 }
 
@@ -211,9 +222,55 @@ export function goals(r: Results): Goal[] {
       measured: best ? `${fmtInt(best.changesPerSec)}/s (${best.inFlight} in flight)` : 'not measured',
       ok: best ? best.changesPerSec >= 5000 : undefined,
     });
-    out.push({ goal: '… and in Redis mode', measured: 'Redis mode is not implemented yet', ok: undefined });
+    out.push({ goal: '… and in Redis mode (no number set)', measured: redisGoal(d), ok: undefined });
   }
   return out;
+}
+
+/** The Redis-mode durable rate at every level, against SQLite FULL at the same level. */
+function redisGoal(d: DurableResult): string {
+  const redis = d.redis;
+  if (!redis) return 'not measured yet';
+  if (redis.points.length === 0) return `not measured: ${redis.skipped ?? 'no result'}`;
+  const full = (n: number): number =>
+    d.points.find((p) => p.syncMode === 'full' && p.inFlight === n)?.changesPerSec ?? NaN;
+  const levels = redis.points.map(
+    (p) =>
+      `${p.inFlight}: ${fmtInt(p.changesPerSec)}/s (${(p.changesPerSec / full(p.inFlight)).toFixed(2)}× FULL)`,
+  );
+  const best = redis.points.reduce((a, b) => (b.changesPerSec > a.changesPerSec ? b : a));
+  const notDurable =
+    redis.server?.durable === false
+      ? '; **not durable**: Redis did not fsync every write (see section 5)'
+      : redis.server?.durable === undefined
+        ? '; Redis persistence unknown (CONFIG disabled)'
+        : '';
+  return `best ${fmtInt(best.changesPerSec)}/s (${best.inFlight} in flight); by changes in flight: ${levels.join(', ')}${notDurable}`;
+}
+
+/** Where Redis came from and the persistence settings that applied. */
+export function describeRedis(info: RedisInfo): string {
+  const fmt = (s: Record<string, string>): string =>
+    Object.entries(s)
+      .map(([name, v]) => `\`${name} ${v === '' ? '""' : v}\``)
+      .join(', ');
+  const parts = [
+    `Redis ${info.version}: ${info.description}. Settings that applied (\`CONFIG GET\`): ${fmt(info.settings)}`,
+  ];
+  if (info.settingsAfter) parts.push(`; read again after the run: ${fmt(info.settingsAfter)}`);
+  parts.push('.');
+  if (info.durable === true)
+    parts.push(
+      ' Redis fsyncs its append-only file before it answers a write, the durability docs/cluster.md requires for ' +
+        '"durable before visible" in cluster mode.',
+    );
+  else if (info.durable === false)
+    parts.push(
+      ' **Not the durability docs/cluster.md requires** (`appendonly yes` with `appendfsync always`): Redis answered ' +
+        'before its writes were on disk, so these are not durable writes.',
+    );
+  else parts.push(' `CONFIG` is disabled on this Redis, so its persistence is unknown.');
+  return parts.join('');
 }
 
 function status(ok: boolean | undefined): string {
@@ -509,12 +566,22 @@ function snapshotSection(s: SnapshotResult): string {
 }
 
 function durableSection(d: DurableResult): string {
-  const levels = [...new Set(d.points.map((p) => p.inFlight))];
+  const redis = d.redis;
+  const hasRedis = (redis?.points.length ?? 0) > 0;
+  const levels = [...new Set([...d.points, ...(redis?.points ?? [])].map((p) => p.inFlight))].sort(
+    (a, b) => a - b,
+  );
   const get = (mode: string, n: number) => d.points.find((p) => p.syncMode === mode && p.inFlight === n);
-  return [
+  const getRedis = (n: number): DurableRate | undefined => redis?.points.find((p) => p.inFlight === n);
+  const parts = [
     `A closed loop of *n* writers, each awaiting its change (a selfMute toggle, 100 meetings) before the next; ` +
       `${d.seconds} s per level, no subscribers. A change counts once its group commit returned. ` +
-      `One 4 KiB write + fsync on this disk: median ${fmtMs(d.fsync.medianMs)} ms, p99 ${fmtMs(d.fsync.p99Ms)} ms.`,
+      `One 4 KiB write + fsync on this disk: median ${fmtMs(d.fsync.medianMs)} ms, p99 ${fmtMs(d.fsync.p99Ms)} ms.` +
+      (hasRedis
+        ? ' Redis: the same loop against a node in cluster mode (the `RedisStore` and cluster engine that ' +
+          '`confpush serve --redis-url` runs; one node, its keys under a fresh prefix, deleted afterwards). A batch is ' +
+          'one pipeline of `commit.lua` runs (one per change); a change counts once Redis answered its script.'
+        : ''),
     '',
     table(
       [
@@ -528,10 +595,14 @@ function durableSection(d: DurableResult): string {
         'commits/s',
         'p50',
         'p99',
+        ...(hasRedis
+          ? ['Redis changes/s', 'Redis commits/s', 'changes/commit', 'Redis p50', 'Redis p99', 'Redis ÷ FULL']
+          : []),
       ],
       levels.map((n) => {
         const f = get('full', n);
         const o = get('normal', n);
+        const r = getRedis(n);
         return [
           String(n),
           `**${fmtInt(f?.changesPerSec ?? NaN)}**`,
@@ -543,13 +614,87 @@ function durableSection(d: DurableResult): string {
           fmtInt(o?.commitsPerSec ?? NaN),
           `${fmtMs(o?.latencyP50Ms ?? NaN)} ms`,
           `${fmtMs(o?.latencyP99Ms ?? NaN)} ms`,
+          ...(hasRedis
+            ? [
+                `**${fmtInt(r?.changesPerSec ?? NaN)}**`,
+                fmtInt(r?.commitsPerSec ?? NaN),
+                (r?.changesPerCommit ?? NaN).toFixed(1),
+                `${fmtMs(r?.latencyP50Ms ?? NaN)} ms`,
+                `${fmtMs(r?.latencyP99Ms ?? NaN)} ms`,
+                `${((r?.changesPerSec ?? NaN) / (f?.changesPerSec ?? NaN)).toFixed(2)}×`,
+              ]
+            : []),
         ];
       }),
     ),
     '',
-    'Redis mode (DESIGN.md §5) is not implemented yet: a node refuses to start with `CONFPUSH_REDIS_URL`, so there is ' +
-      'no Redis number.',
-  ].join('\n');
+  ];
+  if (hasRedis && redis?.server) parts.push(describeRedis(redis.server));
+  else if (redis?.skipped) parts.push(`Redis mode: not measured (${redis.skipped}).`);
+  else parts.push('Redis mode: not measured in this run.');
+  return parts.join('\n');
+}
+
+export function clusterSection(c: ClusterResult): string {
+  const p = c.params;
+  const ok = c.topologies.filter((t) => !t.failed && t.latency && t.throughput);
+  const failed = c.topologies.filter((t) => t.failed);
+  const ms = (v: number | undefined): string => `${fmtMs(v ?? NaN)} ms`;
+  const byName = (store: string, nodes: number): ClusterTopology | undefined =>
+    ok.find((t) => t.store === store && t.nodes === nodes);
+  const parts = [
+    `Real \`confpush serve\` processes: one node on the embedded SQLite store (\`synchronous=FULL\`), one node on ` +
+      `Redis, and three nodes on one Redis. ${p.meetings} meetings with one participant each, ${p.subscribers} ` +
+      'subscribers (ParticipantsNotify) per meeting spread round-robin over the nodes, each connected straight to ' +
+      `its node. **Latency**: an open-loop stream of ${p.rate} renames/s (\`PUT …/participants/name\`) for ` +
+      `${p.seconds} s, every one sent to node A; the time from sending the request to the frame at a subscriber on ` +
+      'another node than A (on A when there is only one node), and the REST answer time. **Throughput**: ' +
+      `${p.concurrency} closed-loop callers spreading renames over every node for ${p.seconds} s; renames answered ` +
+      'and frames delivered per second, and the latency of the renames sent to node A meanwhile. With three nodes ' +
+      'the callers change the same meetings through different nodes, so two nodes can change one meeting at once: ' +
+      'the commit script then refuses the later entry and its node decides it again after a short random pause ' +
+      '(docs/cluster.md, Guarantees). The nodes, Redis, ' +
+      "and the callers and subscribers (in the runner process) all share the machine's cores, so three nodes here " +
+      'measure the cost of the cluster path (Redis round trips, pub/sub to every node), not the capacity of three ' +
+      'machines.',
+    '',
+    table(
+      ['topology', 'latency samples', 'p50', 'p99', 'max', 'REST p50', 'REST p99'],
+      ok.map((t) => [
+        t.topology,
+        fmtInt(t.latency!.samples),
+        ms(t.latency!.p50),
+        ms(t.latency!.p99),
+        ms(t.latency!.max),
+        ms(t.latency!.restP50),
+        ms(t.latency!.restP99),
+      ]),
+    ),
+    '',
+    table(
+      ['topology', 'renames/s', 'frames/s', 'latency p50 under load', '÷ SQLite 1 node'],
+      ok.map((t) => [
+        t.topology,
+        `**${fmtInt(t.throughput!.renamesPerSec)}**`,
+        fmtSi(t.throughput!.framesPerSec),
+        ms(t.throughput!.p50),
+        `${(t.throughput!.renamesPerSec / (byName('sqlite', 1)?.throughput?.renamesPerSec ?? NaN)).toFixed(2)}×`,
+      ]),
+    ),
+  ];
+  const one = byName('redis', 1);
+  const three = byName('redis', 3);
+  if (one && three)
+    parts.push(
+      '',
+      `Three nodes ÷ one node on Redis: throughput ${(three.throughput!.renamesPerSec / one.throughput!.renamesPerSec).toFixed(2)}×, ` +
+        `latency p50 ${(three.latency!.p50 / one.latency!.p50).toFixed(2)}× (cross-node).`,
+    );
+  for (const t of failed) parts.push('', `${t.topology}: failed (${t.failed}).`);
+  parts.push('');
+  if (c.redis) parts.push(describeRedis(c.redis));
+  else if (c.redisSkipped) parts.push(`Redis topologies: not measured (${c.redisSkipped}).`);
+  return parts.join('\n');
 }
 
 function resumeSection(r: ResumeResult): string {
@@ -699,10 +844,12 @@ export function render(r: Results, previous: string | undefined): string {
   out.push(
     [
       '- **Processes.** The orchestrator (`bench/run.ts`) starts every server under test in its own Node process ' +
-        '(`bench/servers/`: `confpush.ts` — a real `ConfpushNode` on SQLite with `syncMode: "full"` plus an in-process ' +
+        '(`bench/servers/`: `confpush.ts` — a real `ConfpushNode` on SQLite with `syncMode: "full"` (on Redis for the ' +
+        'Redis mode of section 5) plus an in-process ' +
         'media-plane harness; `bare-ws.ts`; `socketio.ts`) and the clients in separate load-generator processes ' +
         `(\`bench/load/\`; ${m.clientProcesses} per server, each holding half of the sockets; \`rest-driver.ts\` for REST ` +
-        'load). They talk over the Node IPC channel; nothing is measured across it.',
+        'load). They talk over the Node IPC channel; nothing is measured across it. The cluster benchmark (section 7) ' +
+        'starts `confpush serve` processes itself and drives them over REST and WebSocket from the runner process.',
       '- **Cores.** The machine has ' +
         `${m.machine.cores} cores, shared by the server under test and the load generators (and by whatever else ` +
         'runs on the machine — the load averages next to each section show it). Each server is one Node process, ' +
@@ -717,6 +864,12 @@ export function render(r: Results, previous: string | undefined): string {
         'sessions → socket. The REST-driven rate is reported separately.',
       '- **Clocks.** Latency compares `process.hrtime` (CLOCK_MONOTONIC, shared by all processes of the machine) ' +
         'across processes.',
+      '- **Redis** (the Redis mode of section 5, section 7): the Redis named by `CONFPUSH_BENCH_REDIS_URL` when set; ' +
+        'otherwise the local Redis on port 6379 if it already persists every write (`appendonly yes`, `appendfsync ' +
+        'always`: what docs/cluster.md requires for "durable before visible"), else a dedicated `redis-server` ' +
+        'started with those settings in a temporary directory and stopped afterwards. No Redis configuration is ' +
+        'changed; every key goes under a fresh prefix and is deleted afterwards. Each section states the ' +
+        'persistence settings that applied, read with `CONFIG GET`.',
     ].join('\n'),
   );
   out.push('');
@@ -731,6 +884,12 @@ export function render(r: Results, previous: string | undefined): string {
   out.push(
     'npm run bench -- --cpu-prof            # also profile every confpush server process (--cpu-prof)',
   );
+  out.push('npm run bench -- --only cluster        # one node vs three on Redis (section 7)');
+  out.push('npm run bench -- --quick --only durable,cluster --no-write  # print the report, write nothing');
+  out.push(
+    'CONFPUSH_BENCH_REDIS_URL=redis://host:6379 npm run bench -- --only durable,cluster  # on that Redis',
+  );
+  out.push('npx tsx bench/cluster.ts --quick       # the cluster benchmark alone; prints its section');
   out.push('npm run confpush -- bench --quick      # the same runner through the CLI');
   out.push('```');
   const bodies: [BenchName, string, () => string][] = [
@@ -740,6 +899,7 @@ export function render(r: Results, previous: string | undefined): string {
     ['snapshot', '4. Snapshots and the subscribe storm', () => snapshotSection(r.snapshot!)],
     ['durable', '5. Durable write rate', () => durableSection(r.durable!)],
     ['resume', '6. Resume vs rebuild', () => resumeSection(r.resume!)],
+    ['cluster', '7. Cluster: one node vs three on Redis', () => clusterSection(r.cluster!)],
   ];
   for (const [name, title, body] of bodies) {
     out.push('');

@@ -4,10 +4,16 @@
  *   node --conditions=source --import tsx bench/run.ts [--quick] [--only fanout,latency,…] [--out docs/benchmarks.md]
  *        [--cpu-prof] [--cpus shared|split] [--render] [--no-write]
  *
- * Benchmarks: fanout, latency, memory, snapshot, durable, resume (one file each in bench/). Results are merged into
- * `<out>.json` (a benchmark not run keeps its last result), then `<out>` (Markdown) and `<out>.png` (chart) are
- * written from the merged results. With --cpu-prof the confpush server processes are profiled and the profile
- * summaries replace those of the benchmarks run; their numbers are not kept (profiling slows confpush alone).
+ * Benchmarks: fanout, latency, memory, snapshot, durable, resume, cluster (one file each in bench/). Results are
+ * merged into `<out>.json` (a benchmark not run keeps its last result), then `<out>` (Markdown) and `<out>.png`
+ * (chart) are written from the merged results; --no-write prints the Markdown instead and writes nothing, --render
+ * runs nothing and writes the report again from `<out>.json`. With --cpu-prof the confpush server processes are
+ * profiled and the profile summaries replace those of the benchmarks run; their numbers are not kept (profiling
+ * slows confpush alone; cluster is not run then).
+ *
+ * durable (its Redis mode) and cluster need Redis (bench/lib/redis.ts): CONFPUSH_BENCH_REDIS_URL when set, else the
+ * local Redis on 127.0.0.1:6379 when it persists every write (appendonly yes, appendfsync always), else a dedicated
+ * `redis-server` started with those settings; without any, their Redis parts are skipped (the rest still runs).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +27,10 @@ import { REPO_DIR, WANTED_NOFILE } from './lib/ipc.js';
 import { summarizeProfile } from './lib/profile.js';
 import { BENCHMARKS, render, type BenchName, type Meta, type ProfileEntry, type Results } from './report.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARKS.join(',')}] [--out docs/benchmarks.md] [--cpu-prof] [--cpus shared|split] [--render] [--no-write]`;
+const USAGE =
+  `usage: npm run bench -- [--quick] [--only ${BENCHMARKS.join(',')}] [--out docs/benchmarks.md] [--cpu-prof] [--cpus shared|split] [--render] [--no-write]\n` +
+  '  Redis (durable, cluster): CONFPUSH_BENCH_REDIS_URL, else 127.0.0.1:6379 if it persists every write ' +
+  '(appendonly yes, appendfsync always), else a dedicated redis-server; none: their Redis parts are skipped';
 
 function git(): string {
   try {
@@ -180,6 +189,7 @@ async function main(): Promise<void> {
         'socket.io-client': versionOf('socket.io-client'),
         fastify: versionOf('fastify'),
         'better-sqlite3': versionOf('better-sqlite3'),
+        ioredis: versionOf('ioredis'),
         SQLite: await sqliteVersion(),
       },
       nofile: [...ctx.nofile],

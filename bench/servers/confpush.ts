@@ -1,8 +1,10 @@
 /**
  * The confpush server under test: a real `ConfpushNode` (Fastify REST, the push gateway, the engine with group
- * commit on SQLite) in its own process, plus a small in-process harness that plays the media plane. Changes are
- * driven through `node.engine.execute` (selfMute toggles on the meeting's participants), so the measured path is
- * engine → decide → group commit → hub → sessions → socket, exactly as for a REST or media-plane call.
+ * commit on SQLite — or, started with a Redis URL, on Redis: `RedisStore` and the cluster engine, as
+ * `confpush serve --redis-url` runs) in its own process, plus a small in-process harness that plays the media
+ * plane. Changes are driven through `node.engine.execute` (selfMute toggles on the meeting's participants), so
+ * the measured path is engine → decide → group commit → hub → sessions → socket, exactly as for a REST or
+ * media-plane call.
  *
  * Commands (see bench/lib/ipc.ts): start, setup, sampleFrame, burst, rate, stats, mem, cpu, snapshot, durable,
  * drive, fsync, positions.
@@ -17,6 +19,7 @@ import { resolveConfig } from '../../packages/server/src/config.js';
 import type { AttendeeInput } from '../../packages/server/src/domain/attendees.js';
 import type { Command } from '../../packages/server/src/domain/commands.js';
 import { encodeFull } from '../../packages/server/src/hub/encode.js';
+import { payloadOf } from '../../packages/server/src/hub/wire.js';
 import { hex32 } from '../../packages/server/src/ids.js';
 import { ConfpushNode } from '../../packages/server/src/node.js';
 import { appAuth, confToken, createMeeting, type ConfTokenInfo } from '../lib/chain.js';
@@ -46,7 +49,15 @@ function need(): ConfpushNode {
   return node;
 }
 
-async function start(args: { syncMode?: 'full' | 'normal' }): Promise<{ url: string; dataDir: string }> {
+/**
+ * Starts the node: embedded SQLite with `syncMode` (default full), or cluster mode on the Redis at `redisUrl` with
+ * every key under `redisPrefix`.
+ */
+async function start(args: {
+  syncMode?: 'full' | 'normal';
+  redisUrl?: string;
+  redisPrefix?: string;
+}): Promise<{ url: string; dataDir: string }> {
   dataDir = mkdtempSync(join(tmpdir(), 'confpush-bench-'));
   const appId = hex32();
   const appKey = hex32();
@@ -58,6 +69,7 @@ async function start(args: { syncMode?: 'full' | 'normal' }): Promise<{ url: str
     appKey,
     logLevel: 'silent',
     syncMode: args.syncMode ?? 'full',
+    ...(args.redisUrl ? { redisUrl: args.redisUrl, redisPrefix: args.redisPrefix ?? 'confpush-bench:' } : {}),
     // A benchmark run keeps sockets open for minutes without HeartBeat frames; ping/pong still runs.
     heartbeatTimeoutMs: 3_600_000,
     wsTokenTtlMs: 600_000,
@@ -65,8 +77,8 @@ async function start(args: { syncMode?: 'full' | 'normal' }): Promise<{ url: str
     calleeAnswerDelayMs: -1,
   });
   node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
-  // Instrumentation: time each group commit. The store commits synchronously (better-sqlite3), so this is also how
-  // long each commit kept the event loop from doing anything else.
+  // Instrumentation: time each group commit. SQLite commits synchronously (better-sqlite3), so this is also how
+  // long each commit kept the event loop from doing anything else; Redis commits are one pipelined round trip.
   const store = node.store as unknown as { commit: (entries: readonly unknown[]) => Promise<unknown> };
   const commit = store.commit.bind(store);
   store.commit = async (entries) => {
@@ -161,7 +173,8 @@ async function sampleFrame(): Promise<{ bytes: Uint8Array }> {
   const stream = runtime.committed.streams.ParticipantsNotify;
   const change = runtime.recentLog('ParticipantsNotify').after((stream.seq ?? 1) - 1, stream.seq ?? 0)?.[0];
   if (!change) throw new Error('no change logged');
-  return { bytes: new Uint8Array(n.hub.incrementalFrame(m.confId, change)) };
+  // The JSON payload: the other servers frame it themselves.
+  return { bytes: new Uint8Array(payloadOf(n.hub.incrementalFrame(m.confId, change))) };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -384,7 +397,7 @@ async function snapshot(args: { members: number; runs: number }): Promise<{
       const s = nowMs();
       const buf = encodeFull(m!.confId, replica, Date.now());
       const e = nowMs() - s;
-      bytes = buf.length;
+      bytes = payloadOf(buf).length;
       if (i >= 2) times.push(e); // two warm-up runs
     }
     times.sort((a, b) => a - b);
@@ -411,7 +424,7 @@ async function positions(args: { confId: string }): Promise<Record<string, { epo
 
 /**
  * Durable write rate: a closed loop keeping `inFlight` changes outstanding (spread over the meetings) for
- * `durationMs`; every change is committed (SQLite, the node's sync mode) before its promise resolves.
+ * `durationMs`; every change is committed (SQLite with the node's sync mode, or Redis) before its promise resolves.
  */
 async function durable(args: { inFlight: number; durationMs: number }): Promise<{
   changes: number;

@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import { Server } from 'socket.io';
 import { nowMs, serve } from '../lib/ipc.js';
 
@@ -65,6 +66,11 @@ serve(
       return process.memoryUsage();
     },
     cpu: () => process.cpuUsage(),
+    /** A V8 heap snapshot (see bench/lib/heap-diff.ts). */
+    heapSnapshot: (args: { file: string }) => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return { file: writeHeapSnapshot(args.file) };
+    },
   },
   () => {
     io.disconnectSockets(true);

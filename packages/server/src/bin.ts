@@ -177,7 +177,7 @@ program
       'docs/benchmarks.md, .json and .png. Same as npm run bench.',
   )
   .option('--quick', 'small sizes: a smoke run of a couple of minutes')
-  .option('--only <names>', 'comma-separated: fanout,latency,memory,snapshot,durable,resume')
+  .option('--only <names>', 'comma-separated: fanout,latency,memory,snapshot,durable,resume,cluster')
   .option('--out <file>', 'report path (default docs/benchmarks.md)')
   .option('--cpu-prof', 'write CPU profiles of the confpush server processes and summarise them')
   .option(

@@ -12,6 +12,7 @@ import type { Command, InterpreterGroupInput } from '../src/domain/commands.js';
 import type { MeetingRecord } from '../src/domain/meeting.js';
 import { Engine } from '../src/engine/engine.js';
 import { Hub, type Subscriber } from '../src/hub/hub.js';
+import { payloadOf, type WireFrame } from '../src/hub/wire.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { CommitEntry } from '../src/store/types.js';
 import { tempDir } from './helpers.js';
@@ -71,8 +72,10 @@ class Recorder implements Subscriber {
   constructor() {
     for (const c of PUSH_CATEGORIES) this.replicas.set(c, new CategoryReplica(c));
   }
-  deliver(category: PushCategory, _seq: number, bytes: Buffer): void {
-    this.outcomes.push(this.replicas.get(category)!.applyFrame(JSON.parse(bytes.toString('utf8'))));
+  deliver(category: PushCategory, _seq: number, frame: WireFrame): void {
+    this.outcomes.push(
+      this.replicas.get(category)!.applyFrame(JSON.parse(payloadOf(frame).toString('utf8'))),
+    );
   }
   meetingEnded(): void {
     this.ended = true;

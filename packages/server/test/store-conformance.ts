@@ -5,6 +5,7 @@
  * stores shared by several nodes, commit atomicity and conflict detection.
  */
 import { PUSH_CATEGORIES, type Item } from '@confpush/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMeetingState } from '../src/domain/create.js';
 import type { MeetingRecord, MeetingState } from '../src/domain/meeting.js';
@@ -368,6 +369,53 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           payload: entries[1]!.writes[0]!.payload,
         });
         expect(await store.readLog(record.conferenceID, 'AttendeesNotify', 6, 9)).toEqual([]);
+      });
+
+      it('stores the same streams, items and log whether changes are committed one by one or batched', async () => {
+        // Group commits hold many changes to one stream (the SQLite store writes each head and item once per batch).
+        const names = fc.constantFrom('a', 'b', 'c', 'd');
+        const change = fc.record({
+          names: fc.uniqueArray(names, { minLength: 1, maxLength: 3 }),
+          remove: fc.boolean(),
+        });
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(change, { minLength: 1, maxLength: 25 }),
+            fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 25 }),
+            async (changes, batchSizes) => {
+              const stored = async (batched: boolean) => {
+                const store = await open(10);
+                const record = testRecord(newConfId());
+                const { state, entry } = creation(record);
+                await store.commit([entry]);
+                let base = entry.position!.id;
+                const entries = changes.map((c, i): CommitEntry => {
+                  const p = position(i + 2, base, `e${i + 2}`);
+                  base = p.id;
+                  return {
+                    confId: record.conferenceID,
+                    writes: [attendeeWrite(state, i + 1, c.names, c.remove)],
+                    position: p,
+                  };
+                });
+                let at = 0;
+                for (let b = 0; at < entries.length; b++) {
+                  const size = batched ? batchSizes[b % batchSizes.length]! : 1;
+                  expect(await store.commit(entries.slice(at, at + size))).toEqual(
+                    entries.slice(at, at + size).map(() => ({ ok: true })),
+                  );
+                  at += size;
+                }
+                const streams = await store.loadStreams(record.conferenceID);
+                const attendees = streams.find((st) => st.category === 'AttendeesNotify')!;
+                const log = await store.readLog(record.conferenceID, 'AttendeesNotify', 0, changes.length);
+                return { seq: attendees.seq, items: attendees.items, log };
+              };
+              expect(await stored(true)).toEqual(await stored(false));
+            },
+          ),
+          { numRuns: 25 },
+        );
       });
 
       it('keeps the newest logRetention log entries per stream', async () => {

@@ -4,6 +4,7 @@
  * message is the very message (same bytes, same msgID) that live subscribers received.
  */
 import type { PushCategory } from '@confpush/protocol';
+import type { WireFrame } from '../hub/wire.js';
 
 export interface RecentChange {
   readonly category: PushCategory;
@@ -12,7 +13,7 @@ export interface RecentChange {
   readonly payload: unknown;
   readonly createdAt: number;
   /** The encoded incremental message, once something encoded it. */
-  bytes?: Buffer;
+  bytes?: WireFrame;
 }
 
 export class RecentLog {

@@ -5,13 +5,14 @@
 import type { PushCategory } from '@confpush/protocol';
 import type { MeetingState } from '../domain/meeting.js';
 import type { ClusterPosition } from './cluster.js';
+import type { WireFrame } from '../hub/wire.js';
 import { RecentLog } from './recent.js';
 
 export class MeetingRuntime {
   /** Set when a commit of this meeting failed: its working state is no longer trusted and it is reloaded. */
   poisoned = false;
   /** Encoded full message per category, valid while the stream stays at `seq`. */
-  readonly fullFrames = new Map<PushCategory, { seq: number; bytes: Buffer }>();
+  readonly fullFrames = new Map<PushCategory, { seq: number; bytes: WireFrame }>();
 
   /** Recent committed changes per category, for resume. */
   readonly recent = new Map<PushCategory, RecentLog>();

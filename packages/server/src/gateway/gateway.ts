@@ -13,6 +13,13 @@ import { isInProgress } from '../domain/meeting.js';
 import type { Limits } from '../limits/index.js';
 import { Session, type SessionContext } from './session.js';
 
+/** The connection-limit slots one connection holds, and the socket listener giving them back before it opens. */
+export interface ConnectionSlots {
+  address: string | undefined;
+  meeting: string | undefined;
+  release: (() => void) | undefined;
+}
+
 export const WS_PATH = '/cms/open/websocket/confctl/increment/conn';
 
 export interface GatewayOptions extends SessionContext {
@@ -27,8 +34,16 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #wss: WebSocketServer;
   readonly sessions = new Set<Session>();
+  /** The session of each open WebSocket: the socket listeners below are shared by every connection. */
+  readonly #sessionOf = new WeakMap<WebSocket, Session>();
   readonly #timers: NodeJS.Timeout[] = [];
   #accepting = true;
+  readonly #listeners: {
+    message(this: WebSocket, data: RawData, isBinary: boolean): void;
+    pong(this: WebSocket): void;
+    error(this: WebSocket, err: Error): void;
+    close(this: WebSocket, code: number): void;
+  };
 
   constructor(options: GatewayOptions) {
     this.#options = options;
@@ -41,6 +56,32 @@ export class Gateway {
     const sweepEvery = Math.max(25, Math.min(1000, Math.floor(options.heartbeatTimeoutMs / 4)));
     this.#timers.push(setInterval(() => this.#sweepHeartbeats(), sweepEvery).unref());
     this.#timers.push(setInterval(() => this.#pingAll(), options.pingIntervalMs).unref());
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners' `this` is the socket
+    const gateway = this;
+    this.#listeners = {
+      message(data, isBinary) {
+        const session = gateway.#sessionOf.get(this);
+        if (session) gateway.#onMessage(session, data, isBinary);
+      },
+      pong() {
+        const session = gateway.#sessionOf.get(this);
+        if (session) session.alive = true;
+      },
+      error(err) {
+        // ws closes with 1009 for oversized frames and 1002 for protocol errors by itself; log and let it close.
+        gateway.#options.logger.debug({ err, confId: gateway.#sessionOf.get(this)?.confId }, 'socket error');
+      },
+      close(code) {
+        const session = gateway.#sessionOf.get(this);
+        if (!session) return;
+        // Closed by the peer (or by ws itself, e.g. 1009): the server's own closes were counted when sent.
+        if (session.state === 'open') gateway.#options.metrics?.closed(code);
+        session.closed();
+        if (session.slots) gateway.#releaseSlots(session.slots);
+        gateway.sessions.delete(session);
+        gateway.#sessionOf.delete(this);
+      },
+    };
   }
 
   /** Handles an HTTP upgrade request; returns false when the path is not the push endpoint. */
@@ -48,31 +89,42 @@ export class Gateway {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return false;
     const connections = this.#options.limits?.connections;
+    // The slots a connection holds (per address, per meeting) are given back together when the TCP socket closes
+    // (by the session's close listener once it is open: one listener fewer on every open socket).
+    const slots: ConnectionSlots = { address: undefined, meeting: undefined, release: undefined };
     if (connections) {
-      // The address slot is taken before anything else and given back when the TCP socket closes.
+      // The address slot is taken before anything else.
       const address = req.socket.remoteAddress ?? '';
       if (!connections.acquireAddress(address)) {
         this.#refuse(req, socket, head, CLOSE_CODES.TOO_MANY_CONNECTIONS);
         return true;
       }
-      socket.once('close', () => connections.releaseAddress(address));
+      slots.address = address;
+      slots.release = () => this.#releaseSlots(slots);
+      socket.on('close', slots.release);
     }
-    void this.#accept(req, socket, head, url).catch((err: unknown) => {
+    void this.#accept(req, socket, head, url, slots).catch((err: unknown) => {
       this.#options.logger.error({ err }, 'WebSocket upgrade failed');
       socket.destroy();
     });
     return true;
   }
 
-  async #accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+  async #accept(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    url: URL,
+    slots: ConnectionSlots,
+  ): Promise<void> {
     const confId = url.searchParams.get('confID') ?? '';
     const tmpToken = url.searchParams.get('tmpToken') ?? '';
     let verdict = await this.#authenticate(confId, tmpToken);
     const connections = this.#options.limits?.connections;
     // (A socket the client already dropped while the token was checked takes no slot: its 'close' may be past.)
     if (connections && !('refuse' in verdict) && !socket.destroyed) {
-      if (!connections.acquireMeeting(confId)) verdict = { refuse: CLOSE_CODES.TOO_MANY_CONNECTIONS };
-      else socket.once('close', () => connections.releaseMeeting(confId));
+      if (!connections.acquireMeeting(verdict.confId)) verdict = { refuse: CLOSE_CODES.TOO_MANY_CONNECTIONS };
+      else slots.meeting = verdict.confId;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if ('refuse' in verdict) {
@@ -80,7 +132,7 @@ export class Gateway {
         ws.close(verdict.refuse.code, verdict.refuse.reason);
         return;
       }
-      this.#open(ws, confId, verdict.confToken);
+      this.#open(ws, socket, verdict.confId, slots);
     });
   }
 
@@ -95,7 +147,7 @@ export class Gateway {
   async #authenticate(
     confId: string,
     tmpToken: string,
-  ): Promise<{ confToken: string } | { refuse: CloseCodeSpec }> {
+  ): Promise<{ confId: string } | { refuse: CloseCodeSpec }> {
     if (!this.#accepting) return { refuse: CLOSE_CODES.SERVER_SHUTDOWN };
     if (confId === '' || tmpToken === '') return { refuse: CLOSE_CODES.WS_TOKEN_INVALID };
     const wsToken = await this.#options.tokens.consumeWsToken(tmpToken);
@@ -104,36 +156,41 @@ export class Gateway {
     const runtime = await this.#options.engine.load(confId);
     if (!runtime) return { refuse: CLOSE_CODES.MEETING_NOT_FOUND };
     if (!isInProgress(runtime.committed.record)) return { refuse: CLOSE_CODES.MEETING_ENDED };
-    return { confToken: wsToken.confToken };
+    // The meeting's own ID string, shared by all its sessions (not one parsed from each URL).
+    return { confId: runtime.confId };
   }
 
-  #open(ws: WebSocket, confId: string, confToken: string): void {
-    const session = new Session(ws, confId, confToken, this.#options);
+  #open(ws: WebSocket, socket: Duplex, confId: string, slots: ConnectionSlots): void {
+    const session = new Session(ws, socket, confId, this.#options, this.#options.limits?.frameBucket());
+    if (slots.release) {
+      socket.removeListener('close', slots.release);
+      slots.release = undefined;
+      session.slots = slots;
+    }
     this.sessions.add(session);
-    const bucket = this.#options.limits?.frameBucket();
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (bucket && !bucket.take(performance.now())) {
-        if (session.state === 'open') {
-          this.#options.limits?.frameRateExceeded();
-          session.close(CLOSE_CODES.RATE_LIMITED);
-        }
-        return;
+    this.#sessionOf.set(ws, session);
+    ws.on('message', this.#listeners.message);
+    ws.on('pong', this.#listeners.pong);
+    ws.on('error', this.#listeners.error);
+    ws.on('close', this.#listeners.close);
+  }
+
+  #releaseSlots(slots: ConnectionSlots): void {
+    const connections = this.#options.limits?.connections;
+    if (slots.address !== undefined) connections?.releaseAddress(slots.address);
+    if (slots.meeting !== undefined) connections?.releaseMeeting(slots.meeting);
+    slots.address = slots.meeting = undefined;
+  }
+
+  #onMessage(session: Session, data: RawData, isBinary: boolean): void {
+    if (session.rate && !session.rate.take(performance.now())) {
+      if (session.state === 'open') {
+        this.#options.limits?.frameRateExceeded();
+        session.close(CLOSE_CODES.RATE_LIMITED);
       }
-      session.receive(isBinary ? '' : rawToString(data));
-    });
-    ws.on('pong', () => {
-      session.alive = true;
-    });
-    ws.on('error', (err) => {
-      // ws closes with 1009 for oversized frames and 1002 for protocol errors by itself; log and let it close.
-      this.#options.logger.debug({ err, confId }, 'socket error');
-    });
-    ws.on('close', (code: number) => {
-      // Closed by the peer (or by ws itself, e.g. 1009): the server's own closes were counted when sent.
-      if (session.state === 'open') this.#options.metrics?.closed(code);
-      session.closed();
-      this.sessions.delete(session);
-    });
+      return;
+    }
+    session.receive(isBinary ? '' : rawToString(data));
   }
 
   /** Heartbeat timeouts and control-token lifetimes, checked together for every socket. */

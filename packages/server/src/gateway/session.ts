@@ -6,6 +6,9 @@
  * Outbound flow control: `deliver` writes pre-encoded bytes unless the socket's queue (`bufferedAmount`) is past
  * the soft limit; then the category is marked stale and, once the queue drains, one fresh full message replaces
  * everything that was skipped. Past the hard limit the socket is closed with SLOW_CONSUMER.
+ *
+ * A session is kept small (it exists once per connection): categories are bit sets, no per-session logger or
+ * listener closures (the gateway's listeners are shared and find the session through the socket).
  */
 import {
   buildReply,
@@ -14,6 +17,7 @@ import {
   encodeHeartBeat,
   isPushCategory,
   parseClientFrame,
+  PUSH_CATEGORIES,
   REPLY_CODES,
   REST_ERRORS,
   type CloseCodeSpec,
@@ -23,8 +27,9 @@ import {
   type SubscribeFrame,
   type SubscribeStreamInfo,
 } from '@confpush/protocol';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { Clock } from '../clock.js';
 import { isInProgress } from '../domain/meeting.js';
@@ -32,12 +37,19 @@ import type { Engine } from '../engine/engine.js';
 import type { RecentChange } from '../engine/recent.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
 import { ApiError } from '../errors.js';
-import type { Hub, Subscriber } from '../hub/hub.js';
+import { CATEGORY_BIT, type Hub, type Subscriber } from '../hub/hub.js';
+import { payloadLength, textFrame, type WireFrame } from '../hub/wire.js';
 import type { ConfToken } from '../store/types.js';
 import { ABNORMAL_CLOSE, type FrameKind, type SessionMetrics } from '../metrics.js';
 import { handleConfControl } from './conf-control.js';
+import type { ConnectionSlots } from './gateway.js';
+import { writeFrame } from './socket-writes.js';
 
 export type SessionState = 'open' | 'closing' | 'closed';
+
+function categoriesIn(bits: number): PushCategory[] {
+  return PUSH_CATEGORIES.filter((c) => (bits & CATEGORY_BIT[c]) !== 0);
+}
 
 /**
  * The incrementals that bring a client from `position` to the stream's newest change, when the server still holds
@@ -68,17 +80,16 @@ export interface SessionContext {
   metrics?: SessionMetrics | undefined;
 }
 
-const TEXT = { binary: false } as const;
-
 export class Session implements Subscriber {
   #state: SessionState = 'open';
   readonly #ws: WebSocket;
+  /** The TCP socket the WebSocket runs on: push frames are written to it directly (hub/wire.ts). */
+  readonly #socket: Duplex;
   readonly #ctx: SessionContext;
-  readonly #log: Logger;
-  /** Categories this socket receives. */
-  readonly subscribed = new Set<PushCategory>();
-  /** Categories whose incrementals were skipped under backpressure: a full message is owed. */
-  readonly #stale = new Set<PushCategory>();
+  /** Categories this socket receives (CATEGORY_BIT set). */
+  #subscribed = 0;
+  /** Categories whose incrementals were skipped under backpressure: a full message is owed (CATEGORY_BIT set). */
+  #stale = 0;
   #drainTimer: NodeJS.Timeout | undefined;
   #runtime: MeetingRuntime | undefined;
   lastHeartbeatAt: number;
@@ -88,19 +99,36 @@ export class Session implements Subscriber {
   #tokenChecking = false;
   /** Set by every pong; cleared when a ping is sent. */
   alive = true;
-  framesSent = 0;
+  /** The connection-limit slots this connection holds, given back by the gateway when it closes. */
+  slots: ConnectionSlots | undefined;
+  /** Frame-rate limit of this connection, when configured. */
+  readonly rate: { take(now: number): boolean } | undefined;
 
   constructor(
     ws: WebSocket,
+    socket: Duplex,
     readonly confId: string,
-    /** The control token the WebSocket token was obtained with. */
-    readonly confToken: string,
     ctx: SessionContext,
+    rate?: { take(now: number): boolean },
   ) {
     this.#ws = ws;
+    this.#socket = socket;
     this.#ctx = ctx;
-    this.#log = ctx.logger.child({ confId });
+    this.rate = rate;
     this.lastHeartbeatAt = ctx.clock.now();
+  }
+
+  /** The categories this socket receives. */
+  get subscribed(): PushCategory[] {
+    return categoriesIn(this.#subscribed);
+  }
+
+  isSubscribed(category: PushCategory): boolean {
+    return (this.#subscribed & CATEGORY_BIT[category]) !== 0;
+  }
+
+  get #log(): Logger {
+    return this.#ctx.logger;
   }
 
   get state(): SessionState {
@@ -132,7 +160,7 @@ export class Session implements Subscriber {
     switch (frame.action) {
       case 'HeartBeat':
         this.lastHeartbeatAt = this.#ctx.clock.now();
-        this.#sendRaw(Buffer.from(encodeHeartBeat(frame.sequence)), 'heartbeat');
+        this.#sendRaw(textFrame(encodeHeartBeat(frame.sequence)), 'heartbeat');
         return;
       case 'Subscribe':
         void this.#subscribe(frame).catch((err: unknown) => this.#fail('Subscribe', frame.sequence, err));
@@ -170,7 +198,7 @@ export class Session implements Subscriber {
     const ignored: string[] = [];
     for (const name of data.subscribeType) {
       if (!isPushCategory(name)) ignored.push(name);
-      else if (!this.subscribed.has(name) && !accepted.includes(name)) accepted.push(name);
+      else if (!this.isSubscribed(name) && !accepted.includes(name)) accepted.push(name);
     }
     const streams: Partial<Record<PushCategory, SubscribeStreamInfo>> = {};
     const replays = new Map<PushCategory, RecentChange[]>();
@@ -185,7 +213,7 @@ export class Session implements Subscriber {
     }
     this.#sendJson(buildReply('Subscribe', sequence, REPLY_CODES.SUCCESS, { streams, ignored }));
     for (const category of accepted) {
-      this.subscribed.add(category);
+      this.#subscribed |= CATEGORY_BIT[category];
       this.#ctx.hub.subscribe(this.confId, category, this);
       const replay = replays.get(category);
       if (!replay) this.#sendRaw(this.#ctx.hub.fullFrame(runtime, category), 'full');
@@ -239,7 +267,7 @@ export class Session implements Subscriber {
       },
       (err: unknown) => {
         this.#tokenChecking = false;
-        this.#log.error({ err }, 'control token check failed');
+        this.#log.error({ err, confId: this.confId }, 'control token check failed');
       },
     );
   }
@@ -262,7 +290,7 @@ export class Session implements Subscriber {
   }
 
   #fail(action: string, sequence: string | undefined, err: unknown): void {
-    this.#log.error({ err }, `${action} failed`);
+    this.#log.error({ err, confId: this.confId }, `${action} failed`);
     if (this.#state === 'open') {
       this.#sendJson(buildReply(action, sequence, REPLY_CODES.INVALID_DATA, { message: 'internal error' }));
     }
@@ -270,19 +298,19 @@ export class Session implements Subscriber {
 
   // --- outbound -------------------------------------------------------------------------------------------------
 
-  deliver(category: PushCategory, _seq: number, bytes: Buffer): void {
-    if (this.#state !== 'open' || this.#stale.has(category)) return;
+  deliver(category: PushCategory, _seq: number, frame: WireFrame): void {
+    if (this.#state !== 'open' || (this.#stale & CATEGORY_BIT[category]) !== 0) return;
     const queued = this.#ws.bufferedAmount;
     if (queued >= this.#ctx.softLimitBytes) {
       if (queued >= this.#ctx.hardLimitBytes) {
         this.close(CLOSE_CODES.SLOW_CONSUMER);
         return;
       }
-      this.#stale.add(category);
+      this.#stale |= CATEGORY_BIT[category];
       this.#watchDrain();
       return;
     }
-    this.#sendRaw(bytes, CATEGORY_SPECS[category].fullOnly ? 'full' : 'incremental');
+    this.#sendRaw(frame, CATEGORY_SPECS[category].fullOnly ? 'full' : 'incremental');
   }
 
   /** Polls the queue while categories are stale; when it has drained, sends the owed full messages. */
@@ -294,11 +322,12 @@ export class Session implements Subscriber {
       if (queued >= this.#ctx.hardLimitBytes) return this.close(CLOSE_CODES.SLOW_CONSUMER);
       if (queued > this.#ctx.softLimitBytes / 2 || !this.#runtime) return;
       this.#stopDrainWatch();
-      for (const category of this.#stale) {
+      const owed = this.#stale;
+      this.#stale = 0;
+      for (const category of categoriesIn(owed)) {
         this.#sendRaw(this.#ctx.hub.fullFrame(this.#runtime, category), 'full');
         this.#ctx.metrics?.backpressureCollapse();
       }
-      this.#stale.clear();
     }, 10);
   }
 
@@ -316,19 +345,18 @@ export class Session implements Subscriber {
   }
 
   /** Where bytes are written to the socket. Nothing is queued past the hard limit: the socket is closed instead. */
-  #sendRaw(bytes: Buffer, kind: FrameKind): void {
-    if (this.#state !== 'open') return;
-    if (this.#ws.bufferedAmount + bytes.length > this.#ctx.hardLimitBytes) {
+  #sendRaw(frame: WireFrame, kind: FrameKind): void {
+    if (this.#state !== 'open' || this.#ws.readyState !== WebSocket.OPEN) return;
+    if (this.#ws.bufferedAmount + frame.length > this.#ctx.hardLimitBytes) {
       this.close(CLOSE_CODES.SLOW_CONSUMER);
       return;
     }
-    this.framesSent++;
-    this.#ctx.metrics?.frameSent(kind, bytes.length);
-    this.#ws.send(bytes, TEXT);
+    this.#ctx.metrics?.frameSent(kind, payloadLength(frame));
+    writeFrame(this.#socket, frame);
   }
 
   #sendJson(value: unknown): void {
-    this.#sendRaw(Buffer.from(JSON.stringify(value)), 'reply');
+    this.#sendRaw(textFrame(JSON.stringify(value)), 'reply');
   }
 
   close(code: CloseCodeSpec, detail?: string): void {

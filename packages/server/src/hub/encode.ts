@@ -1,9 +1,10 @@
 /**
- * Where push messages are encoded. Each message is encoded once, to a Buffer, and the same bytes go to every
- * subscriber. Field order follows Huawei's examples: payload first, then the envelope.
+ * Where push messages are encoded. Each message is encoded once, straight into a complete WebSocket frame
+ * (hub/wire.ts), and the same bytes go to every subscriber. Field order follows Huawei's examples: payload first, then the envelope.
  */
 import { CATEGORY_SPECS, type CategoryReplica, type PushCategory } from '@confpush/protocol';
 import { hex32 } from '../ids.js';
+import { textFrame, type WireFrame } from './wire.js';
 
 interface EnvelopeInput {
   confId: string;
@@ -17,7 +18,7 @@ interface EnvelopeInput {
   epoch?: string;
 }
 
-function render(payload: unknown, e: EnvelopeInput): Buffer {
+function render(payload: unknown, e: EnvelopeInput): WireFrame {
   const spec = CATEGORY_SPECS[e.category];
   const frame: Record<string, unknown> = {};
   switch (spec.shape.kind) {
@@ -46,11 +47,11 @@ function render(payload: unknown, e: EnvelopeInput): Buffer {
   if (e.seq !== undefined) frame['seq'] = e.seq;
   if (e.epoch !== undefined) frame['epoch'] = e.epoch;
   frame['action'] = e.category;
-  return Buffer.from(JSON.stringify(frame));
+  return textFrame(JSON.stringify(frame));
 }
 
 /** A full message (msgMode 0) of the replica's current state; `version` is the generation time. */
-export function encodeFull(confId: string, replica: CategoryReplica, now: number): Buffer {
+export function encodeFull(confId: string, replica: CategoryReplica, now: number): WireFrame {
   return render(replica.snapshot(), {
     confId,
     category: replica.category,
@@ -69,6 +70,6 @@ export function encodeIncremental(
   seq: number,
   payload: unknown,
   createdAt: number,
-): Buffer {
+): WireFrame {
   return render(payload, { confId, category, msgMode: 1, version: seq, createTime: createdAt });
 }

@@ -60,9 +60,7 @@ export class SqliteMeetingStore implements MeetingStore {
         'SELECT seq, created_at, payload FROM stream_log WHERE conf_id = ? AND category = ? AND seq >= ? AND seq <= ? ORDER BY seq',
       ),
     };
-    this.#commitTx = db.transaction((entries: readonly CommitEntry[]) => {
-      for (const entry of entries) this.#writeEntry(entry);
-    });
+    this.#commitTx = db.transaction((entries: readonly CommitEntry[]) => this.#writeBatch(entries));
   }
 
   async getMeeting(confId: string): Promise<MeetingRecord | undefined> {
@@ -119,10 +117,56 @@ export class SqliteMeetingStore implements MeetingStore {
     return entries.map(() => ({ ok: true }));
   }
 
-  #writeEntry(entry: CommitEntry): void {
+  /**
+   * Writes a batch. Every change is logged, but what later changes of the same batch overwrite is written once: a
+   * meeting's record, a stream's head (one compare-and-set from the batch's first to its last seq) and an item's
+   * row (the last value; its order stays that of the row's first insertion). Under load a group commit holds many
+   * changes to the same streams, so this keeps the statements per change near one.
+   */
+  #writeBatch(entries: readonly CommitEntry[]): void {
     const s = this.#stmts;
-    const record = entry.record ?? entry.created?.record;
-    if (record) {
+    const records = new Map<string, MeetingRecord>();
+    const heads = new Map<string, StreamHead>();
+    for (const entry of entries) {
+      const record = entry.record ?? entry.created?.record;
+      if (record) records.set(record.conferenceID, record);
+      if (entry.created) this.#insertStreams(entry.confId, entry.created);
+      for (const w of entry.writes) {
+        const key = `${entry.confId}\u0000${w.category}`;
+        let head = heads.get(key);
+        if (!head) {
+          const from = w.seq - 1;
+          head = {
+            confId: entry.confId,
+            category: w.category,
+            epoch: w.epoch,
+            from,
+            to: from,
+            items: new Map(),
+          };
+          heads.set(key, head);
+        }
+        if (w.epoch !== head.epoch || w.seq !== head.to + 1)
+          throw new StreamContinuityError(entry.confId, w.category, w.seq);
+        head.to = w.seq;
+        // A value category's "nothing" (e.g. nobody speaking) is logged as null.
+        s.appendLog.run(entry.confId, w.category, w.seq, w.createdAt, JSON.stringify(w.payload ?? null));
+        w.items.forEach((item, i) => {
+          const deleted = item.value === null || item.value === undefined;
+          const pending = head.items.get(item.key);
+          if (deleted) head.items.set(item.key, { value: null, ord: 0, reinsert: false });
+          else if (pending && pending.value !== null) pending.value = item.value;
+          else
+            head.items.set(item.key, {
+              value: item.value,
+              ord: w.seq * ORD_STRIDE + i,
+              // Deleted earlier in this batch: the row is inserted anew, with its new order.
+              reinsert: pending !== undefined,
+            });
+        });
+      }
+    }
+    for (const record of records.values()) {
       s.putMeeting.run(
         record.conferenceID,
         record.corpId,
@@ -132,38 +176,41 @@ export class SqliteMeetingStore implements MeetingStore {
         JSON.stringify(record),
       );
     }
-    if (entry.created) {
-      for (const category of PUSH_CATEGORIES) {
-        const replica = entry.created.streams[category];
-        s.insertStream.run(entry.confId, category, replica.epoch ?? '', replica.seq ?? 0);
-        const snapshot = replica.snapshot();
-        if (replica.spec.shape.kind === 'list') {
-          (snapshot as Record<string, unknown>[]).forEach((item, i) => {
-            s.upsertItem.run(entry.confId, category, replica.keyOf(item) ?? '', i, JSON.stringify(item));
-          });
-        } else if (snapshot !== undefined) {
-          s.upsertItem.run(entry.confId, category, '', 0, JSON.stringify(snapshot));
-        }
+    for (const head of heads.values()) {
+      const advanced = s.advanceStream.run(head.to, head.confId, head.category, head.from, head.epoch);
+      if (advanced.changes !== 1) throw new StreamContinuityError(head.confId, head.category, head.from + 1);
+      if (head.to > this.#retention) s.trimLog.run(head.confId, head.category, head.to - this.#retention);
+      for (const [itemKey, item] of head.items) {
+        if (item.value === null || item.reinsert) s.deleteItem.run(head.confId, head.category, itemKey);
+        if (item.value !== null)
+          s.upsertItem.run(head.confId, head.category, itemKey, item.ord, JSON.stringify(item.value));
       }
     }
-    for (const w of entry.writes) {
-      const advanced = s.advanceStream.run(w.seq, entry.confId, w.category, w.seq - 1, w.epoch);
-      if (advanced.changes !== 1) throw new StreamContinuityError(entry.confId, w.category, w.seq);
-      // A value category's "nothing" (e.g. nobody speaking) is logged as null.
-      s.appendLog.run(entry.confId, w.category, w.seq, w.createdAt, JSON.stringify(w.payload ?? null));
-      if (w.seq > this.#retention) s.trimLog.run(entry.confId, w.category, w.seq - this.#retention);
-      w.items.forEach((item, i) => {
-        if (item.value === null || item.value === undefined)
-          s.deleteItem.run(entry.confId, w.category, item.key);
-        else
-          s.upsertItem.run(
-            entry.confId,
-            w.category,
-            item.key,
-            w.seq * ORD_STRIDE + i,
-            JSON.stringify(item.value),
-          );
-      });
+  }
+
+  #insertStreams(confId: string, created: NonNullable<CommitEntry['created']>): void {
+    const s = this.#stmts;
+    for (const category of PUSH_CATEGORIES) {
+      const replica = created.streams[category];
+      s.insertStream.run(confId, category, replica.epoch ?? '', replica.seq ?? 0);
+      const snapshot = replica.snapshot();
+      if (replica.spec.shape.kind === 'list') {
+        (snapshot as Record<string, unknown>[]).forEach((item, i) => {
+          s.upsertItem.run(confId, category, replica.keyOf(item) ?? '', i, JSON.stringify(item));
+        });
+      } else if (snapshot !== undefined) {
+        s.upsertItem.run(confId, category, '', 0, JSON.stringify(snapshot));
+      }
     }
   }
+}
+
+/** One stream's changes in a batch: its head moves from `from` to `to`; `items` are the rows to write at the end. */
+interface StreamHead {
+  confId: string;
+  category: PushCategory;
+  epoch: string;
+  from: number;
+  to: number;
+  items: Map<string, { value: unknown; ord: number; reinsert: boolean }>;
 }
