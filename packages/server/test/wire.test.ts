@@ -6,12 +6,21 @@ import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Receiver } from 'ws';
+import * as wsModule from 'ws';
 import { writeFrame } from '../src/gateway/socket-writes.js';
 import { payloadLength, payloadOf, textFrame } from '../src/hub/wire.js';
 
+/** ws's frame parser (exported by ws, not declared in its types). */
+interface FrameReceiver {
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
+  write(chunk: Buffer): void;
+}
+const { Receiver } = wsModule as unknown as {
+  Receiver: new (options: { isServer: boolean; maxPayload: number }) => FrameReceiver;
+};
+
 /** Decodes a byte stream the way a WebSocket client does. */
-function receiver(): { messages: string[]; receiver: Receiver } {
+function receiver(): { messages: string[]; receiver: FrameReceiver } {
   const messages: string[] = [];
   const r = new Receiver({ isServer: false, maxPayload: 0 });
   r.on('message', (data: Buffer, isBinary: boolean) => {
