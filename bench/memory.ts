@@ -1,6 +1,7 @@
 /**
  * Benchmark 3 — memory per idle subscribed connection: RSS and V8 heap (after full garbage collections) of the
- * server process with N idle sockets, minus the same process before any socket connected, divided by N; and the
+ * server process with N idle sockets, minus the same process after a warm-up (500 sockets connected and closed)
+ * and before the measured sockets connected, divided by N; and the
  * marginal RSS per connection between consecutive sizes (RSS from a fresh baseline is distorted: the first
  * connections reuse pages that start-up garbage left resident). confpush
  * sockets hold a subscription to every category of one meeting (10 participants, 10 attendees); the bare ws
@@ -42,6 +43,28 @@ interface Held {
   last?: NodeJS.MemoryUsage;
 }
 
+const WARM_UP = 500;
+
+/** Opens `more` idle sockets to the server (confpush: subscribed to every category), spread over the clients. */
+async function connect(h: Held, more: number): Promise<void> {
+  const parts = shares(
+    Array.from({ length: more }, () => 0),
+    h.clients.length,
+  );
+  await Promise.all(
+    parts.map((assign, i) =>
+      h.target === 'confpush'
+        ? h.clients[i]!.call('connectConfpush', {
+            base: h.url,
+            targets: h.meetings,
+            assign,
+            categories: PUSH_CATEGORIES,
+          })
+        : h.clients[i]!.call('connectWs', { url: h.url, rooms: assign }),
+    ),
+  );
+}
+
 export async function run(ctx: BenchContext): Promise<MemoryResult> {
   // CONFPUSH_BENCH_HEAP_DIR=dir: also write a heap snapshot of each server before any socket and at every size;
   // `node --import tsx bench/lib/heap-diff.ts dir/confpush-0.heapsnapshot dir/confpush-1000.heapsnapshot 1000` shows
@@ -67,6 +90,13 @@ export async function run(ctx: BenchContext): Promise<MemoryResult> {
         await server.call('setFrame', { bytes: Buffer.from('{"action":"ParticipantsNotify"}') });
       }
       const clients = await ctx.clients(target === 'socketio' ? 'sio' : 'ws');
+      // Warm-up, every server alike: connect and close WARM_UP sockets before the baseline, so that it already holds
+      // the code the connection path compiles and the pools it fills; what the sizes add is then per connection.
+      const warm: Held = { target, server, clients, base: process.memoryUsage(), url, connected: 0 };
+      if (meetings) warm.meetings = meetings;
+      await connect(warm, WARM_UP);
+      await Promise.all(clients.map((c) => c.call('close')));
+      await new Promise((r) => setTimeout(r, 1000));
       const base = await server.call<NodeJS.MemoryUsage>('mem');
       if (heapDir) await server.call('heapSnapshot', { file: join(heapDir, `${target}-0.heapsnapshot`) });
       baseline[target] = { rss: base.rss, heapUsed: base.heapUsed };
@@ -75,22 +105,7 @@ export async function run(ctx: BenchContext): Promise<MemoryResult> {
     for (const n of sizes) {
       for (const h of held) {
         const more = n - h.connected;
-        const parts = shares(
-          Array.from({ length: more }, () => 0),
-          h.clients.length,
-        );
-        await Promise.all(
-          parts.map((assign, i) =>
-            h.target === 'confpush'
-              ? h.clients[i]!.call('connectConfpush', {
-                  base: h.url,
-                  targets: h.meetings,
-                  assign,
-                  categories: PUSH_CATEGORIES,
-                })
-              : h.clients[i]!.call('connectWs', { url: h.url, rooms: assign }),
-          ),
-        );
+        await connect(h, more);
         const previous = h.connected;
         h.connected = n;
         await new Promise((r) => setTimeout(r, 500));

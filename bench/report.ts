@@ -11,7 +11,7 @@ import type { MemoryResult } from './memory.js';
 import type { ProfileSummary } from './lib/profile.js';
 import type { RedisInfo } from './lib/redis.js';
 import type { ResumeResult } from './resume.js';
-import type { SnapshotResult } from './snapshot.js';
+import type { EncodeTiming, SnapshotResult } from './snapshot.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi, median } from './lib/stats.js';
 
 export const BENCHMARKS = [
@@ -202,9 +202,11 @@ export function goals(r: Results): Goal[] {
     out.push({
       goal: 'Snapshot of a 3,000-member meeting encoded in ≤ 10 ms (each full message)',
       measured: p
-        ? `ParticipantsNotify ${fmtMs(p.participants.medianMs)} ms, AttendeesNotify ${fmtMs(p.attendees.medianMs)} ms`
+        ? `cold (every item serialized): ParticipantsNotify ${fmtMs(worst(p.participants))} ms, AttendeesNotify ` +
+          `${fmtMs(worst(p.attendees))} ms; warm (item JSON cached): ${fmtMs(p.participants.medianMs)} ms, ` +
+          `${fmtMs(p.attendees.medianMs)} ms`
         : 'not measured',
-      ok: p ? p.participants.medianMs <= 10 && p.attendees.medianMs <= 10 : undefined,
+      ok: p ? worst(p.participants) <= 10 && worst(p.attendees) <= 10 : undefined,
     });
     if (s.storm)
       out.push({
@@ -286,7 +288,9 @@ function fanoutSection(f: FanoutResult): string {
       `group commit; the others: ${f.chunk} frames per socket); median of ${f.repeats} interleaved bursts. ` +
       '"bare ws" is the limit as the issue defines it: a loop of `ws.send` per socket and frame. "bare ws, corked" ' +
       'also coalesces the frames a socket gets in one event-loop turn into one write (`socket.cork()`), the best a ' +
-      'bare server can do with the same bytes. Frames per server CPU-second is the efficiency of the server process ' +
+      'bare server can do with `ws.send`. confpush encodes each message once into a complete WebSocket frame and ' +
+      'writes those bytes to the TCP socket, the frames of one event-loop run (one group commit) to one socket in one ' +
+      '`writev` (README, "How it is built"). Frames per server CPU-second is the efficiency of the server process ' +
       'regardless of how the two cores were shared.',
   );
   parts.push('');
@@ -502,11 +506,13 @@ function memorySection(m: MemoryResult): string {
     ];
   });
   return [
-    'Per connection = (server memory with N idle sockets − the same process before any socket connected) ÷ N, each ' +
+    'Per connection = (server memory with N idle sockets − the same process before they connected) ÷ N, each ' +
       'after four forced garbage collections (`--expose-gc`). Heap = V8 `heapUsed` + `external`, the stable measure. ' +
       'RSS from the baseline is distorted at small N (the first connections reuse pages that start-up garbage left ' +
       'resident, so it can even be negative); the marginal RSS between two sizes is the better RSS figure. Kernel ' +
-      'socket buffers are not process memory and are not counted.',
+      'socket buffers are not process memory and are not counted. Before the baseline every server is warmed up alike: ' +
+      '500 sockets (confpush: subscribed) connect and close, so that code compiled and pools filled on the ' +
+      'connection path are in the baseline and not counted as memory per connection.',
     '',
     table(
       [
@@ -532,21 +538,41 @@ function memorySection(m: MemoryResult): string {
   ].join('\n');
 }
 
+/** The slower of cold and warm (results from before cold was measured have only warm). */
+function worst(t: EncodeTiming): number {
+  return Math.max(t.medianMs, t.coldMedianMs ?? 0);
+}
+
 function snapshotSection(s: SnapshotResult): string {
   const parts = [
-    'Build and encode of one full message (`encodeFull`: `CategoryReplica.snapshot()` + JSON + Buffer) inside the ' +
-      'server process, median of 21 runs (9 at 10,000) after 2 warm-up runs. Members = online participants and ' +
-      'invited attendees each.',
+    'Build and encode of one full message (`encodeFull`: `CategoryReplica.snapshot()` + JSON + one WebSocket frame) ' +
+      'inside the server process, median of 21 runs (9 at 10,000) after 2 warm-up runs. Members = online participants ' +
+      'and invited attendees each. The encoder keeps the JSON bytes of each committed list item while the item lives ' +
+      '(items are immutable; a change replaces the object), so a full message copies the bytes of unchanged members: ' +
+      '_warm_ is that usual case, _cold_ encodes the same state held in new objects, every item serialized (the first ' +
+      'full message after a restart). The goal is judged on cold.',
     '',
     table(
-      ['members', 'ParticipantsNotify', 'bytes', 'AttendeesNotify', 'bytes', 'both', 'meeting set-up'],
+      [
+        'members',
+        'ParticipantsNotify cold',
+        'warm',
+        'bytes',
+        'AttendeesNotify cold',
+        'warm',
+        'bytes',
+        'both, cold',
+        'meeting set-up',
+      ],
       s.points.map((p) => [
         fmtInt(p.members),
+        `${fmtMs(worst(p.participants))} ms`,
         `${fmtMs(p.participants.medianMs)} ms`,
         fmtBytes(p.participants.bytes),
+        `${fmtMs(worst(p.attendees))} ms`,
         `${fmtMs(p.attendees.medianMs)} ms`,
         fmtBytes(p.attendees.bytes),
-        `${fmtMs(p.participants.medianMs + p.attendees.medianMs)} ms`,
+        `${fmtMs(worst(p.participants) + worst(p.attendees))} ms`,
         `${(p.setupMs / 1000).toFixed(1)} s`,
       ]),
     ),

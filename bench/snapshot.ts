@@ -10,11 +10,20 @@ import { shares, stopAll, type BenchContext } from './lib/context.js';
 import type { Child } from './lib/ipc.js';
 import { fmtInt } from './lib/stats.js';
 
+/** Warm: items whose JSON the encoder cached; cold (absent in results before it was measured): every item serialized. */
+export interface EncodeTiming {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  coldMedianMs?: number;
+  bytes: number;
+}
+
 export interface SnapshotPoint {
   members: number;
   setupMs: number;
-  participants: { medianMs: number; minMs: number; maxMs: number; bytes: number };
-  attendees: { medianMs: number; minMs: number; maxMs: number; bytes: number };
+  participants: EncodeTiming;
+  attendees: EncodeTiming;
 }
 
 export interface StormResult {

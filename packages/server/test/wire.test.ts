@@ -4,10 +4,12 @@
  */
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { CategoryReplica } from '@confpush/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as wsModule from 'ws';
 import { writeFrame } from '../src/gateway/socket-writes.js';
+import { encodeFull } from '../src/hub/encode.js';
 import { payloadLength, payloadOf, textFrame } from '../src/hub/wire.js';
 
 /** ws's frame parser (exported by ws, not declared in its types). */
@@ -115,5 +117,43 @@ describe('writeFrame', () => {
     } finally {
       close();
     }
+  });
+});
+
+describe('full messages of lists', () => {
+  it('are the same JSON text as serializing the whole message, with item texts reused across versions', () => {
+    const item = fc.record({
+      participantID: fc.stringMatching(/^[a-z]{1,4}$/),
+      name: fc.string({ unit: 'grapheme', maxLength: 8 }),
+      mode: fc.constant(0),
+      seq: fc.nat(),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(item, { maxLength: 12 }), { minLength: 1, maxLength: 4 }), (rounds) => {
+        const replica = new CategoryReplica('AttendeesNotify');
+        replica.epoch = 'e';
+        let seq = 0;
+        for (const data of rounds) {
+          // Changes replace some items; the others keep their objects (and cached texts) from the previous round.
+          replica.applyFrame({ action: 'AttendeesNotify', msgMode: 1, version: ++seq, data });
+          replica.seq = seq;
+          const text = payloadOf(encodeFull('900000001', replica, 1_700_000_000_000)).toString('utf8');
+          const parsed = JSON.parse(text) as Record<string, unknown>;
+          const expected = JSON.stringify({
+            data: replica.snapshot(),
+            confID: '900000001',
+            msgID: parsed['msgID'],
+            msgMode: 0,
+            version: 1_700_000_000_000,
+            createTime: 1_700_000_000_000,
+            seq,
+            epoch: 'e',
+            action: 'AttendeesNotify',
+          });
+          expect(text).toBe(expected);
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

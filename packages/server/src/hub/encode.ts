@@ -4,7 +4,7 @@
  */
 import { CATEGORY_SPECS, type CategoryReplica, type PushCategory } from '@confpush/protocol';
 import { hex32 } from '../ids.js';
-import { textFrame, type WireFrame } from './wire.js';
+import { textFrame, textFrameOf, type WireFrame } from './wire.js';
 
 interface EnvelopeInput {
   confId: string;
@@ -18,15 +18,40 @@ interface EnvelopeInput {
   epoch?: string;
 }
 
+/**
+ * The JSON text of each list item as UTF-8 bytes, kept while the item object lives. Committed items are immutable
+ * (a change replaces the object), so a full message of a big meeting copies the bytes of its items instead of
+ * serializing every member again: only what changed since the last full message is serialized.
+ */
+const itemBytes = new WeakMap<object, Buffer>();
+const COMMA = Buffer.from(',');
+
+function listChunks(items: readonly unknown[], chunks: (string | Buffer)[]): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const cacheable = typeof item === 'object' && item !== null;
+    let bytes = cacheable ? itemBytes.get(item) : undefined;
+    if (bytes === undefined) {
+      bytes = Buffer.from(JSON.stringify(item) ?? 'null');
+      if (cacheable) itemBytes.set(item, bytes);
+    }
+    if (i > 0) chunks.push(COMMA);
+    chunks.push(bytes);
+  }
+}
+
 function render(payload: unknown, e: EnvelopeInput): WireFrame {
   const spec = CATEGORY_SPECS[e.category];
   const frame: Record<string, unknown> = {};
+  let list: unknown[] | undefined;
   switch (spec.shape.kind) {
     case 'object':
       Object.assign(frame, payload as Record<string, unknown>);
       break;
     case 'list':
-      frame['data'] = payload ?? [];
+      // Full messages of lists: the items' cached bytes (see itemBytes), spliced in as the first field.
+      if (e.msgMode === 0 && Array.isArray(payload)) list = payload;
+      else frame['data'] = payload ?? [];
       break;
     case 'value':
       if (e.category === 'InterpreterGroupNotify') {
@@ -47,7 +72,12 @@ function render(payload: unknown, e: EnvelopeInput): WireFrame {
   if (e.seq !== undefined) frame['seq'] = e.seq;
   if (e.epoch !== undefined) frame['epoch'] = e.epoch;
   frame['action'] = e.category;
-  return textFrame(JSON.stringify(frame));
+  const envelope = JSON.stringify(frame);
+  if (list === undefined) return textFrame(envelope);
+  const chunks: (string | Buffer)[] = ['{"data":['];
+  listChunks(list, chunks);
+  chunks.push(`],${envelope.slice(1)}`);
+  return textFrameOf(chunks);
 }
 
 /** A full message (msgMode 0) of the replica's current state; `version` is the generation time. */

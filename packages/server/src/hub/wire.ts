@@ -20,6 +20,25 @@ function headerLength(payloadLength: number): number {
 /** Encodes `text` as UTF-8 straight into one text frame (no intermediate payload Buffer). */
 export function textFrame(text: string): WireFrame {
   const length = Buffer.byteLength(text);
+  const frame = allocateFrame(length);
+  frame.write(text, frame.length - length, 'utf8');
+  return frame;
+}
+
+/** One text frame whose payload is the concatenation of `chunks` (UTF-8 text and bytes). */
+export function textFrameOf(chunks: readonly (string | Buffer)[]): WireFrame {
+  let length = 0;
+  for (const chunk of chunks) length += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  const frame = allocateFrame(length);
+  let at = frame.length - length;
+  for (const chunk of chunks) {
+    at += typeof chunk === 'string' ? frame.write(chunk, at, 'utf8') : chunk.copy(frame, at);
+  }
+  return frame;
+}
+
+/** A frame of `length` payload bytes with its header written; the payload is filled in by the caller. */
+function allocateFrame(length: number): WireFrame {
   const offset = headerLength(length);
   const frame = Buffer.allocUnsafe(offset + length);
   frame[0] = 0x81;
@@ -33,7 +52,6 @@ export function textFrame(text: string): WireFrame {
     frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  frame.write(text, offset, 'utf8');
   return frame as WireFrame;
 }
 
