@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, type CloseCodeSpec } from '@confpush/protocol';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { isInProgress } from '../domain/meeting.js';
 import type { Limits } from '../limits/index.js';
 import { Session, type SessionContext } from './session.js';
@@ -18,6 +18,16 @@ export interface ConnectionSlots {
   address: string | undefined;
   meeting: string | undefined;
   release: (() => void) | undefined;
+}
+
+/** The WebSocket of a push connection. It carries its session, so the shared socket listeners need no lookup. */
+class PushSocket extends WebSocket {
+  session: Session | undefined = undefined;
+}
+
+/** The session of a socket the gateway's server made (every one is a PushSocket). */
+function sessionOf(ws: WebSocket): Session | undefined {
+  return (ws as PushSocket).session;
 }
 
 export const WS_PATH = '/cms/open/websocket/confctl/increment/conn';
@@ -34,8 +44,6 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #wss: WebSocketServer;
   readonly sessions = new Set<Session>();
-  /** The session of each open WebSocket: the socket listeners below are shared by every connection. */
-  readonly #sessionOf = new WeakMap<WebSocket, Session>();
   readonly #timers: NodeJS.Timeout[] = [];
   #accepting = true;
   readonly #listeners: {
@@ -48,6 +56,7 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#wss = new WebSocketServer({
+      WebSocket: PushSocket,
       noServer: true,
       maxPayload: options.maxFrameBytes,
       perMessageDeflate: false,
@@ -60,26 +69,26 @@ export class Gateway {
     const gateway = this;
     this.#listeners = {
       message(data, isBinary) {
-        const session = gateway.#sessionOf.get(this);
+        const session = sessionOf(this);
         if (session) gateway.#onMessage(session, data, isBinary);
       },
       pong() {
-        const session = gateway.#sessionOf.get(this);
+        const session = sessionOf(this);
         if (session) session.alive = true;
       },
       error(err) {
         // ws closes with 1009 for oversized frames and 1002 for protocol errors by itself; log and let it close.
-        gateway.#options.logger.debug({ err, confId: gateway.#sessionOf.get(this)?.confId }, 'socket error');
+        gateway.#options.logger.debug({ err, confId: sessionOf(this)?.confId }, 'socket error');
       },
       close(code) {
-        const session = gateway.#sessionOf.get(this);
+        const session = sessionOf(this);
         if (!session) return;
         // Closed by the peer (or by ws itself, e.g. 1009): the server's own closes were counted when sent.
         if (session.state === 'open') gateway.#options.metrics?.closed(code);
         session.closed();
         if (session.slots) gateway.#releaseSlots(session.slots);
         gateway.sessions.delete(session);
-        gateway.#sessionOf.delete(this);
+        (this as PushSocket).session = undefined;
       },
     };
   }
@@ -161,14 +170,14 @@ export class Gateway {
   }
 
   #open(ws: WebSocket, socket: Duplex, confId: string, slots: ConnectionSlots): void {
-    const session = new Session(ws, socket, confId, this.#options, this.#options.limits?.frameBucket());
+    const session = new Session(ws, socket, confId, this.#options, this.#options.limits?.frameRate);
     if (slots.release) {
       socket.removeListener('close', slots.release);
       slots.release = undefined;
       session.slots = slots;
     }
     this.sessions.add(session);
-    this.#sessionOf.set(ws, session);
+    (ws as PushSocket).session = session;
     ws.on('message', this.#listeners.message);
     ws.on('pong', this.#listeners.pong);
     ws.on('error', this.#listeners.error);
@@ -183,7 +192,7 @@ export class Gateway {
   }
 
   #onMessage(session: Session, data: RawData, isBinary: boolean): void {
-    if (session.rate && !session.rate.take(performance.now())) {
+    if (!session.takeFrame(performance.now())) {
       if (session.state === 'open') {
         this.#options.limits?.frameRateExceeded();
         session.close(CLOSE_CODES.RATE_LIMITED);

@@ -40,6 +40,7 @@ import { ApiError } from '../errors.js';
 import { CATEGORY_BIT, type Hub, type Subscriber } from '../hub/hub.js';
 import { payloadLength, textFrame, type WireFrame } from '../hub/wire.js';
 import type { ConfToken } from '../store/types.js';
+import type { TokenRate } from '../limits/index.js';
 import { ABNORMAL_CLOSE, type FrameKind, type SessionMetrics } from '../metrics.js';
 import { handleConfControl } from './conf-control.js';
 import type { ConnectionSlots } from './gateway.js';
@@ -101,20 +102,23 @@ export class Session implements Subscriber {
   alive = true;
   /** The connection-limit slots this connection holds, given back by the gateway when it closes. */
   slots: ConnectionSlots | undefined;
-  /** Frame-rate limit of this connection, when configured. */
-  readonly rate: { take(now: number): boolean } | undefined;
+  /** Frame-rate bucket of this connection (BucketState of the shared rule), when a limit is configured. */
+  bucketTokens = 0;
+  bucketLast = 0;
+  readonly #rate: TokenRate | undefined;
 
   constructor(
     ws: WebSocket,
     socket: Duplex,
     readonly confId: string,
     ctx: SessionContext,
-    rate?: { take(now: number): boolean },
+    rate?: TokenRate,
   ) {
     this.#ws = ws;
     this.#socket = socket;
     this.#ctx = ctx;
-    this.rate = rate;
+    this.#rate = rate;
+    rate?.fill(this, performance.now());
     this.lastHeartbeatAt = ctx.clock.now();
   }
 
@@ -125,6 +129,11 @@ export class Session implements Subscriber {
 
   isSubscribed(category: PushCategory): boolean {
     return (this.#subscribed & CATEGORY_BIT[category]) !== 0;
+  }
+
+  /** Counts one inbound frame against the frame-rate limit; false when the connection is over it. */
+  takeFrame(now: number): boolean {
+    return this.#rate ? this.#rate.take(this, now) : true;
   }
 
   get #log(): Logger {

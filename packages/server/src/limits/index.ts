@@ -9,14 +9,14 @@ import type { Config } from '../config.js';
 import { AuthAttempts } from './auth-attempts.js';
 import { ConnectionLimits } from './connections.js';
 import { MeetingQuotas, type QuotaOptions } from './quotas.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenRate } from './token-bucket.js';
 import type { LimitReporter } from './types.js';
 import { WsTokenBudget } from './ws-tokens.js';
 
 export { AuthAttempts, type AttemptKeys } from './auth-attempts.js';
 export { ConnectionLimits } from './connections.js';
 export { MeetingQuotas } from './quotas.js';
-export { TokenBucket } from './token-bucket.js';
+export { TokenRate, type BucketState } from './token-bucket.js';
 export { LIMIT_NAMES, type LimitName, type LimitReporter } from './types.js';
 export { WindowCounter } from './window.js';
 export { WsTokenBudget } from './ws-tokens.js';
@@ -47,6 +47,7 @@ export class Limits {
   readonly wsTokens: WsTokenBudget;
   readonly connections: ConnectionLimits;
   readonly #config: LimitsConfig;
+  #frameRate: TokenRate | undefined;
   readonly #reporter: LimitReporter | undefined;
   readonly #sweep: NodeJS.Timeout;
 
@@ -83,12 +84,13 @@ export class Limits {
   }
 
   /**
-   * The frame-rate limiter of a new push connection (on the monotonic clock: a flood is a matter of real time);
-   * undefined when there is no limit.
+   * The frame-rate rule of push connections, each keeping its own bucket state (on the monotonic clock: a flood is
+   * a matter of real time); undefined when there is no limit.
    */
-  frameBucket(): TokenBucket | undefined {
+  get frameRate(): TokenRate | undefined {
     const { framesPerSecond, frameBurst } = this.#config;
-    return framesPerSecond > 0 ? new TokenBucket(framesPerSecond, frameBurst, performance.now()) : undefined;
+    if (framesPerSecond <= 0) return undefined;
+    return (this.#frameRate ??= new TokenRate(framesPerSecond, frameBurst));
   }
 
   /** A frame refused by the frame-rate limit (counted by the gateway, which closes the connection). */
