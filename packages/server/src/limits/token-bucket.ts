@@ -27,7 +27,10 @@ export class TokenRate {
   /** Takes one token from `state`; false when none is left (the event is over the rate). */
   take(state: BucketState, now: number): boolean {
     if (now > state.bucketLast) {
-      state.bucketTokens = Math.min(this.#burst, state.bucketTokens + (now - state.bucketLast) * this.#ratePerMs);
+      state.bucketTokens = Math.min(
+        this.#burst,
+        state.bucketTokens + (now - state.bucketLast) * this.#ratePerMs,
+      );
       state.bucketLast = now;
     }
     if (state.bucketTokens < 1) return false;
