@@ -8,8 +8,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { writeHeapSnapshot } from 'node:v8';
 import { nowMs, serve } from '../lib/ipc.js';
+import { processCommands } from '../lib/process-commands.js';
 
 const rooms = new Map<string, Set<WebSocket>>();
 let frame = Buffer.alloc(0);
@@ -79,20 +79,7 @@ serve(
       for (const room of rooms.values()) for (const ws of room) queuedSum += ws.bufferedAmount;
       return { sockets, queuedSum };
     },
-    mem: async () => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      for (let i = 0; i < 4; i++) {
-        gc?.();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return process.memoryUsage();
-    },
-    cpu: () => process.cpuUsage(),
-    /** A V8 heap snapshot (for finding what a connection holds; see docs/benchmarks.md). */
-    heapSnapshot: (args: { file: string }) => {
-      (globalThis as { gc?: () => void }).gc?.();
-      return { file: writeHeapSnapshot(args.file) };
-    },
+    ...processCommands,
   },
   () => {
     for (const room of rooms.values()) for (const ws of room) ws.terminate();

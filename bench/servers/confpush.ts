@@ -23,8 +23,8 @@ import { payloadOf } from '../../packages/server/src/hub/wire.js';
 import { hex32 } from '../../packages/server/src/ids.js';
 import { ConfpushNode } from '../../packages/server/src/node.js';
 import { appAuth, confToken, createMeeting, type ConfTokenInfo } from '../lib/chain.js';
-import { writeHeapSnapshot } from 'node:v8';
 import { nowMs, serve } from '../lib/ipc.js';
+import { processCommands } from '../lib/process-commands.js';
 
 let node: ConfpushNode | undefined;
 /** Duration of every store commit (group commit) since the last `rate` started, ms. */
@@ -358,16 +358,6 @@ async function stats(): Promise<Record<string, number>> {
   };
 }
 
-/** Memory after a full garbage collection (the process runs with --expose-gc). */
-async function mem(): Promise<NodeJS.MemoryUsage> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let i = 0; i < 4; i++) {
-    gc?.();
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return process.memoryUsage();
-}
-
 interface EncodeTiming {
   /** Warm: the meeting's own items, whose JSON the encoder caches (the usual case: few items change between two). */
   medianMs: number;
@@ -552,13 +542,7 @@ serve(
     burst,
     rate,
     stats,
-    mem,
-    cpu: () => process.cpuUsage(),
-    /** A V8 heap snapshot (for finding what a connection holds; see docs/benchmarks.md). */
-    heapSnapshot: (args: { file: string }) => {
-      (globalThis as { gc?: () => void }).gc?.();
-      return { file: writeHeapSnapshot(args.file) };
-    },
+    ...processCommands,
     snapshot,
     positions,
     durable,

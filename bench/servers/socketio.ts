@@ -6,9 +6,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeHeapSnapshot } from 'node:v8';
 import { Server } from 'socket.io';
 import { nowMs, serve } from '../lib/ipc.js';
+import { processCommands } from '../lib/process-commands.js';
 
 let payload: unknown = {};
 let bytes = 0;
@@ -57,20 +57,7 @@ serve(
       return { t0, tIssued: nowMs(), tDone: nowMs(), commits: 0 };
     },
     stats: () => ({ sockets: io.engine.clientsCount }),
-    mem: async () => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      for (let i = 0; i < 4; i++) {
-        gc?.();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return process.memoryUsage();
-    },
-    cpu: () => process.cpuUsage(),
-    /** A V8 heap snapshot (see bench/lib/heap-diff.ts). */
-    heapSnapshot: (args: { file: string }) => {
-      (globalThis as { gc?: () => void }).gc?.();
-      return { file: writeHeapSnapshot(args.file) };
-    },
+    ...processCommands,
   },
   () => {
     io.disconnectSockets(true);

@@ -16,53 +16,20 @@ import { payloadOf, type WireFrame } from '../src/hub/wire.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { CommitEntry } from '../src/store/types.js';
 import { tempDir } from './helpers.js';
+import { testRecord } from './store-conformance.js';
 
 const logger = pino({ level: 'silent' });
 const clock = { now: () => Date.now() };
 
 function record(confId: string, state: 'Schedule' | 'Created' = 'Schedule'): MeetingRecord {
   const now = Date.now();
-  return {
-    conferenceID: confId,
-    confUUID: 'u'.repeat(32),
-    corpId: '100000001',
-    ownerId: 'owner',
-    ownerName: 'Owner',
-    ownerUserType: 2,
+  return testRecord(confId, {
     subject: 'property',
-    mediaTypes: 'HDVideo',
     confType: 'FUTURE',
     scheduledStartAt: now + 3_600_000,
-    length: 60,
     state,
     startedAt: state === 'Created' ? now : null,
-    endedAt: null,
-    cancelled: false,
-    timeZoneID: null,
-    language: 'zh-CN',
-    chairPwd: '123456',
-    guestPwd: '654321',
-    chairJoinUri: 'http://x/#/j/1/a',
-    guestJoinUri: 'http://x/#/j/1/b',
-    audienceJoinUri: 'http://x/#/j/1/c',
-    accessNumber: '+991117',
-    recordType: 0,
-    isAutoRecord: 0,
-    liveAddress: null,
-    auxAddress: null,
-    recordAuxStream: 0,
-    recordAuthType: 0,
-    encryptMode: null,
-    vmrFlag: 0,
-    vmrID: null,
-    concurrentParticipants: 0,
-    supportSimultaneousInterpretation: false,
-    confResType: 0,
-    groupuri: null,
-    confConfigInfo: {},
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
 }
 
 class Recorder implements Subscriber {

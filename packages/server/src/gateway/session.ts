@@ -122,11 +122,6 @@ export class Session implements Subscriber {
     this.lastHeartbeatAt = ctx.clock.now();
   }
 
-  /** The categories this socket receives. */
-  get subscribed(): PushCategory[] {
-    return categoriesIn(this.#subscribed);
-  }
-
   isSubscribed(category: PushCategory): boolean {
     return (this.#subscribed & CATEGORY_BIT[category]) !== 0;
   }
