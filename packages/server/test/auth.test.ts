@@ -2,6 +2,7 @@
  * Authentication: the appauth signature and its variants, account/password login, the token limits per
  * clientType, validate / refresh / logout, expiry, and confpush's account administration, over real HTTP.
  */
+import { clockWithNow } from '../src/clock.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { REST_ERRORS, type RestErrorBody, type RestErrorName } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
@@ -143,7 +144,7 @@ const createAccount = (server: TestServer, token: string, body: Record<string, u
 /** A clock that stands still until advanced. */
 function testClock() {
   let now = Date.now();
-  return { now: () => now, advance: (ms: number) => (now += ms) };
+  return { ...clockWithNow(() => now), advance: (ms: number) => (now += ms) };
 }
 
 describe('appauth signature (unit)', () => {

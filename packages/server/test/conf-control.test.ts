@@ -1,4 +1,5 @@
 /** ConfControl frames on the push socket: live captions (REALTIMESUBTITLE) and in-band token keep-alive (REFRESHTOKEN). */
+import { clockWithNow } from '../src/clock.js';
 import { REPLY_CODES } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { openPush, runningMeeting } from './chain.js';
@@ -137,7 +138,7 @@ describe('ConfControl REALTIMESUBTITLE', () => {
 describe('ConfControl REFRESHTOKEN', () => {
   it('keeps the control token alive and says until when', async () => {
     let now = Date.now();
-    const server = await startTestServer({ clock: { now: () => now } });
+    const server = await startTestServer({ clock: clockWithNow(() => now) });
     const meeting = await runningMeeting(server);
     const { client, conf } = await openPush(server, meeting.conferenceID, meeting.chairPwd);
     now += 20 * 60_000;

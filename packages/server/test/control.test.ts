@@ -6,6 +6,7 @@
  * Participants get into the meeting through the in-process media plane: invited with `POST /participants` and
  * answering (`callResult`), or joining by themselves (`join`).
  */
+import { clockWithNow } from '../src/clock.js';
 import {
   CategoryReplica,
   PUSH_CATEGORIES,
@@ -1014,7 +1015,7 @@ describe('every live-control route', () => {
 
   it('refuses a missing, unknown, expired or other-meeting token, changing nothing', async () => {
     let now = Date.now();
-    const r = await room({ clock: { now: () => now } });
+    const r = await room({ clock: clockWithNow(() => now) });
     const other = await runningMeeting(r.server);
     const otherToken = (await confToken(r.server, other.conferenceID, other.chairPwd)).token;
     const before = await positions(r);

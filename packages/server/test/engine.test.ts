@@ -3,6 +3,7 @@
  * at random moments; every subscriber's replica, built only from the bytes it was sent, equals the committed state,
  * and so does the state reloaded from the store.
  */
+import { systemClock } from '../src/clock.js';
 import { CategoryReplica, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import fc from 'fast-check';
 import pino from 'pino';
@@ -19,7 +20,7 @@ import { tempDir } from './helpers.js';
 import { testRecord } from './store-conformance.js';
 
 const logger = pino({ level: 'silent' });
-const clock = { now: () => Date.now() };
+const clock = systemClock;
 
 function record(confId: string, state: 'Schedule' | 'Created' = 'Schedule'): MeetingRecord {
   const now = Date.now();

@@ -2,6 +2,7 @@
  * The abuse limits (src/limits/, SECURITY.md): each one with a low setting, refused with its documented code, counted
  * in `confpush_limit_rejections_total{limit}`, and lifted again when the condition passes.
  */
+import { clockWithNow } from '../src/clock.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { CLOSE_CODES, REST_ERRORS } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ describe('authentication failures', () => {
     const server = await startTestServer({
       nodes: 1,
       config: { authFailuresPerAddress: 3, authFailuresPerTarget: 0, authFailureWindowMs: 60_000 },
-      clock: { now: () => Date.now() + offset },
+      clock: clockWithNow(() => Date.now() + offset),
     });
     for (let i = 0; i < 3; i++) {
       expect(errorOf(await signedAppAuth(server, 'wrong key'))).toEqual([401, 'USG.201040001']);

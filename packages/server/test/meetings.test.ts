@@ -2,6 +2,7 @@
  * Meeting management over real HTTP: create, edit, cancel, start, lists, detail pages, field limits and
  * visibility, checked against the Huawei reference (§2.5, §3, §4, §8).
  */
+import { clockWithNow } from '../src/clock.js';
 import type { Item } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { hex32, token } from '../src/ids.js';
@@ -560,7 +561,7 @@ describe('edit', () => {
 describe('edit with a start time that has passed', () => {
   it('accepts the current start time resent after it passed, refuses another past one', async () => {
     let now = Date.now();
-    const server = await startTestServer({ clock: { now: () => now } });
+    const server = await startTestServer({ clock: clockWithNow(() => now) });
     const { accessToken } = await loginAsTestUser(server);
     const startTime = utcMinute(Math.ceil((now + 10 * 60_000) / 60_000) * 60_000);
     const info = await create(server, accessToken, { mediaTypes: 'Voice', subject: 'Late', startTime });

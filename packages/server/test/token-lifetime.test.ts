@@ -2,6 +2,7 @@
  * A push socket outlives its control token only while the token is kept alive: by the REST keep-alive or the
  * in-band REFRESHTOKEN frame. Past expiry plus the grace period it is closed with CONF_TOKEN_EXPIRED (4006).
  */
+import { clockWithNow } from '../src/clock.js';
 import { CLOSE_CODES } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { http, openPush, runningMeeting } from './chain.js';
@@ -13,7 +14,7 @@ describe('control token lifetime on a live socket', () => {
   it('closes with 4006 after expiry plus grace, unless the token was kept alive over REST or in band', async () => {
     let now = Date.now();
     const server = await startTestServer({
-      clock: { now: () => now },
+      clock: clockWithNow(() => now),
       config: { heartbeatTimeoutMs: 24 * 60 * MINUTE, confTokenGraceMs: MINUTE },
     });
     const meeting = await runningMeeting(server);
