@@ -1,5 +1,15 @@
 /** The Huawei REST token chain over HTTP (fetch), as a third-party application runs it. */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import {
+  API_CLIENT_TYPE,
+  appAuthAuthorization,
+  HEADERS,
+  LOGIN_TYPE_PASSWORD,
+  signAppAuth,
+} from '@confpush/protocol';
+import { nodeHmacSha256Hex } from '../../packages/server/src/auth/signature.js';
+
+export { pushSocketUrl as pushUrl } from '@confpush/protocol';
 
 export async function http<T = unknown>(
   base: string,
@@ -23,12 +33,10 @@ export async function http<T = unknown>(
 export async function appAuth(base: string, appId: string, appKey: string): Promise<string> {
   const expireTime = Math.floor(Date.now() / 1000) + 3600;
   const nonce = randomBytes(24).toString('hex');
-  const signature = createHmac('sha256', appKey).update(`${appId}::${expireTime}:${nonce}`).digest('hex');
+  const signature = signAppAuth({ appId, appKey, expireTime, nonce }, nodeHmacSha256Hex);
   const res = await http<{ accessToken: string }>(base, 'POST', '/v2/usg/acs/auth/appauth', {
-    headers: {
-      Authorization: `HMAC-SHA256 signature=${signature},access=${Buffer.from(appId).toString('base64')}`,
-    },
-    body: { appId, clientType: 72, expireTime, nonce },
+    headers: { Authorization: appAuthAuthorization(signature, appId) },
+    body: { appId, clientType: API_CLIENT_TYPE, expireTime, nonce },
   });
   return res.accessToken;
 }
@@ -41,7 +49,7 @@ export interface Meeting {
 /** An instant meeting (in progress at once). */
 export async function createMeeting(base: string, accessToken: string, subject: string): Promise<Meeting> {
   const res = await http<Record<string, unknown>[]>(base, 'POST', '/v1/mmc/management/conferences', {
-    headers: { 'X-Access-Token': accessToken },
+    headers: { [HEADERS.accessToken]: accessToken },
     body: { mediaTypes: 'HDVideo', subject },
   });
   const info = res[0]!;
@@ -66,7 +74,7 @@ export async function confToken(
     base,
     'GET',
     `/v1/mmc/control/conferences/token?conferenceID=${conferenceID}`,
-    { headers: { 'X-Password': password, 'X-Login-Type': '1' } },
+    { headers: { [HEADERS.password]: password, [HEADERS.loginType]: LOGIN_TYPE_PASSWORD } },
   );
   return res.data;
 }
@@ -76,13 +84,9 @@ export async function wsToken(base: string, conferenceID: string, token: string)
     base,
     'GET',
     `/v1/mmc/control/conferences/wsToken?conferenceID=${conferenceID}`,
-    { headers: { 'X-Conference-Authorization': token } },
+    { headers: { [HEADERS.conferenceAuthorization]: token } },
   );
   return res.webSocketToken;
-}
-
-export function pushUrl(wsURL: string, conferenceID: string, tmpToken: string): string {
-  return `${wsURL}/cms/open/websocket/confctl/increment/conn?confID=${conferenceID}&tmpToken=${tmpToken}`;
 }
 
 /** The Subscribe frame, as Huawei documents it (data as a JSON string, token as `Basic base64`). */

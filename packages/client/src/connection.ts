@@ -15,6 +15,7 @@ import {
   decodeData,
   isPlainObject,
   isPushCategory,
+  pushSocketUrl,
   REPLY_CODES,
   trimKeys,
   type CloseCodeSpec,
@@ -35,14 +36,7 @@ import { ConfpushCloseError, ConfpushProtocolError, ConfpushSubscribeError } fro
 import { MeetingReplica } from './meeting.js';
 import { defaultOptions, reconnectOptionsOf, type ConfpushClientOptions } from './options.js';
 import type { ConfTokenInfo, RestClient } from './rest.js';
-import {
-  openSocket,
-  parseFrame,
-  pushSocketUrl,
-  resolveWebSocket,
-  WS_OPEN,
-  type WebSocketLike,
-} from './socket.js';
+import { openSocket, parseFrame, resolveWebSocket, WS_OPEN, type WebSocketLike } from './socket.js';
 import { SubscriptionSync, type SyncEvent } from './sync.js';
 import { ChainFailure, TokenChain } from './token-chain.js';
 

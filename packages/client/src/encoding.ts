@@ -1,32 +1,5 @@
-/** Byte encodings used by the token chain, on WebCrypto and `btoa` only (Node 20 and browsers alike). */
-
-const encoder = new TextEncoder();
-
-/** Base64 of the UTF-8 bytes of `text`. */
-export function base64Utf8(text: string): string {
-  let binary = '';
-  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}
-
-export async function hmacSha256Hex(key: string, message: string): Promise<string> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new Error('WebCrypto (globalThis.crypto.subtle) is not available');
-  const cryptoKey = await subtle.importKey(
-    'raw',
-    encoder.encode(key),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  return toHex(new Uint8Array(await subtle.sign('HMAC', cryptoKey, encoder.encode(message))));
-}
+/** Randomness and frame sequences of the SDK; byte encodings come from `@confpush/protocol`. */
+import { toHex } from '@confpush/protocol';
 
 /** `length` random hexadecimal characters. */
 export function randomHex(length: number): string {

@@ -6,7 +6,6 @@ export type * from './changes.js';
 export { defaultOptions, type ConfpushClientInit, type ConfpushClientOptions } from './options.js';
 export {
   adviseOnApiError,
-  API_CLIENT_TYPE,
   RestClient,
   signAppAuth,
   type AccessToken,
@@ -27,7 +26,8 @@ export {
 } from './errors.js';
 export type { RebuildReason } from './sync.js';
 export { backoffDelay, type ReconnectOptions } from './backoff.js';
-export { pushSocketUrl, type WebSocketConstructor, type WebSocketLike } from './socket.js';
+export { API_CLIENT_TYPE, pushSocketUrl } from '@confpush/protocol';
+export type { WebSocketConstructor, WebSocketLike } from './socket.js';
 export { TypedEmitter } from './emitter.js';
 export { nextSequence } from './encoding.js';
 export * from './views/attendees.js';

@@ -3,12 +3,22 @@
  * the meeting-control token (host password → 30 min token, kept alive by calling again with the token), and the
  * one-time WebSocket token (1 minute, single use). Every failure is a `ConfpushApiError`.
  */
-import { isPlainObject, toNumber, toStringValue } from '@confpush/protocol';
-import { base64Utf8, hmacSha256Hex, randomHex } from './encoding.js';
+import {
+  API_CLIENT_TYPE,
+  appAuthAuthorization,
+  base64Utf8,
+  HEADERS,
+  isPlainObject,
+  LOGIN_TYPE_PASSWORD,
+  REST_ERRORS,
+  signAppAuth as signAppAuthWith,
+  toNumber,
+  toStringValue,
+  TOKEN_TYPE_LONG_TICKET,
+  webCryptoHmacSha256Hex,
+} from '@confpush/protocol';
+import { randomHex } from './encoding.js';
 import { ConfpushApiError } from './errors.js';
-
-/** `clientType` of API callers (Huawei: 72 = API call; up to 64 live tokens per user). */
-export const API_CLIENT_TYPE = 72;
 
 export interface AppAuthIdentity {
   appId: string;
@@ -30,15 +40,13 @@ export interface SignAppAuthInput extends AppAuthIdentity {
 }
 
 /**
- * The `signature=` value of App ID authentication: hex(HMAC-SHA256(appKey, stringToSign)) where stringToSign is
- * `appId:userId:expireTime:nonce` (enterprise; `appId::expireTime:nonce` for its administrator) or
- * `appId:corpId:userId:expireTime:nonce` (SP app; `appId:::expireTime:nonce` for the SP administrator).
+ * The `signature=` value of App ID authentication, signed with WebCrypto: hex(HMAC-SHA256(appKey, stringToSign))
+ * where stringToSign is `appId:userId:expireTime:nonce` (enterprise; `appId::expireTime:nonce` for its
+ * administrator) or `appId:corpId:userId:expireTime:nonce` (SP app; `appId:::expireTime:nonce` for the SP
+ * administrator). See `signAppAuth` of `@confpush/protocol`.
  */
-export async function signAppAuth(input: SignAppAuthInput): Promise<string> {
-  const parts = [input.appId];
-  if (input.corpId !== undefined) parts.push(input.corpId);
-  parts.push(input.userId ?? '', String(Math.floor(input.expireTime)), input.nonce);
-  return hmacSha256Hex(input.appKey, parts.join(':'));
+export function signAppAuth(input: SignAppAuthInput): Promise<string> {
+  return signAppAuthWith(input, webCryptoHmacSha256Hex);
 }
 
 export interface AppAuthParams extends AppAuthIdentity {
@@ -144,8 +152,8 @@ export class RestClient {
       if (params[field] !== undefined) body[field] = params[field];
     }
     const headers = {
-      Authorization: `HMAC-SHA256 signature=${signature},access=${base64Utf8(params.appId)}`,
-      'X-Token-Type': 'LongTicket',
+      Authorization: appAuthAuthorization(signature, params.appId),
+      [HEADERS.tokenType]: TOKEN_TYPE_LONG_TICKET,
     };
     return accessTokenOf(await this.#call('POST', '/v2/usg/acs/auth/appauth', headers, body));
   }
@@ -162,12 +170,12 @@ export class RestClient {
    * `{ keepAlive: token }`) the same token with a new expiry.
    */
   async getConfToken(conferenceID: string, auth: ConfTokenAuth): Promise<ConfTokenInfo> {
-    const headers: Record<string, string> = { 'X-Login-Type': '1' };
+    const headers: Record<string, string> = { [HEADERS.loginType]: LOGIN_TYPE_PASSWORD };
     if (typeof auth === 'string') {
-      headers['X-Password'] = auth;
+      headers[HEADERS.password] = auth;
     } else {
-      headers['X-Conference-Authorization'] = auth.keepAlive;
-      if (auth.password !== undefined) headers['X-Password'] = auth.password;
+      headers[HEADERS.conferenceAuthorization] = auth.keepAlive;
+      if (auth.password !== undefined) headers[HEADERS.password] = auth.password;
     }
     const result = await this.#call(
       'GET',
@@ -199,9 +207,7 @@ export class RestClient {
     const result = await this.#call(
       'GET',
       `${CONTROL}/wsToken?conferenceID=${encodeURIComponent(conferenceID)}`,
-      {
-        'X-Conference-Authorization': controlToken,
-      },
+      { [HEADERS.conferenceAuthorization]: controlToken },
     );
     // Huawei Cloud answers `{webSocketToken}`; the WeLink variant wraps it in `data`.
     const holder = isPlainObject(result) && isPlainObject(result['data']) ? result['data'] : result;
@@ -273,9 +279,9 @@ function badResponse(message: string, status = 200): ConfpushApiError {
 
 /** REST error codes meaning the meeting is gone or not running: reconnecting cannot help. */
 const MEETING_GONE_CODES: ReadonlySet<string> = new Set([
-  'MMC.111070005', // CONF_NOT_EXIST
-  'MMC.111070011', // CONF_ENDED
-  'MMC.111072005', // CONF_NOT_STARTED_OR_ENDED
+  REST_ERRORS.CONF_NOT_EXIST.code,
+  REST_ERRORS.CONF_ENDED.code,
+  REST_ERRORS.CONF_NOT_STARTED.code,
 ]);
 
 /** What a failed token-chain call means for a connection. */

@@ -22,15 +22,6 @@ export type WebSocketConstructor = new (url: string) => object;
 
 export const WS_OPEN = 1;
 
-/** The URL of the push socket (Huawei §4): `wsURL` + path + `confID` + `tmpToken`. */
-export function pushSocketUrl(wsURL: string, conferenceID: string, wsToken: string): string {
-  const base = wsURL.replace(/\/+$/, '');
-  return (
-    `${base}/cms/open/websocket/confctl/increment/conn?confID=${encodeURIComponent(conferenceID)}` +
-    `&tmpToken=${encodeURIComponent(wsToken)}`
-  );
-}
-
 /** The minimal shape of the `ws` module this file reads (no Node types needed). */
 interface WsModule {
   default?: unknown;

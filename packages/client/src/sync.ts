@@ -9,14 +9,15 @@
  *   no `streams` (Huawei) ──► live at once; the first full per category after a reconnect is a rebuild
  */
 import {
+  base64Utf8,
   isPlainObject,
+  REPLY_CODES,
   toNumber,
   toStringValue,
   type PushCategory,
   type StreamPosition,
   type SubscribeData,
 } from '@confpush/protocol';
-import { base64Utf8 } from './encoding.js';
 import type { ApplyResult, MeetingReplica } from './meeting.js';
 
 /**
@@ -108,7 +109,8 @@ export class SubscriptionSync {
   onReply(data: Record<string, unknown>): ReplyVerdict {
     const returnCode = toNumber(data['returnCode']);
     const returnDesc = toStringValue(data['returnDesc']) ?? '';
-    if (returnCode !== 0) return { ok: false, returnCode: returnCode ?? -1, returnDesc };
+    if (returnCode !== REPLY_CODES.SUCCESS.code)
+      return { ok: false, returnCode: returnCode ?? -1, returnDesc };
     this.#replied = true;
     const streams = isPlainObject(data['streams']) ? data['streams'] : undefined;
     this.extensions = streams !== undefined;

@@ -1,3 +1,5 @@
+export * from './appauth.js';
+export * from './bytes.js';
 export * from './categories.js';
 export * from './codes.js';
 export * from './codec.js';
@@ -5,3 +7,4 @@ export * from './frames.js';
 export * from './normalize.js';
 export * from './position.js';
 export * from './replica.js';
+export * from './wire.js';

@@ -3,12 +3,20 @@
  * clientType, validate / refresh / logout, expiry, and confpush's account administration, over real HTTP.
  */
 import { clockWithNow } from '../src/clock.js';
-import { createHmac, randomBytes } from 'node:crypto';
-import { REST_ERRORS, type RestErrorBody, type RestErrorName } from '@confpush/protocol';
+import { randomBytes } from 'node:crypto';
+import {
+  appAuthAuthorization,
+  REST_ERRORS,
+  signAppAuth as signWith,
+  type AppAuthSignInput,
+  type RestErrorBody,
+  type RestErrorName,
+} from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
+import { vector } from '../../protocol/test/vectors.js';
 import type { AccessTokenResponse } from '../src/auth/access-tokens.js';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.js';
-import { appAuthStringToSign, parseAppAuthorization, signAppAuth } from '../src/auth/signature.js';
+import { nodeHmacSha256Hex, parseAppAuthorization, verifyAppAuth } from '../src/auth/signature.js';
 import { createAccountCommand } from '../src/cli/account.js';
 import { ApiError } from '../src/errors.js';
 import { hex32 } from '../src/ids.js';
@@ -59,6 +67,7 @@ function tokenOf(reply: Reply): AccessTokenResponse {
 
 const newNonce = (length = 48) => randomBytes(length).toString('hex').slice(0, length);
 const base64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+const signAppAuth = (input: AppAuthSignInput) => signWith(input, nodeHmacSha256Hex);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 interface AppCredential {
@@ -103,7 +112,7 @@ async function appAuth(server: TestServer, app: AppCredential, request: AppAuthC
     ...(request.userName !== undefined ? { userName: request.userName } : {}),
     ...request.body,
   };
-  const authorization = request.authorization ?? `HMAC-SHA256 signature=${sent},access=${base64(app.appId)}`;
+  const authorization = request.authorization ?? appAuthAuthorization(sent, app.appId);
   return call(server, 'POST', '/v2/usg/acs/auth/appauth', { headers: { authorization }, body });
 }
 
@@ -147,38 +156,28 @@ function testClock() {
   return { ...clockWithNow(() => now), advance: (ms: number) => (now += ms) };
 }
 
-describe('appauth signature (unit)', () => {
+describe('appauth signature and header (unit)', () => {
   const appId = 'fdb8e4699586458bbd10c834872dcc62';
-  const appKey = '0123456789abcdef0123456789abcdef';
-  const nonce = 'EycLQsHwxhzK9OW8UEKWNfH2I3CGR2nINuU1EBpv162d42d92s';
 
-  it('builds the string to sign for every identity', () => {
-    const base = { appId: 'app', expireTime: 1700000000, nonce: 'n' };
-    expect(appAuthStringToSign({ ...base, userId: 'alice' })).toBe('app:alice:1700000000:n');
-    expect(appAuthStringToSign(base)).toBe('app::1700000000:n');
-    expect(appAuthStringToSign({ ...base, corpId: '' })).toBe('app:::1700000000:n');
-    expect(appAuthStringToSign({ ...base, corpId: 'corp' })).toBe('app:corp::1700000000:n');
-    expect(appAuthStringToSign({ ...base, corpId: 'corp', userId: 'alice' })).toBe(
-      'app:corp:alice:1700000000:n',
-    );
-    expect(appAuthStringToSign({ ...base, expireTime: 0 })).toBe('app::0:n');
-  });
-
-  it('matches HMAC-SHA256 hex computed independently', () => {
-    const hmac = (message: string) => createHmac('sha256', appKey).update(message).digest('hex');
-    expect(signAppAuth({ appId, appKey, userId: 'alice@ent01', expireTime: 1627722929, nonce })).toBe(
-      hmac(`${appId}:alice@ent01:1627722929:${nonce}`),
-    );
-    expect(signAppAuth({ appId, appKey, corpId: '', expireTime: 0, nonce })).toBe(
-      hmac(`${appId}:::0:${nonce}`),
-    );
-    // Fixed vectors (computed with Python's hmac module).
-    expect(signAppAuth({ appId, appKey, userId: 'alice@ent01', expireTime: 1627722929, nonce })).toBe(
-      'aa4a00ff36acadce28e22d735fc1c2e2d475663cd5feb16f762a20ba53a2133e',
-    );
-    expect(signAppAuth({ appId, appKey, corpId: '807074304', expireTime: 0, nonce })).toBe(
-      '85254b78108ddccab88c5758d8b35094547972082a12be7b5f6e4948234b665d',
-    );
+  it('verifies the signing vectors with node:crypto, in either case, and refuses any other signature', () => {
+    const { hmacSha256, appAuth } = vector('signing-appauth.json') as {
+      hmacSha256: { key: string; message: string; hex: string }[];
+      appAuth: {
+        appId: string;
+        appKey: string;
+        nonce: string;
+        cases: (Omit<AppAuthSignInput, 'appId' | 'appKey' | 'nonce'> & { signature: string })[];
+      };
+    };
+    for (const v of hmacSha256) expect(nodeHmacSha256Hex(v.key, v.message)).toBe(v.hex);
+    for (const { signature, ...identity } of appAuth.cases) {
+      const signed = { ...identity, appId: appAuth.appId, appKey: appAuth.appKey, nonce: appAuth.nonce };
+      expect(verifyAppAuth(signed, signature)).toBe(true);
+      expect(verifyAppAuth(signed, signature.toUpperCase())).toBe(true);
+      expect(verifyAppAuth({ ...signed, expireTime: signed.expireTime + 1 }, signature)).toBe(false);
+      const changed = `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;
+      expect(verifyAppAuth(signed, changed)).toBe(false);
+    }
   });
 
   it('parses the Authorization header in any order, with spaces, and requires access', () => {
@@ -435,7 +434,10 @@ describe('POST /v2/usg/acs/auth/appauth', () => {
     const app = enterpriseApp(server);
     const expireTime = nowSeconds() + 60;
     const nonce = newNonce();
-    const authorization = `HMAC-SHA256 signature=${signAppAuth({ ...app, userId: 'alice', expireTime, nonce })},access=${base64(app.appId)}`;
+    const authorization = appAuthAuthorization(
+      signAppAuth({ ...app, userId: 'alice', expireTime, nonce }),
+      app.appId,
+    );
     const send = (body: Record<string, unknown>) =>
       call(server, 'POST', '/v2/usg/acs/auth/appauth', {
         headers: { authorization },

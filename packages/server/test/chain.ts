@@ -1,5 +1,14 @@
 /** The Huawei token chain over real HTTP, for tests. */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import {
+  API_CLIENT_TYPE,
+  appAuthAuthorization,
+  HEADERS,
+  LOGIN_TYPE_PASSWORD,
+  pushSocketUrl,
+  signAppAuth,
+} from '@confpush/protocol';
+import { nodeHmacSha256Hex } from '../src/auth/signature.js';
 import type { TestServer } from './helpers.js';
 import { PushClient } from './push-client.js';
 
@@ -28,19 +37,26 @@ export async function http(
   };
 }
 
-/** App ID authentication of the server's app, as the enterprise admin or a user; returns the access token. */
-export async function appAuth(server: TestServer, userId = ''): Promise<string> {
+/** A signed App ID authentication request for `app` (default: as its administrator, valid for 10 minutes). */
+export function signedAppAuth(
+  app: { appId: string; appKey: string },
+  userId = '',
+): { signature: string; headers: Record<string, string>; body: Record<string, unknown> } {
+  const { appId, appKey } = app;
   const expireTime = Math.floor(Date.now() / 1000) + 600;
   const nonce = randomBytes(24).toString('hex');
-  const signature = createHmac('sha256', server.appKey)
-    .update(`${server.appId}:${userId}:${expireTime}:${nonce}`)
-    .digest('hex');
-  const res = await http(server, 'POST', '/v2/usg/acs/auth/appauth', {
-    headers: {
-      Authorization: `HMAC-SHA256 signature=${signature},access=${Buffer.from(server.appId).toString('base64')}`,
-    },
-    body: { appId: server.appId, clientType: 72, expireTime, nonce, ...(userId ? { userId } : {}) },
-  });
+  const signature = signAppAuth({ appId, appKey, userId, expireTime, nonce }, nodeHmacSha256Hex);
+  return {
+    signature,
+    headers: { Authorization: appAuthAuthorization(signature, appId) },
+    body: { appId, clientType: API_CLIENT_TYPE, expireTime, nonce, ...(userId ? { userId } : {}) },
+  };
+}
+
+/** App ID authentication of the server's app, as the enterprise admin or a user; returns the access token. */
+export async function appAuth(server: TestServer, userId = ''): Promise<string> {
+  const { headers, body } = signedAppAuth(server, userId);
+  const res = await http(server, 'POST', '/v2/usg/acs/auth/appauth', { headers, body });
   if (res.status !== 200) throw new Error(`appauth failed: ${res.status} ${JSON.stringify(res.body)}`);
   return (res.body as { accessToken: string }).accessToken;
 }
@@ -58,7 +74,7 @@ export async function createMeeting(
   body: Record<string, unknown>,
 ): Promise<CreatedMeeting> {
   const res = await http(server, 'POST', '/v1/mmc/management/conferences', {
-    headers: { 'X-Access-Token': accessToken },
+    headers: { [HEADERS.accessToken]: accessToken },
     body: { mediaTypes: 'HDVideo', ...body },
   });
   if (res.status !== 200) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -78,7 +94,7 @@ export async function startMeeting(
   meeting: CreatedMeeting,
 ): Promise<void> {
   const res = await http(server, 'POST', '/v1/mmc/management/conferences/start', {
-    headers: { 'X-Access-Token': accessToken },
+    headers: { [HEADERS.accessToken]: accessToken },
     body: { conferenceID: meeting.conferenceID, password: meeting.chairPwd },
   });
   if (res.status !== 200) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -100,7 +116,7 @@ export async function confToken(
   password: string,
 ): Promise<ConfTokenInfo> {
   const res = await http(server, 'GET', `/v1/mmc/control/conferences/token?conferenceID=${conferenceID}`, {
-    headers: { 'X-Password': password, 'X-Login-Type': '1' },
+    headers: { [HEADERS.password]: password, [HEADERS.loginType]: LOGIN_TYPE_PASSWORD },
   });
   if (res.status !== 200) throw new Error(`conf token failed: ${res.status} ${JSON.stringify(res.body)}`);
   return (res.body as { data: ConfTokenInfo }).data;
@@ -108,15 +124,13 @@ export async function confToken(
 
 export async function wsToken(server: TestServer, conferenceID: string, token: string): Promise<string> {
   const res = await http(server, 'GET', `/v1/mmc/control/conferences/wsToken?conferenceID=${conferenceID}`, {
-    headers: { 'X-Conference-Authorization': token },
+    headers: { [HEADERS.conferenceAuthorization]: token },
   });
   if (res.status !== 200) throw new Error(`ws token failed: ${res.status} ${JSON.stringify(res.body)}`);
   return (res.body as { webSocketToken: string }).webSocketToken;
 }
 
-export function pushUrl(wsURL: string, conferenceID: string, tmpToken: string): string {
-  return `${wsURL}/cms/open/websocket/confctl/increment/conn?confID=${conferenceID}&tmpToken=${tmpToken}`;
-}
+export { pushSocketUrl as pushUrl };
 
 /** Control token → WebSocket token → connected socket (not yet subscribed). */
 export async function openPush(
@@ -126,7 +140,7 @@ export async function openPush(
 ): Promise<{ client: PushClient; conf: ConfTokenInfo }> {
   const conf = await confToken(server, conferenceID, password);
   const tmp = await wsToken(server, conferenceID, conf.token);
-  const client = await PushClient.connect(pushUrl(conf.wsURL, conferenceID, tmp));
+  const client = await PushClient.connect(pushSocketUrl(conf.wsURL, conferenceID, tmp));
   return { client, conf };
 }
 

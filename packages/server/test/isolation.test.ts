@@ -9,10 +9,19 @@
  * own. Every route (from the app's route table) is called against the target with every wrong identity, with a body
  * that passes validation, and must answer the documented refusal — and nothing may change (fuzz/state.ts).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CLOSE_CODES, REPLY_CODES } from '@confpush/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appAuth, confToken, createMeeting, http, pushUrl, wsToken, type CreatedMeeting } from './chain.js';
+import {
+  appAuth,
+  confToken,
+  createMeeting,
+  http,
+  pushUrl,
+  signedAppAuth,
+  wsToken,
+  type CreatedMeeting,
+} from './chain.js';
 import { errorCodeOf, undocumented } from './fuzz/answers.js';
 import {
   familyOf,
@@ -351,13 +360,9 @@ function requestFor(
 
 let appAuthorization = '';
 function signedWithKeyOfB() {
-  const expireTime = Math.floor(Date.now() / 1000) + 600;
-  const nonce = randomBytes(24).toString('hex');
-  const signature = createHmac('sha256', serverB.appKey)
-    .update(`${server.appId}::${expireTime}:${nonce}`)
-    .digest('hex');
-  appAuthorization = `HMAC-SHA256 signature=${signature},access=${Buffer.from(server.appId).toString('base64')}`;
-  return { appId: server.appId, clientType: 72, expireTime, nonce };
+  const { headers, body } = signedAppAuth({ appId: server.appId, appKey: serverB.appKey });
+  appAuthorization = headers['Authorization']!;
+  return body;
 }
 
 describe('isolation', () => {

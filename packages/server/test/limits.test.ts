@@ -3,7 +3,6 @@
  * in `confpush_limit_rejections_total{limit}`, and lifted again when the condition passes.
  */
 import { clockWithNow } from '../src/clock.js';
-import { createHmac, randomBytes } from 'node:crypto';
 import { CLOSE_CODES, REST_ERRORS } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { TokenRate, WindowCounter } from '../src/limits/index.js';
@@ -15,6 +14,7 @@ import {
   openPush,
   pushUrl,
   runningMeeting,
+  signedAppAuth as signed,
   wsToken,
 } from './chain.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -30,13 +30,8 @@ async function rejections(server: TestServer): Promise<Record<string, number>> {
 }
 
 function signedAppAuth(server: TestServer, key = server.appKey) {
-  const expireTime = Math.floor(Date.now() / 1000) + 600;
-  const nonce = randomBytes(24).toString('hex');
-  const signature = createHmac('sha256', key).update(`${server.appId}::${expireTime}:${nonce}`).digest('hex');
-  return http(server, 'POST', '/v2/usg/acs/auth/appauth', {
-    headers: { Authorization: `HMAC-SHA256 signature=${signature}` },
-    body: { appId: server.appId, clientType: 72, expireTime, nonce },
-  });
+  const { headers, body } = signed({ appId: server.appId, appKey: key });
+  return http(server, 'POST', '/v2/usg/acs/auth/appauth', { headers, body });
 }
 
 const errorOf = (res: { status: number; body: unknown }) => [

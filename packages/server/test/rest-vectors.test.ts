@@ -7,7 +7,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compareShape } from '../../protocol/test/vectors.js';
-import { appAuth, confToken, createMeeting, http, runningMeeting, startMeeting, wsToken } from './chain.js';
+import {
+  appAuth,
+  confToken,
+  createMeeting,
+  http,
+  runningMeeting,
+  signedAppAuth,
+  startMeeting,
+  wsToken,
+} from './chain.js';
 import { startTestServer } from './helpers.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'vectors');
@@ -101,18 +110,8 @@ describe('REST examples', () => {
 });
 
 async function appAuthRaw(server: Awaited<ReturnType<typeof startTestServer>>): Promise<unknown> {
-  const { createHmac, randomBytes } = await import('node:crypto');
-  const expireTime = Math.floor(Date.now() / 1000) + 600;
-  const nonce = randomBytes(24).toString('hex');
-  const signature = createHmac('sha256', server.appKey)
-    .update(`${server.appId}:u1:${expireTime}:${nonce}`)
-    .digest('hex');
-  const res = await http(server, 'POST', '/v2/usg/acs/auth/appauth', {
-    headers: {
-      Authorization: `HMAC-SHA256 signature=${signature},access=${Buffer.from(server.appId).toString('base64')}`,
-    },
-    body: { appId: server.appId, clientType: 72, expireTime, nonce, userId: 'u1' },
-  });
+  const { headers, body } = signedAppAuth(server, 'u1');
+  const res = await http(server, 'POST', '/v2/usg/acs/auth/appauth', { headers, body });
   expect(res.status).toBe(200);
   return res.body;
 }

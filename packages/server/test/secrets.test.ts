@@ -8,7 +8,7 @@
  * media-plane join with the host password, and the push socket. No secret value may appear in the log. The
  * production redaction (src/log-redact.ts) is checked on its own.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretEquals } from '../src/auth/secrets.js';
 import { hex32, pid, secretHex, token } from '../src/ids.js';
 import { LOG_REDACT } from '../src/log-redact.js';
-import { appAuth, confToken, createMeeting, http, pushUrl, wsToken } from './chain.js';
+import { appAuth, confToken, createMeeting, http, pushUrl, signedAppAuth, wsToken } from './chain.js';
 import { startSharedServer } from './fuzz/server.js';
 import type { TestServer } from './helpers.js';
 import { PushClient } from './push-client.js';
@@ -50,16 +50,9 @@ describe('secrets in the log', () => {
     // App ID authentication: a right and a wrong signature.
     const admin = await appAuth(server);
     secrets.push(admin);
-    const expireTime = Math.floor(Date.now() / 1000) + 600;
-    const nonce = randomBytes(24).toString('hex');
-    const badSignature = createHmac('sha256', 'not the key')
-      .update(`${server.appId}::${expireTime}:${nonce}`)
-      .digest('hex');
-    secrets.push(badSignature);
-    await http(server, 'POST', '/v2/usg/acs/auth/appauth', {
-      headers: { Authorization: `HMAC-SHA256 signature=${badSignature}` },
-      body: { appId: server.appId, clientType: 72, expireTime, nonce },
-    });
+    const wrong = signedAppAuth({ appId: server.appId, appKey: 'not the key' });
+    secrets.push(wrong.signature);
+    await http(server, 'POST', '/v2/usg/acs/auth/appauth', { headers: wrong.headers, body: wrong.body });
     // Accounts: created by the administrator, then used with the right and a wrong password.
     const password = `pw-${randomBytes(8).toString('hex')}`;
     const wrongPassword = `pw-${randomBytes(8).toString('hex')}`;

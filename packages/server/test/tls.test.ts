@@ -4,12 +4,12 @@
  * The certificate is made at test time with openssl, for 127.0.0.1, and the clients verify it against it.
  */
 import { execFileSync } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { signedAppAuth } from './chain.js';
 import { startTestServer, tempDir, type TestServer } from './helpers.js';
 import { spawnServer } from './process.js';
 
@@ -86,21 +86,8 @@ describe('TLS', () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 
     // App ID authentication over https, verified against the certificate.
-    const expireTime = Math.floor(Date.now() / 1000) + 600;
-    const nonce = randomBytes(24).toString('hex');
-    const signature = createHmac('sha256', server.appKey)
-      .update(`${server.appId}::${expireTime}:${nonce}`)
-      .digest('hex');
-    const auth = await https(
-      server,
-      ca,
-      'POST',
-      '/v2/usg/acs/auth/appauth',
-      {
-        Authorization: `HMAC-SHA256 signature=${signature},access=${Buffer.from(server.appId).toString('base64')}`,
-      },
-      { appId: server.appId, clientType: 72, expireTime, nonce },
-    );
+    const signed = signedAppAuth(server);
+    const auth = await https(server, ca, 'POST', '/v2/usg/acs/auth/appauth', signed.headers, signed.body);
     expect(auth.status).toBe(200);
     const accessToken = (auth.body as { accessToken: string }).accessToken;
 

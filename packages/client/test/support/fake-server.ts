@@ -5,12 +5,12 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PUSH_PATH } from '@confpush/protocol';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { waitFor } from './wait.js';
 
 export const CONFERENCE_ID = '900487914';
 export const HOST_PASSWORD = 'host-pass';
-const WS_PATH = '/cms/open/websocket/confctl/increment/conn';
 
 export interface RestCall {
   path: string;
@@ -120,7 +120,7 @@ export class FakeMeetingServer {
     });
     http.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== WS_PATH) return socket.destroy();
+      if (url.pathname !== PUSH_PATH) return socket.destroy();
       wss.handleUpgrade(req, socket, head, (ws) => server.#accept(ws, url));
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -3,6 +3,7 @@
  * token, ending a meeting, and the attendee calls. Each checks the control token (raw or `Basic base64`) and,
  * where the call is host-only, the role it was issued for.
  */
+import { LOGIN_TYPE_PASSWORD } from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import { SUPPORTED_NOTIFY_TYPES, parseConfAuthorization } from '../auth/meeting-tokens.js';
 import { secretEquals } from '../auth/secrets.js';
@@ -68,7 +69,7 @@ export function controlRoutes(deps: ApiDeps) {
       async (request) => {
         const headers = request.headers;
         const existing = parseConfAuthorization(headers['x-conference-authorization']);
-        if (existing === undefined && headers['x-login-type'] !== '1') {
+        if (existing === undefined && headers['x-login-type'] !== LOGIN_TYPE_PASSWORD) {
           throw new ApiError('MMC_INVALID_PARAMETER', 'X-Login-Type must be 1');
         }
         const password = headers['x-password'];

@@ -4,6 +4,7 @@
  * before writes, so a refused call changes nothing (beyond recording a nonce whose signature was valid).
  */
 import { createHash } from 'node:crypto';
+import { API_CLIENT_TYPE } from '@confpush/protocol';
 import type { AccessTokenVerifier, Caller } from '../api/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -121,8 +122,7 @@ export interface AccessTokenResponse {
 }
 
 export const REALM = 'confpush';
-/** clientType of API callers: up to 64 live tokens per user; any other clientType keeps one. */
-export const API_CLIENT_TYPE = 72;
+/** Live tokens per user with `clientType` API_CLIENT_TYPE; any other clientType keeps one. */
 export const MAX_API_TOKENS_PER_USER = 64;
 /** A signature with `expireTime` 0 never expires; its nonce is remembered this long. */
 export const NEVER_EXPIRING_NONCE_RETENTION_MS = 7 * 24 * 3_600_000;

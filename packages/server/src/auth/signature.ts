@@ -1,47 +1,19 @@
 /**
- * The App ID authentication signature (Huawei `CreateAppIdToken`):
- * `Authorization: HMAC-SHA256 signature=HexEncode(HMAC-SHA256(appKey, stringToSign)),access=base64(appId)`.
- *
- * String to sign, by identity:
- * - single-enterprise app, user            `appId:userId:expireTime:nonce`
- * - single-enterprise app, enterprise admin `appId::expireTime:nonce`
- * - SP app, SP admin                        `appId:::expireTime:nonce`
- * - SP app, enterprise admin of corp X      `appId:corpId::expireTime:nonce`
- * - SP app, user of corp X                  `appId:corpId:userId:expireTime:nonce`
- * `corpId` is part of the string exactly when the app is an SP app (an empty slot for the SP admin).
+ * App ID authentication on the server: the node:crypto HMAC behind `signAppAuth` of `@confpush/protocol` (where the
+ * string to sign and its five identity variants are defined), the constant-time check of a received signature,
+ * and the parser of the `Authorization: HMAC-SHA256 signature=…,access=…` header.
  */
 import { createHmac } from 'node:crypto';
+import { signAppAuth, type AppAuthSignInput, type HmacSha256Hex } from '@confpush/protocol';
 import { secretEquals } from './secrets.js';
 
-export interface AppAuthSigned {
-  appId: string;
-  /** SP apps only: the enterprise, `''` for the SP admin. Leave undefined for a single-enterprise app. */
-  corpId?: string | undefined;
-  /** Third-party user ID; empty or absent for an administrator. */
-  userId?: string | undefined;
-  /** Unix seconds, 0 = never expires. */
-  expireTime: number;
-  nonce: string;
-}
-
-export function appAuthStringToSign(signed: AppAuthSigned): string {
-  const identity = signed.corpId === undefined ? [signed.userId ?? ''] : [signed.corpId, signed.userId ?? ''];
-  return [signed.appId, ...identity, String(signed.expireTime), signed.nonce].join(':');
-}
-
-/** The `signature=` value: lower-case hex HMAC-SHA256 of the string to sign, keyed with the app key. */
-export function signAppAuth(params: AppAuthSigned & { appKey: string }): string {
-  return createHmac('sha256', params.appKey).update(appAuthStringToSign(params), 'utf8').digest('hex');
-}
-
-/** A complete `Authorization` header value for `POST /v2/usg/acs/auth/appauth`. */
-export function appAuthHeader(params: AppAuthSigned & { appKey: string }): string {
-  return `HMAC-SHA256 signature=${signAppAuth(params)},access=${Buffer.from(params.appId, 'utf8').toString('base64')}`;
-}
+/** HMAC-SHA256 on node:crypto: lower-case hex. */
+export const nodeHmacSha256Hex: HmacSha256Hex<string> = (key, message) =>
+  createHmac('sha256', key).update(message, 'utf8').digest('hex');
 
 /** Whether `signature` (hex, either case) is the signature of `params`. Constant time. */
-export function verifyAppAuth(params: AppAuthSigned & { appKey: string }, signature: string): boolean {
-  return secretEquals(signAppAuth(params), signature.toLowerCase());
+export function verifyAppAuth(params: AppAuthSignInput, signature: string): boolean {
+  return secretEquals(signAppAuth(params, nodeHmacSha256Hex), signature.toLowerCase());
 }
 
 export interface AppAuthorization {

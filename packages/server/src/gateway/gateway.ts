@@ -1,5 +1,5 @@
 /**
- * The WebSocket endpoint `/cms/open/websocket/confctl/increment/conn?confID=…&tmpToken=…`.
+ * The WebSocket endpoint `PUSH_PATH?confID=…&tmpToken=…` (`/cms/open/websocket/confctl/increment/conn`).
  *
  * The WebSocket token is checked before the handshake completes; when it fails, the handshake still completes
  * and the socket is closed at once with a documented close code, so that browsers (which cannot read an HTTP
@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES, type CloseCodeSpec } from '@confpush/protocol';
+import { CLOSE_CODES, PUSH_PATH, type CloseCodeSpec } from '@confpush/protocol';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { isInProgress } from '../domain/meeting.js';
 import type { Limits } from '../limits/index.js';
@@ -29,8 +29,6 @@ class PushSocket extends WebSocket {
 function sessionOf(ws: WebSocket): Session | undefined {
   return (ws as PushSocket).session;
 }
-
-export const WS_PATH = '/cms/open/websocket/confctl/increment/conn';
 
 export interface GatewayOptions extends SessionContext {
   maxFrameBytes: number;
@@ -96,7 +94,7 @@ export class Gateway {
   /** Handles an HTTP upgrade request; returns false when the path is not the push endpoint. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return false;
+    if (url.pathname !== PUSH_PATH) return false;
     const connections = this.#options.limits?.connections;
     // The slots a connection holds (per address, per meeting) are given back together when the TCP socket closes
     // (by the session's close listener once it is open: one listener fewer on every open socket).

@@ -3,6 +3,7 @@
  * (`X-Conference-Authorization`, the control token the live session holds). Failures are `ConfpushApiError`s.
  */
 import { ConfpushApiError } from '@confpush/client';
+import { HEADERS } from '@confpush/protocol';
 
 const MANAGEMENT = '/v1/mmc/management/conferences';
 const CONTROL = '/v1/mmc/control/conferences';
@@ -87,7 +88,7 @@ export function chairPasswordOf(info: ConferenceSummary): string | undefined {
 /** `GET /v1/mmc/management/conferences`: meetings not ended (an administrator sees the enterprise's). */
 export async function listMeetings(accessToken: string): Promise<MeetingList> {
   const result = (await call('GET', `${MANAGEMENT}?offset=0&limit=200&queryAll=true`, {
-    'X-Access-Token': accessToken,
+    [HEADERS.accessToken]: accessToken,
   })) as Partial<MeetingList> | undefined;
   return { count: result?.count ?? 0, data: Array.isArray(result?.data) ? result.data : [] };
 }
@@ -101,7 +102,7 @@ export async function createMeeting(
   if (input.startTime) body['startTime'] = input.startTime;
   if (input.length) body['length'] = input.length;
   if (input.attendees.length > 0) body['attendees'] = input.attendees.map((a) => ({ ...a, type: 'normal' }));
-  const result = await call('POST', MANAGEMENT, { 'X-Access-Token': accessToken }, body);
+  const result = await call('POST', MANAGEMENT, { [HEADERS.accessToken]: accessToken }, body);
   const info = Array.isArray(result) ? (result[0] as ConferenceSummary | undefined) : undefined;
   if (!info?.conferenceID) {
     throw new ConfpushApiError({
@@ -119,7 +120,12 @@ export async function startMeeting(
   conferenceID: string,
   password: string,
 ): Promise<void> {
-  await call('POST', `${MANAGEMENT}/start`, { 'X-Access-Token': accessToken }, { conferenceID, password });
+  await call(
+    'POST',
+    `${MANAGEMENT}/start`,
+    { [HEADERS.accessToken]: accessToken },
+    { conferenceID, password },
+  );
 }
 
 /** Meeting control with the live session's control token (read at each call: the SDK renews it). */
@@ -168,7 +174,7 @@ export class MeetingControl {
     }
     let query = `conferenceID=${encodeURIComponent(this.#conferenceID)}`;
     if (participantID !== undefined) query += `&participantID=${encodeURIComponent(participantID)}`;
-    return call(method, `${CONTROL}${path}?${query}`, { 'X-Conference-Authorization': token }, body);
+    return call(method, `${CONTROL}${path}?${query}`, { [HEADERS.conferenceAuthorization]: token }, body);
   }
 }
 
