@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { builtinModules } from 'node:module';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'test-artifacts/**'] },
@@ -16,5 +17,31 @@ export default tseslint.config(
   {
     files: ['**/test/**', '**/bin.ts', '**/cli/**', 'bench/**', '.ci/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The domain knows no transport and no Node: it imports the protocol and its own modules only.
+    files: ['packages/server/src/domain/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: 'The domain imports no Node module.' })),
+          patterns: [
+            { group: ['node:*'], message: 'The domain imports no Node module.' },
+            {
+              group: ['../*.js', '../*/**', '!../api/schemas/**'],
+              message:
+                'The domain imports only @confpush/protocol and its own modules (no api, gateway, auth …).',
+            },
+            {
+              // The REST wire types, until they move into @confpush/protocol.
+              group: ['../api/schemas/**'],
+              allowTypeImports: true,
+              message: 'The domain may only import types from the REST schemas.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -7,10 +7,10 @@ import {
   API_CLIENT_TYPE,
   appAuthAuthorization,
   base64Utf8,
+  ERRORS,
   HEADERS,
   isPlainObject,
   LOGIN_TYPE_PASSWORD,
-  REST_ERRORS,
   signAppAuth as signAppAuthWith,
   toNumber,
   toStringValue,
@@ -278,11 +278,11 @@ function badResponse(message: string, status = 200): ConfpushApiError {
 }
 
 /** REST error codes meaning the meeting is gone or not running: reconnecting cannot help. */
-const MEETING_GONE_CODES: ReadonlySet<string> = new Set([
-  REST_ERRORS.CONF_NOT_EXIST.code,
-  REST_ERRORS.CONF_ENDED.code,
-  REST_ERRORS.CONF_NOT_STARTED.code,
-]);
+const MEETING_GONE_CODES: ReadonlySet<string> = new Set(
+  Object.values(ERRORS)
+    .filter((spec) => spec.advice === 'meeting-gone')
+    .map((spec) => spec.code),
+);
 
 /** What a failed token-chain call means for a connection. */
 export type ApiFailureAdvice =

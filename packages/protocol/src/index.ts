@@ -3,6 +3,7 @@ export * from './bytes.js';
 export * from './categories.js';
 export * from './codes.js';
 export * from './codec.js';
+export * from './errors.js';
 export * from './frames.js';
 export * from './normalize.js';
 export * from './position.js';

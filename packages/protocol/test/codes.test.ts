@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CODES, REPLY_CODES, REST_ERRORS } from '../src/index.js';
+import { CLOSE_CODES, ERRORS, REPLY_CODES, type ErrorSpec } from '../src/index.js';
 
 const DOCS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs');
 
@@ -41,19 +41,28 @@ describe('code tables', () => {
     expect(rows).toEqual(Object.values(REPLY_CODES).map((c) => [c.code, c.desc]));
   });
 
-  it('docs/rest-api.md lists exactly the REST error codes', () => {
-    const rows = tableRows('rest-api.md', 'Error codes').map(([status, code, msg]) => [
+  it('docs/rest-api.md lists exactly the errors, with their socket reply code and advice', () => {
+    const rows = tableRows('rest-api.md', 'Error codes').map(([status, code, msg, reply, advice]) => [
       Number(status),
       code,
       msg,
+      reply === '—' ? undefined : Number(reply),
+      advice,
     ]);
-    expect(rows).toEqual(Object.values(REST_ERRORS).map((e) => [e.status, e.code, e.msg]));
+    const errors: ErrorSpec[] = Object.values(ERRORS);
+    expect(rows).toEqual(errors.map((e) => [e.status, e.code, e.msg, e.reply?.code, e.advice]));
+  });
+
+  it('maps errors only to reply codes the socket documents', () => {
+    const replies = new Set<unknown>(Object.values(REPLY_CODES));
+    const errors: ErrorSpec[] = Object.values(ERRORS);
+    for (const e of errors) if (e.reply) expect(replies.has(e.reply), e.code).toBe(true);
   });
 
   it('never uses one code twice', () => {
     const close = Object.values(CLOSE_CODES).map((c) => c.code);
     const reply = Object.values(REPLY_CODES).map((c) => c.code);
-    const rest = Object.values(REST_ERRORS).map((e) => e.code);
+    const rest = Object.values(ERRORS).map((e) => e.code);
     expect(new Set(close).size).toBe(close.length);
     expect(new Set(reply).size).toBe(reply.length);
     expect(new Set(rest).size).toBe(rest.length);

@@ -1,5 +1,7 @@
 /** Identifiers and secrets. Every secret comes from the CSPRNG; sizes are chosen to be unguessable. */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { secretEquals } from './auth/secrets.js';
+import type { MeetingSecrets } from './domain/schedule.js';
 
 /** 32 lower-case hex characters, like Huawei's `msgID`, `confUUID` and user IDs. */
 export function hex32(): string {
@@ -32,3 +34,16 @@ export function pid(): string {
   for (const b of bytes) s += PID_ALPHABET[b % PID_ALPHABET.length];
   return s;
 }
+
+/** A meeting ID like Huawei's: 9 digits starting with 9. The route retries on collision. */
+export function conferenceId(): string {
+  return `9${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+}
+
+/** The secrets of new meetings, from the CSPRNG, compared in constant time. */
+export const meetingSecrets: MeetingSecrets = {
+  uuid: hex32,
+  password: digits,
+  linkToken: () => token(''),
+  equal: secretEquals,
+};

@@ -6,11 +6,11 @@ import { clockWithNow } from '../src/clock.js';
 import { randomBytes } from 'node:crypto';
 import {
   appAuthAuthorization,
-  REST_ERRORS,
+  ERRORS,
   signAppAuth as signWith,
   type AppAuthSignInput,
   type RestErrorBody,
-  type RestErrorName,
+  type ErrorName,
 } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { vector } from '../../protocol/test/vectors.js';
@@ -18,7 +18,7 @@ import type { AccessTokenResponse } from '../src/auth/access-tokens.js';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.js';
 import { nodeHmacSha256Hex, parseAppAuthorization, verifyAppAuth } from '../src/auth/signature.js';
 import { createAccountCommand } from '../src/cli/account.js';
-import { ApiError } from '../src/errors.js';
+import { DomainError } from '../src/domain/errors.js';
 import { hex32 } from '../src/ids.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import {
@@ -52,8 +52,8 @@ async function call(
   return { status: response.status, text, json: text === '' ? undefined : JSON.parse(text) };
 }
 
-function expectError(reply: Reply, name: RestErrorName): void {
-  const spec = REST_ERRORS[name];
+function expectError(reply: Reply, name: ErrorName): void {
+  const spec = ERRORS[name];
   expect({ status: reply.status, code: (reply.json as RestErrorBody).error_code }).toEqual({
     status: spec.status,
     code: spec.code,
@@ -847,7 +847,7 @@ describe('createAccountCommand (CLI)', () => {
         password: 'password-cli',
         corpId: '100000001',
       }),
-    ).rejects.toBeInstanceOf(ApiError);
+    ).rejects.toBeInstanceOf(DomainError);
 
     const server = await startTestServer({ dataDir });
     const reply = tokenOf(await accountAuth(server, 'cli@corp', 'password-cli'));

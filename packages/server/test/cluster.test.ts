@@ -137,7 +137,7 @@ describe('cluster on Redis', () => {
               else await engine.execute(confId, { type: 'rename', pid, name });
             } catch (error) {
               // A command decided again on the newer state may be refused (e.g. nothing to change); never lost.
-              if ((error as Error).name !== 'ApiError') throw error;
+              if ((error as Error).name !== 'DomainError') throw error;
               debug((error as Error).message);
               refused++;
             }

@@ -10,10 +10,10 @@ import { clockWithNow } from '../src/clock.js';
 import {
   CategoryReplica,
   PUSH_CATEGORIES,
-  REST_ERRORS,
+  ERRORS,
   type Item,
   type PushCategory,
-  type RestErrorName,
+  type ErrorName,
 } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../src/clock.js';
@@ -70,8 +70,8 @@ async function ok(r: Room, method: string, path: string, options: CallOptions = 
   expect(res.status, `${method} ${path}`).toBe(200);
 }
 
-function expectError(res: { status: number; body: unknown }, name: RestErrorName, label = ''): void {
-  const spec = REST_ERRORS[name];
+function expectError(res: { status: number; body: unknown }, name: ErrorName, label = ''): void {
+  const spec = ERRORS[name];
   expect(
     { status: res.status, code: (res.body as { error_code?: string } | undefined)?.error_code },
     label,

@@ -5,7 +5,7 @@
  * HTTP. Calls carry valid credentials, so that the payload is what gets tested.
  *
  * For every case: the status is documented and never 5xx, an error body is `{error_code, error_msg}` with a code of
- * `REST_ERRORS` and its status, the node keeps answering, nothing went unhandled, the built-in prototypes are
+ * `ERRORS` and its status, the node keeps answering, nothing went unhandled, the built-in prototypes are
  * untouched, and a refused call changed nothing (store and engine, see fuzz/state.ts). Counts: fuzz/runs.ts
  * (`CONFPUSH_FUZZ_RUNS` scales them).
  */

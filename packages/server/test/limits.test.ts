@@ -3,7 +3,7 @@
  * in `confpush_limit_rejections_total{limit}`, and lifted again when the condition passes.
  */
 import { clockWithNow } from '../src/clock.js';
-import { CLOSE_CODES, REST_ERRORS } from '@confpush/protocol';
+import { CLOSE_CODES, ERRORS } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { TokenRate, WindowCounter } from '../src/limits/index.js';
 import {
@@ -311,7 +311,7 @@ describe('meeting and attendee quotas', () => {
       body: { mediaTypes: 'HDVideo', subject: 'd', attendees: [attendee(5)] },
     });
     expect(errorOf(refused)).toEqual([403, 'MMC.111070022']);
-    expect(REST_ERRORS.ENTERPRISE_ATTENDEE_LIMIT.status).toBe(403);
+    expect(ERRORS.ENTERPRISE_ATTENDEE_LIMIT.status).toBe(403);
     const conf = await confToken(server, b.conferenceID, b.chairPwd);
     const invite = await http(
       server,

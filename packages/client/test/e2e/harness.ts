@@ -279,7 +279,7 @@ export class MeetingDriver {
       if (await this.#apply(op)) this.accepted++;
       else this.refused++;
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ApiError') throw error;
+      if ((error as { name?: string }).name !== 'DomainError') throw error;
       this.refused++;
     }
   }

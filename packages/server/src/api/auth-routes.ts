@@ -4,7 +4,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { User } from '../store/types.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import type { Api, ApiDeps } from './context.js';
 import { Flag, errorResponses } from './schemas/common.js';
 
@@ -314,7 +314,7 @@ export function authRoutes(deps: ApiDeps) {
       async (request, reply) => {
         const caller = await accessTokens.authenticate(request.headers['x-access-token']);
         if (!isEnterpriseAdmin(caller.user)) {
-          throw new ApiError('PERMISSION_DENIED', 'only an enterprise administrator may create accounts');
+          throw new DomainError('PERMISSION_DENIED', 'only an enterprise administrator may create accounts');
         }
         const user = await accessTokens.createAccount({ ...request.body, corpId: caller.user.corpId });
         return reply.status(201).send(accountView(user));

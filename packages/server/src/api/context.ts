@@ -23,7 +23,7 @@ export interface Caller {
 }
 
 export interface AccessTokenVerifier {
-  /** Resolves the caller of an `X-Access-Token` header; throws `ApiError('ACCESS_TOKEN_INVALID')`. */
+  /** Resolves the caller of an `X-Access-Token` header; throws `DomainError('ACCESS_TOKEN_INVALID')`. */
   authenticate(header: string | undefined): Promise<Caller>;
 }
 

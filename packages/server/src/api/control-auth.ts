@@ -1,6 +1,6 @@
 /** The control-token check shared by every `/v1/mmc/control/conferences/...` route. */
 import type { IncomingHttpHeaders } from 'node:http';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import type { ConfToken } from '../store/types.js';
 import type { ApiDeps } from './context.js';
 
@@ -24,7 +24,7 @@ export async function requireControlToken(
     request.query.conferenceID,
   );
   const record = await deps.store.getMeeting(held.confId);
-  if (!record || record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
-  if (host && held.role !== 1) throw new ApiError('CONF_NOT_CHAIR');
+  if (!record || record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
+  if (host && held.role !== 1) throw new DomainError('CONF_NOT_CHAIR');
   return held;
 }

@@ -7,7 +7,7 @@ import { LOGIN_TYPE_PASSWORD } from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import { SUPPORTED_NOTIFY_TYPES, parseConfAuthorization } from '../auth/meeting-tokens.js';
 import { secretEquals } from '../auth/secrets.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import { token as newToken } from '../ids.js';
 import { requireControlToken, type ControlRequest } from './control-auth.js';
 import { wsUrlOf, type Api, type ApiDeps } from './context.js';
@@ -70,7 +70,7 @@ export function controlRoutes(deps: ApiDeps) {
         const headers = request.headers;
         const existing = parseConfAuthorization(headers['x-conference-authorization']);
         if (existing === undefined && headers['x-login-type'] !== LOGIN_TYPE_PASSWORD) {
-          throw new ApiError('MMC_INVALID_PARAMETER', 'X-Login-Type must be 1');
+          throw new DomainError('MMC_INVALID_PARAMETER', 'X-Login-Type must be 1');
         }
         const password = headers['x-password'];
         const issue = () => meetingTokens.issueConfToken(request.query.conferenceID, password, existing);
@@ -185,7 +185,7 @@ export function controlRoutes(deps: ApiDeps) {
         const { conferenceID } = request.query;
         const { callNum, confID, pwd } = request.body;
         if (confID !== conferenceID)
-          throw new ApiError('MMC_INVALID_PARAMETER', 'confID must equal conferenceID');
+          throw new DomainError('MMC_INVALID_PARAMETER', 'confID must equal conferenceID');
         await deps.authAttempts.guard(
           { address: request.ip, target: `meeting:${conferenceID}` },
           async () => {
@@ -196,9 +196,9 @@ export function controlRoutes(deps: ApiDeps) {
               record.cancelled ||
               !(secretEquals(pwd, record.chairPwd) || secretEquals(pwd, record.guestPwd))
             ) {
-              throw new ApiError('CONF_AUTH_FAILED');
+              throw new DomainError('CONF_AUTH_FAILED');
             }
-            if (record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+            if (record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
           },
         );
         const attendees = [{ name: callNum, phone: callNum, type: 'terminal' }];
@@ -234,7 +234,7 @@ export function controlRoutes(deps: ApiDeps) {
         const entries = request.body.bulkDelAttendInfo;
         for (const e of entries) {
           if (!e.number && !e.participantID) {
-            throw new ApiError(
+            throw new DomainError(
               'MMC_INVALID_PARAMETER',
               'each bulkDelAttendInfo entry needs number or participantID',
             );

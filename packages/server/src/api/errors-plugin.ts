@@ -1,29 +1,30 @@
 /**
- * The one place REST errors become Huawei-style bodies `{"error_code","error_msg"}`. Validation, body-size and
+ * The one place refusals become REST answers: a `DomainError` gets the status and the Huawei-style body
+ * `{"error_code","error_msg"}` its code has in the protocol's error catalogue. Validation, body-size and
  * content-type errors are mapped to documented codes; anything unexpected is a logged 500 that changed nothing.
  */
-import { REST_ERRORS, type RestErrorSpec } from '@confpush/protocol';
+import { ERRORS, type ErrorSpec, type RestErrorBody } from '@confpush/protocol';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import { INVALID_UTF8_CODE } from './json-body.js';
 
-function invalidParameterFor(url: string): RestErrorSpec {
+function invalidParameterFor(url: string): ErrorSpec {
   return /^\/(v\d\/usg|confpush\/v\d\/admin)\//.test(url)
-    ? REST_ERRORS.USG_INVALID_PARAMETER
-    : REST_ERRORS.MMC_INVALID_PARAMETER;
+    ? ERRORS.USG_INVALID_PARAMETER
+    : ERRORS.MMC_INVALID_PARAMETER;
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply.status(error.status).send(error.body);
-    }
-    let spec: RestErrorSpec | undefined;
+    let spec: ErrorSpec | undefined;
     let detail: string | undefined;
-    if (error.validation) {
+    if (error instanceof DomainError) {
+      spec = ERRORS[error.code];
+      detail = error.detail;
+      if (spec.status >= 500) request.log.error({ err: error }, 'request failed');
+    } else if (error.validation) {
       spec = invalidParameterFor(request.url);
       const first = error.validation[0];
       const where = error.validationContext ?? 'request';
@@ -31,9 +32,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
       detail = `${where}${path ? `.${path}` : ''}${missing ? `.${missing}` : ''} ${first?.message ?? 'is invalid'}`;
     } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      spec = REST_ERRORS.PAYLOAD_TOO_LARGE;
+      spec = ERRORS.PAYLOAD_TOO_LARGE;
     } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      spec = REST_ERRORS.UNSUPPORTED_MEDIA_TYPE;
+      spec = ERRORS.UNSUPPORTED_MEDIA_TYPE;
     } else if (error.code === INVALID_UTF8_CODE) {
       spec = invalidParameterFor(request.url);
       detail = 'body is not valid UTF-8';
@@ -46,9 +47,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       spec = invalidParameterFor(request.url);
       detail = 'body is not valid JSON';
     } else if (error.statusCode === 413) {
-      spec = REST_ERRORS.PAYLOAD_TOO_LARGE;
+      spec = ERRORS.PAYLOAD_TOO_LARGE;
     } else if (error.statusCode === 415) {
-      spec = REST_ERRORS.UNSUPPORTED_MEDIA_TYPE;
+      spec = ERRORS.UNSUPPORTED_MEDIA_TYPE;
     } else if (
       typeof error.code === 'string' &&
       error.code.startsWith('FST_ERR_') &&
@@ -60,20 +61,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (!spec) {
       request.log.error({ err: error }, 'unexpected error');
-      spec = REST_ERRORS.INTERNAL_ERROR;
+      spec = ERRORS.INTERNAL_ERROR;
     }
-    return reply
-      .status(spec.status)
-      .send({ error_code: spec.code, error_msg: detail ? `${spec.msg}: ${detail}` : spec.msg });
+    return reply.status(spec.status).send(restErrorBody(spec, detail));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const spec = REST_ERRORS.NOT_FOUND;
-    return reply.status(spec.status).send({
-      error_code: spec.code,
-      error_msg: `${spec.msg}: ${request.method} ${request.url.split('?')[0] ?? ''}`,
-    });
+    const spec = ERRORS.NOT_FOUND;
+    return reply
+      .status(spec.status)
+      .send(restErrorBody(spec, `${request.method} ${request.url.split('?')[0] ?? ''}`));
   });
+}
+
+/** `error_msg` is the catalogue message, followed by the detail when there is one. */
+export function restErrorBody(spec: ErrorSpec, detail?: string): RestErrorBody {
+  return { error_code: spec.code, error_msg: detail ? `${spec.msg}: ${detail}` : spec.msg };
 }
 
 /**
@@ -84,7 +87,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   const spec = invalidParameterFor(request.url);
   const detail =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is not valid';
-  void reply.status(spec.status).send({ error_code: spec.code, error_msg: `${spec.msg}: ${detail}` });
+  void reply.status(spec.status).send(restErrorBody(spec, detail));
 }
 
 /**
@@ -96,11 +99,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const spec =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? REST_ERRORS.HEADERS_TOO_LARGE
+      ? ERRORS.HEADERS_TOO_LARGE
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? REST_ERRORS.REQUEST_TIMEOUT
-        : REST_ERRORS.BAD_REQUEST;
-  const body = JSON.stringify({ error_code: spec.code, error_msg: spec.msg });
+        ? ERRORS.REQUEST_TIMEOUT
+        : ERRORS.BAD_REQUEST;
+  const body = JSON.stringify(restErrorBody(spec));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${spec.status} ${STATUS_CODES[spec.status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

@@ -13,7 +13,7 @@ import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { secretEquals } from '../auth/secrets.js';
 import type { Command, InterpreterGroupInput } from '../domain/commands.js';
 import { realTimeInfo } from '../domain/realtime-info.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import type { ConfToken } from '../store/types.js';
 import { requireControlToken, type ControlRequest } from './control-auth.js';
 import type { Api, ApiDeps } from './context.js';
@@ -123,7 +123,7 @@ export function liveControlRoutes(deps: ApiDeps) {
     /** The committed state of the token's meeting (what subscribers have been shown). */
     async function committedState(held: ConfToken) {
       const runtime = await deps.engine.load(held.confId);
-      if (!runtime) throw new ApiError('CONF_NOT_EXIST');
+      if (!runtime) throw new DomainError('CONF_NOT_EXIST');
       return runtime.committed;
     }
 
@@ -131,7 +131,7 @@ export function liveControlRoutes(deps: ApiDeps) {
     async function requireOnline(held: ConfToken, pid: string): Promise<void> {
       const state = await committedState(held);
       if (!state.streams.ParticipantsNotify.items.has(pid))
-        throw new ApiError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
+        throw new DomainError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
     }
 
     /**
@@ -201,13 +201,13 @@ export function liveControlRoutes(deps: ApiDeps) {
         if (held.role !== 1) {
           const pwd = b.chairmanPwd ?? '';
           if (pwd === '') {
-            if (b.applyChair === 1) throw new ApiError('CONF_AUTH_FAILED', 'chairmanPwd is required');
-            throw new ApiError('CONF_NOT_CHAIR');
+            if (b.applyChair === 1) throw new DomainError('CONF_AUTH_FAILED', 'chairmanPwd is required');
+            throw new DomainError('CONF_NOT_CHAIR');
           }
           // A participant trying the host password: an authentication attempt.
           await deps.authAttempts.guard({ address: ip, target: `meeting:${held.confId}` }, async () => {
             const { record } = await committedState(held);
-            if (!secretEquals(pwd, record.chairPwd)) throw new ApiError('CONF_AUTH_FAILED');
+            if (!secretEquals(pwd, record.chairPwd)) throw new DomainError('CONF_AUTH_FAILED');
           });
         }
         return { type: 'setChair', pid: q.participantID, chair: b.applyChair === 1 };
@@ -439,7 +439,7 @@ export function liveControlRoutes(deps: ApiDeps) {
       true,
       (_q, b) => {
         if (b.viewType === 2 && b.participantID === undefined)
-          throw new ApiError('MMC_INVALID_PARAMETER', 'body.participantID is required for viewType 2');
+          throw new DomainError('MMC_INVALID_PARAMETER', 'body.participantID is required for viewType 2');
         return {
           type: 'chairView',
           viewType: b.viewType,
@@ -507,7 +507,7 @@ export function liveControlRoutes(deps: ApiDeps) {
       (_q, b) => {
         if (on(b.allowAll)) return { type: 'admit', pids: 'all' };
         if (b.participantID === undefined)
-          throw new ApiError('MMC_INVALID_PARAMETER', 'body needs participantID or allowAll');
+          throw new DomainError('MMC_INVALID_PARAMETER', 'body needs participantID or allowAll');
         return { type: 'admit', pids: [b.participantID] };
       },
     );

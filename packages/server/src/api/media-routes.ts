@@ -15,7 +15,7 @@ import { secretEquals } from '../auth/secrets.js';
 import { LEAVE_REASONS, type JoinInput, type MediaCommand } from '../domain/commands.js';
 import { canManage } from '../domain/conference-info.js';
 import type { MeetingState } from '../domain/meeting.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import { pid as newPid } from '../ids.js';
 import type { Api, ApiDeps } from './context.js';
 import { errorResponses } from './schemas/common.js';
@@ -241,24 +241,24 @@ export function mediaRoutes(deps: ApiDeps) {
       const { conferenceID } = request.params as Partial<MeetingParamsT>;
       const runtime = conferenceID ? await engine.load(conferenceID) : undefined;
       const record = runtime?.committed.record;
-      if (!record || record.cancelled) throw new ApiError('CONF_NOT_EXIST');
+      if (!record || record.cancelled) throw new DomainError('CONF_NOT_EXIST');
       // Meetings of other enterprises do not exist for the caller (as in the management API).
       if (record.corpId !== user.corpId && record.ownerId !== user.userId)
-        throw new ApiError('CONF_NOT_EXIST');
+        throw new DomainError('CONF_NOT_EXIST');
       if (!canManage(record, user)) {
-        throw new ApiError(
+        throw new DomainError(
           'CONF_NO_PERMISSION',
           'the media-plane API needs an administrator of the enterprise or the meeting owner',
         );
       }
-      if (record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+      if (record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
     });
 
     const common = { tags: TAGS, security: SECURITY, headers: AccessTokenHeader };
 
     async function working(conferenceID: string): Promise<MeetingState> {
       const runtime = await engine.load(conferenceID);
-      if (!runtime) throw new ApiError('CONF_NOT_EXIST');
+      if (!runtime) throw new DomainError('CONF_NOT_EXIST');
       return runtime.working;
     }
 
@@ -280,7 +280,7 @@ export function mediaRoutes(deps: ApiDeps) {
         if (site.role === 1) {
           const record = (await working(conferenceID)).record;
           if (hostPassword === undefined || !secretEquals(hostPassword, record.chairPwd)) {
-            throw new ApiError('CONF_AUTH_FAILED', 'a host (role 1) joins with the host password');
+            throw new DomainError('CONF_AUTH_FAILED', 'a host (role 1) joins with the host password');
           }
         }
         const pid = joiningPid(await working(conferenceID), site);
@@ -346,7 +346,8 @@ export function mediaRoutes(deps: ApiDeps) {
         const { samples } = request.body;
         const participants = (await working(conferenceID)).streams.ParticipantsNotify.items;
         for (const s of samples) {
-          if (!participants.has(s.pid)) throw new ApiError('PARTICIPANT_NOT_FOUND', `participantID ${s.pid}`);
+          if (!participants.has(s.pid))
+            throw new DomainError('PARTICIPANT_NOT_FOUND', `participantID ${s.pid}`);
         }
         media.volumes(conferenceID, samples);
         return reply.status(202).send({ accepted: samples.length });
@@ -391,7 +392,7 @@ export function mediaRoutes(deps: ApiDeps) {
           caption.endTime !== undefined &&
           caption.endTime < caption.beginTime
         ) {
-          throw new ApiError('MMC_INVALID_PARAMETER', 'body.endTime is before body.beginTime');
+          throw new DomainError('MMC_INVALID_PARAMETER', 'body.endTime is before body.beginTime');
         }
         await engine.execute(conferenceID, { type: 'caption', caption });
         return reply.status(204).send();
@@ -420,7 +421,7 @@ export function mediaRoutes(deps: ApiDeps) {
           const { conferenceID, pid } = request.params;
           const value = (request.body as Item)[key];
           if (typeof value !== 'boolean')
-            throw new ApiError('MMC_INVALID_PARAMETER', `body.${key} is required`);
+            throw new DomainError('MMC_INVALID_PARAMETER', `body.${key} is required`);
           await engine.execute(conferenceID, command(pid, value));
           return reply.status(204).send();
         },

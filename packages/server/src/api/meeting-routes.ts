@@ -22,10 +22,11 @@ import {
 } from '../domain/conference-info.js';
 import type { AttendeeInput } from '../domain/attendees.js';
 import { isHardTerminal } from '../domain/attendees.js';
+import { DomainError } from '../domain/errors.js';
 import type { MeetingRecord, MeetingState, MeetingStateName } from '../domain/meeting.js';
-import { buildMeetingRecord, editPatch, newConferenceId } from '../domain/schedule.js';
+import { buildMeetingRecord, editPatch } from '../domain/schedule.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
-import { ApiError } from '../errors.js';
+import { conferenceId, meetingSecrets } from '../ids.js';
 import type { User } from '../store/types.js';
 import type { Api, ApiDeps, Caller } from './context.js';
 import type { RestAttendee } from './schemas/attendee.js';
@@ -87,7 +88,7 @@ export function meetingRoutes(deps: ApiDeps) {
 
     function callerOf(request: FastifyRequest): User {
       const caller = callers.get(request);
-      if (!caller) throw new ApiError('ACCESS_TOKEN_INVALID');
+      if (!caller) throw new DomainError('ACCESS_TOKEN_INVALID');
       return caller.user;
     }
 
@@ -98,39 +99,39 @@ export function meetingRoutes(deps: ApiDeps) {
     /** The meeting, unless it does not exist or was cancelled. */
     async function findMeeting(confId: string): Promise<Meeting> {
       const stored = await deps.store.getMeeting(confId);
-      if (!stored || stored.cancelled) throw new ApiError('CONF_NOT_EXIST');
+      if (!stored || stored.cancelled) throw new DomainError('CONF_NOT_EXIST');
       const runtime = await deps.engine.load(confId);
-      if (!runtime || runtime.committed.record.cancelled) throw new ApiError('CONF_NOT_EXIST');
+      if (!runtime || runtime.committed.record.cancelled) throw new DomainError('CONF_NOT_EXIST');
       return { runtime, record: runtime.committed.record, attendees: attendeesOf(runtime.committed) };
     }
 
     async function visibleMeeting(confId: string, user: User): Promise<Meeting & { role: ConferenceRole }> {
       const meeting = await findMeeting(confId);
       const role = viewerRole(meeting.record, user, meeting.attendees);
-      if (!role) throw new ApiError('CONF_NOT_EXIST');
+      if (!role) throw new DomainError('CONF_NOT_EXIST');
       return { ...meeting, role };
     }
 
     async function managedMeeting(confId: string, user: User): Promise<Meeting> {
       const meeting = await visibleMeeting(confId, user);
       if (!canManage(meeting.record, user)) {
-        throw new ApiError(
+        throw new DomainError(
           'CONF_NO_PERMISSION',
           'only the scheduler or an administrator of the enterprise may do this',
         );
       }
-      if (meeting.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');
+      if (meeting.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
       return meeting;
     }
 
     async function freeConferenceId(): Promise<string> {
       for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-        const id = newConferenceId();
+        const id = conferenceId();
         if (reservedIds.has(id) || (await deps.store.getMeeting(id))) continue;
         reservedIds.add(id);
         return id;
       }
-      throw new ApiError('INTERNAL_ERROR', 'no free meeting ID was found');
+      throw new DomainError('INTERNAL_ERROR', 'no free meeting ID was found');
     }
 
     /** The meetings a caller lists: their own, or (administrators) the enterprise's or one user's. */
@@ -176,8 +177,8 @@ export function meetingRoutes(deps: ApiDeps) {
     ) {
       const { conferenceID, offset, limit, searchKey } = query;
       const meeting = await visibleMeeting(conferenceID, user);
-      if (meeting.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');
-      if (online && meeting.record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+      if (meeting.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
+      if (online && meeting.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
       let attendees = meeting.attendees;
       if (headers['x-type'] === '2') {
         const terminals = headers['x-query-type'] === '1';
@@ -216,6 +217,7 @@ export function meetingRoutes(deps: ApiDeps) {
             now: deps.clock.now(),
             publicUrl: deps.publicUrl(),
             conferenceID,
+            secrets: meetingSecrets,
           });
           const attendees = attendeeInputs(request.body.attendees ?? []);
           const state = await deps.quotas.createMeeting(user.corpId, attendees, () =>
@@ -247,8 +249,8 @@ export function meetingRoutes(deps: ApiDeps) {
         const meeting = await managedMeeting(conferenceID, user);
         const current = meeting.runtime.working.record;
         if (current.state !== 'Schedule')
-          throw new ApiError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
-        const patch = editPatch(request.body, current, deps.clock.now());
+          throw new DomainError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
+        const patch = editPatch(request.body, current, { now: deps.clock.now(), secrets: meetingSecrets });
         const attendees = request.body.attendees ? attendeeInputs(request.body.attendees) : undefined;
         const edit = () =>
           deps.engine.execute(conferenceID, { type: 'edit', patch, ...(attendees ? { attendees } : {}) });
@@ -362,17 +364,18 @@ export function meetingRoutes(deps: ApiDeps) {
           { address: request.ip, target: `meeting:${conferenceID}` },
           async () => {
             const stored = await deps.store.getMeeting(conferenceID);
-            if (!stored || stored.cancelled) throw new ApiError('CONF_AUTH_FAILED');
+            if (!stored || stored.cancelled) throw new DomainError('CONF_AUTH_FAILED');
             const asGuest = !secretEquals(password, stored.chairPwd);
-            if (asGuest && !secretEquals(password, stored.guestPwd)) throw new ApiError('CONF_AUTH_FAILED');
+            if (asGuest && !secretEquals(password, stored.guestPwd))
+              throw new DomainError('CONF_AUTH_FAILED');
             if (asGuest && stored.confConfigInfo.allowGuestStartConf !== true) {
-              throw new ApiError('CONF_AUTH_FAILED', 'the guest password may not start this meeting');
+              throw new DomainError('CONF_AUTH_FAILED', 'the guest password may not start this meeting');
             }
           },
         );
         // An ended meeting is not started again (a new session would need a new confUUID).
         const runtime = await deps.engine.load(conferenceID);
-        if (!runtime || runtime.working.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');
+        if (!runtime || runtime.working.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
         const state = await deps.engine.execute(conferenceID, { type: 'start' });
         return { uuid: state.record.confUUID, regionIP: new URL(deps.publicUrl()).hostname };
       },
@@ -391,7 +394,7 @@ export function meetingRoutes(deps: ApiDeps) {
       async (request) => {
         const user = callerOf(request);
         const meeting = await visibleMeeting(request.query.conferenceID, user);
-        if (meeting.record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+        if (meeting.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
         const url = new URL(deps.publicUrl());
         return { regionIP: url.hostname, regionUrl: url.host };
       },

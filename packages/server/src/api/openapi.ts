@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { REST_ERRORS } from '@confpush/protocol';
+import { ERRORS } from '@confpush/protocol';
 import type { FastifySchema } from 'fastify';
 import type { Api } from './context.js';
+import { restErrorBody } from './errors-plugin.js';
 
 /** Prefix of the tags of Huawei-compatible paths, and of confpush's own. */
 export const HUAWEI_TAG_PREFIX = 'huawei:';
@@ -210,10 +211,8 @@ export function registerOpenApi(app: Api): void {
   app.get(ASYNCAPI_PATH, { schema: { hide: true } }, async (_request, reply) => {
     asyncApi ??= readAsyncApi();
     if (asyncApi === undefined) {
-      const spec = REST_ERRORS.NOT_FOUND;
-      return reply
-        .status(spec.status)
-        .send({ error_code: spec.code, error_msg: `${spec.msg}: AsyncAPI document not installed` });
+      const spec = ERRORS.NOT_FOUND;
+      return reply.status(spec.status).send(restErrorBody(spec, 'AsyncAPI document not installed'));
     }
     return reply.type('application/yaml; charset=utf-8').send(asyncApi);
   });

@@ -2,10 +2,11 @@
  * confpush's operations endpoints: liveness (`/healthz`), readiness (`/readyz`) and Prometheus metrics (`/metrics`).
  * Not part of Huawei's API.
  */
-import { REST_ERRORS } from '@confpush/protocol';
+import { ERRORS } from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import type { Metrics } from '../metrics.js';
 import type { Api } from './context.js';
+import { restErrorBody } from './errors-plugin.js';
 import { ErrorBodySchema } from './schemas/common.js';
 
 const TAGS = ['confpush: operations'];
@@ -42,8 +43,7 @@ export function opsRoutes(deps: OpsDeps) {
       },
       async (_request, reply) => {
         if (deps.ready()) return { status: 'ready' as const };
-        const spec = REST_ERRORS.UNAVAILABLE; // 503
-        return reply.status(503).send({ error_code: spec.code, error_msg: spec.msg });
+        return reply.status(ERRORS.UNAVAILABLE.status).send(restErrorBody(ERRORS.UNAVAILABLE));
       },
     );
 

@@ -1,6 +1,6 @@
 /**
  * Access tokens (`X-Access-Token`): App ID authentication, account/password authentication, validation, refresh,
- * logout, and the Huawei `AccessTokenResponse` they all answer with. Every refusal is an `ApiError`; checks come
+ * logout, and the Huawei `AccessTokenResponse` they all answer with. Every refusal is an `DomainError`; checks come
  * before writes, so a refused call changes nothing (beyond recording a nonce whose signature was valid).
  */
 import { createHash } from 'node:crypto';
@@ -8,7 +8,7 @@ import { API_CLIENT_TYPE } from '@confpush/protocol';
 import type { AccessTokenVerifier, Caller } from '../api/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import { digits, hex32, token as newToken } from '../ids.js';
 import type { AccessToken, App, IdentityStore, User } from '../store/types.js';
 import { hashPassword, isAcceptablePassword, verifyPassword } from './passwords.js';
@@ -189,25 +189,25 @@ export class AccessTokens implements AccessTokenVerifier {
   ): Promise<AccessTokenResponse> {
     const auth = parseAppAuthorization(headers.authorization);
     if (!auth) {
-      throw new ApiError(
+      throw new DomainError(
         'APP_AUTH_FAILED',
         'Authorization must be "HMAC-SHA256 signature=<hex>,access=<base64(appId)>"',
       );
     }
     if (body.nonce.length < NONCE_MIN_LENGTH || body.nonce.length > NONCE_MAX_LENGTH) {
-      throw new ApiError('NONCE_INVALID');
+      throw new DomainError('NONCE_INVALID');
     }
     const app = await this.#store.getApp(body.appId);
-    if (!app) throw new ApiError('APP_AUTH_FAILED');
+    if (!app) throw new DomainError('APP_AUTH_FAILED');
     if (auth.accessAppId !== undefined && auth.accessAppId !== body.appId)
-      throw new ApiError('APP_AUTH_FAILED', 'access does not encode appId');
+      throw new DomainError('APP_AUTH_FAILED', 'access does not encode appId');
     const corpId = given(body.corpId);
     const userId = given(body.userId);
     if (app.kind === 'enterprise' && corpId !== undefined) {
-      throw new ApiError('CORP_NOT_ALLOWED', 'corpId must not be sent with a single-enterprise app');
+      throw new DomainError('CORP_NOT_ALLOWED', 'corpId must not be sent with a single-enterprise app');
     }
     if (app.kind === 'sp' && corpId === undefined && userId !== undefined) {
-      throw new ApiError('USG_INVALID_PARAMETER', 'an SP app needs corpId to authenticate a userId');
+      throw new DomainError('USG_INVALID_PARAMETER', 'an SP app needs corpId to authenticate a userId');
     }
     const signed = {
       appId: app.appId,
@@ -217,20 +217,20 @@ export class AccessTokens implements AccessTokenVerifier {
       expireTime: body.expireTime,
       nonce: body.nonce,
     };
-    if (!verifyAppAuth(signed, auth.signature)) throw new ApiError('APP_AUTH_FAILED');
+    if (!verifyAppAuth(signed, auth.signature)) throw new DomainError('APP_AUTH_FAILED');
     const now = this.#clock.now();
     if (body.expireTime !== 0 && Math.floor(now / 1000) > body.expireTime)
-      throw new ApiError('SIGNATURE_EXPIRED');
+      throw new DomainError('SIGNATURE_EXPIRED');
     const spId = app.spId ?? app.appId;
     if (app.kind === 'sp' && corpId !== undefined) {
       const corp = await this.#store.getCorp(corpId);
       if (corp && corp.spId !== spId)
-        throw new ApiError('CORP_NOT_ALLOWED', 'corpId is not an enterprise of this SP');
+        throw new DomainError('CORP_NOT_ALLOWED', 'corpId is not an enterprise of this SP');
     }
     const nonceKeptUntil =
       body.expireTime === 0 ? now + NEVER_EXPIRING_NONCE_RETENTION_MS : body.expireTime * 1000;
     if (!(await this.#store.useNonce(app.appId, body.nonce, nonceKeptUntil, now))) {
-      throw new ApiError('NONCE_REPLAYED');
+      throw new DomainError('NONCE_REPLAYED');
     }
 
     let user: User;
@@ -257,16 +257,19 @@ export class AccessTokens implements AccessTokenVerifier {
   ): Promise<AccessTokenResponse> {
     const credentials = parseBasicAuthorization(authorization);
     if (!credentials)
-      throw new ApiError('ACCOUNT_AUTH_FAILED', 'Authorization must be "Basic base64(account:password)"');
+      throw new DomainError('ACCOUNT_AUTH_FAILED', 'Authorization must be "Basic base64(account:password)"');
     if (credentials.account !== body.account) {
-      throw new ApiError('USG_INVALID_PARAMETER', 'the account in Authorization differs from body.account');
+      throw new DomainError(
+        'USG_INVALID_PARAMETER',
+        'the account in Authorization differs from body.account',
+      );
     }
     if (!isAcceptablePassword(credentials.password)) {
-      throw new ApiError('USG_INVALID_PARAMETER', 'password must be 8 to 32 characters');
+      throw new DomainError('USG_INVALID_PARAMETER', 'password must be 8 to 32 characters');
     }
     const user = await this.#store.findUserByAccount(body.account);
     const matches = await verifyPassword(credentials.password, user?.passwordHash);
-    if (!user || !matches) throw new ApiError('ACCOUNT_AUTH_FAILED');
+    if (!user || !matches) throw new DomainError('ACCOUNT_AUTH_FAILED');
     if (body.createTokenType === 1) {
       const none: Omit<AccessToken, 'userId'> = {
         token: '',
@@ -317,13 +320,13 @@ export class AccessTokens implements AccessTokenVerifier {
   async createAccount(input: NewAccount): Promise<User> {
     const { account, password } = input;
     if (account.length < 1 || account.length > ACCOUNT_MAX_LENGTH || account.includes(':')) {
-      throw new ApiError('USG_INVALID_PARAMETER', 'account must be 1 to 255 characters without ":"');
+      throw new DomainError('USG_INVALID_PARAMETER', 'account must be 1 to 255 characters without ":"');
     }
     if (!isAcceptablePassword(password))
-      throw new ApiError('USG_INVALID_PARAMETER', 'password must be 8 to 32 characters');
+      throw new DomainError('USG_INVALID_PARAMETER', 'password must be 8 to 32 characters');
     if (!(await this.#store.getCorp(input.corpId)))
-      throw new ApiError('USG_INVALID_PARAMETER', 'unknown corpId');
-    if (await this.#store.findUserByAccount(account)) throw new ApiError('ACCOUNT_EXISTS');
+      throw new DomainError('USG_INVALID_PARAMETER', 'unknown corpId');
+    if (await this.#store.findUserByAccount(account)) throw new DomainError('ACCOUNT_EXISTS');
     const user: User = {
       userId: hex32(),
       corpId: input.corpId,
@@ -343,7 +346,7 @@ export class AccessTokens implements AccessTokenVerifier {
       await this.#store.putUser(user);
     } catch (error) {
       // Another request created the same account between the check and the write (the account is unique).
-      if (await this.#store.findUserByAccount(account)) throw new ApiError('ACCOUNT_EXISTS');
+      if (await this.#store.findUserByAccount(account)) throw new DomainError('ACCOUNT_EXISTS');
       throw error;
     }
     return user;
@@ -351,11 +354,11 @@ export class AccessTokens implements AccessTokenVerifier {
 
   async #live(header: string | undefined): Promise<Caller> {
     const value = header?.trim() ?? '';
-    if (value === '') throw new ApiError('ACCESS_TOKEN_INVALID', 'the access token is missing');
+    if (value === '') throw new DomainError('ACCESS_TOKEN_INVALID', 'the access token is missing');
     const token = await this.#store.getAccessToken(value);
-    if (!token || token.expiresAt <= this.#clock.now()) throw new ApiError('ACCESS_TOKEN_INVALID');
+    if (!token || token.expiresAt <= this.#clock.now()) throw new DomainError('ACCESS_TOKEN_INVALID');
     const user = await this.#store.getUser(token.userId);
-    if (!user) throw new ApiError('ACCESS_TOKEN_INVALID');
+    if (!user) throw new DomainError('ACCESS_TOKEN_INVALID');
     return { user, token };
   }
 

@@ -1,11 +1,11 @@
 /**
  * The meeting token chain: host password → meeting-control token (30 min, keep-alive) → WebSocket token
- * (1 min, single use) → socket. Every check here throws an `ApiError` naming the documented code.
+ * (1 min, single use) → socket. Every check here throws an `DomainError` naming the documented code.
  */
 import { PUSH_CATEGORIES } from '@confpush/protocol';
 import type { Clock } from '../clock.js';
 import { isInProgress, type MeetingRecord } from '../domain/meeting.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import { token as newToken } from '../ids.js';
 import type { WsTokenBudget } from '../limits/ws-tokens.js';
 import type { ConfToken, MeetingStore, TokenStore, WsToken } from '../store/types.js';
@@ -70,8 +70,8 @@ export class MeetingTokens {
     existing: string | undefined,
   ): Promise<IssuedConfToken> {
     const record = await this.#store.getMeeting(confId);
-    if (!record || record.cancelled) throw new ApiError('CONF_AUTH_FAILED');
-    if (!isInProgress(record)) throw new ApiError('CONF_NOT_STARTED');
+    if (!record || record.cancelled) throw new DomainError('CONF_AUTH_FAILED');
+    if (!isInProgress(record)) throw new DomainError('CONF_NOT_STARTED');
     const now = this.#clock.now();
     if (existing !== undefined) {
       const held = await this.#store.getConfToken(existing);
@@ -82,16 +82,16 @@ export class MeetingTokens {
         return { confToken: renewed, wsToken: await this.#newWsToken(renewed), record };
       }
       if (password === undefined || password === '') {
-        throw new ApiError(held && held.expiresAt <= now ? 'CONF_TOKEN_EXPIRED' : 'CONF_AUTH_FAILED');
+        throw new DomainError(held && held.expiresAt <= now ? 'CONF_TOKEN_EXPIRED' : 'CONF_AUTH_FAILED');
       }
     }
     if (password === undefined || password === '') {
-      throw new ApiError('MMC_INVALID_PARAMETER', 'X-Password is required');
+      throw new DomainError('MMC_INVALID_PARAMETER', 'X-Password is required');
     }
     let role: 0 | 1;
     if (secretEquals(password, record.chairPwd)) role = 1;
     else if (secretEquals(password, record.guestPwd)) role = 0;
-    else throw new ApiError('CONF_AUTH_FAILED');
+    else throw new DomainError('CONF_AUTH_FAILED');
     this.#budget?.check(confId);
     const confToken: ConfToken = {
       token: newToken('cpc'),
@@ -108,11 +108,11 @@ export class MeetingTokens {
   async checkConfToken(header: string | undefined, confId: string): Promise<ConfToken> {
     const raw = parseConfAuthorization(header);
     if (raw === undefined)
-      throw new ApiError('MMC_INVALID_PARAMETER', 'X-Conference-Authorization is required');
+      throw new DomainError('MMC_INVALID_PARAMETER', 'X-Conference-Authorization is required');
     const held = await this.#store.getConfToken(raw);
-    if (!held) throw new ApiError('CONF_AUTH_FAILED');
-    if (held.confId !== confId) throw new ApiError('CONF_TOKEN_WRONG_MEETING');
-    if (held.expiresAt <= this.#clock.now()) throw new ApiError('CONF_TOKEN_EXPIRED');
+    if (!held) throw new DomainError('CONF_AUTH_FAILED');
+    if (held.confId !== confId) throw new DomainError('CONF_TOKEN_WRONG_MEETING');
+    if (held.expiresAt <= this.#clock.now()) throw new DomainError('CONF_TOKEN_EXPIRED');
     return held;
   }
 

@@ -23,7 +23,7 @@ export interface CreateAccountOptions {
   redis?: { url: string; prefix: string } | undefined;
 }
 
-/** Creates the account (and its enterprise, when new); throws `ApiError` for a bad or duplicate account. */
+/** Creates the account (and its enterprise, when new); throws `DomainError` for a bad or duplicate account. */
 export async function createAccountCommand(options: CreateAccountOptions): Promise<User> {
   let store: SqliteStore | RedisStore;
   if (options.redis) {

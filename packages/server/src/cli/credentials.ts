@@ -4,13 +4,7 @@
  *
  * Exit codes: 0 when the meeting ended (close 4005) or on Ctrl-C, 1 on errors, 2 on bad usage.
  */
-import {
-  CLOSE_CODES,
-  PUSH_CATEGORIES,
-  REPLY_CODES,
-  REST_ERRORS,
-  type PushCategory,
-} from '@confpush/protocol';
+import { CLOSE_CODES, ERRORS, PUSH_CATEGORIES, REPLY_CODES, type PushCategory } from '@confpush/protocol';
 import {
   ConfpushApiError,
   ConfpushClient,
@@ -162,7 +156,7 @@ export function createSession(
 }
 
 const REST_DESCRIPTIONS = new Map<string, string>(
-  Object.values(REST_ERRORS).map((spec) => [spec.code, spec.description]),
+  Object.values(ERRORS).map((spec) => [spec.code, spec.description]),
 );
 const CLOSE_DESCRIPTIONS = new Map<number, string>(
   Object.values(CLOSE_CODES).map((spec) => [spec.code, spec.description]),

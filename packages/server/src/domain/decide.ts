@@ -4,7 +4,7 @@
  * assigns sequence numbers, commits, and then applies the changes with the protocol's replica.
  */
 import type { Item, PushCategory } from '@confpush/protocol';
-import { ApiError } from '../errors.js';
+import { DomainError } from './errors.js';
 import { attendeeIdentity, attendeeItem, type AttendeeInput } from './attendees.js';
 import type { Command } from './commands.js';
 import { decideLive, endOfMeetingChanges } from './live.js';
@@ -32,15 +32,15 @@ export function decide(state: MeetingState, command: Command, ctx: DecideContext
   switch (command.type) {
     case 'edit': {
       if (state.record.state !== 'Schedule')
-        throw new ApiError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
+        throw new DomainError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
       const record: MeetingRecord = { ...state.record, ...command.patch, updatedAt: ctx.now };
       const changes = recordChanges(state.record, record);
       if (command.attendees) changes.push(...attendeeListChange(state, command.attendees, ctx));
       return { record, changes };
     }
     case 'start': {
-      if (state.record.cancelled) throw new ApiError('CONF_NOT_EXIST', 'the meeting was cancelled');
-      if (state.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');
+      if (state.record.cancelled) throw new DomainError('CONF_NOT_EXIST', 'the meeting was cancelled');
+      if (state.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
       if (state.record.state === 'Created') return { changes: [] };
       const record: MeetingRecord = {
         ...state.record,
@@ -51,7 +51,7 @@ export function decide(state: MeetingState, command: Command, ctx: DecideContext
       return { record, changes: recordChanges(state.record, record) };
     }
     case 'stop': {
-      if (state.record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+      if (state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
       const record: MeetingRecord = {
         ...state.record,
         state: 'Destroyed',
@@ -64,10 +64,10 @@ export function decide(state: MeetingState, command: Command, ctx: DecideContext
       };
     }
     case 'cancel': {
-      if (state.record.cancelled) throw new ApiError('CONF_NOT_EXIST', 'the meeting was cancelled');
-      if (state.record.state === 'Destroyed') throw new ApiError('CONF_ENDED');
+      if (state.record.cancelled) throw new DomainError('CONF_NOT_EXIST', 'the meeting was cancelled');
+      if (state.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
       if (state.record.state === 'Created' && !command.endIfRunning) {
-        throw new ApiError('CONF_ALREADY_STARTED', 'the meeting is in progress; use type=1 to end it');
+        throw new DomainError('CONF_ALREADY_STARTED', 'the meeting is in progress; use type=1 to end it');
       }
       const record: MeetingRecord = {
         ...state.record,

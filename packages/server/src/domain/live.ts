@@ -4,7 +4,7 @@
  * writes into a ChangeBuilder.
  */
 import type { Item } from '@confpush/protocol';
-import { ApiError } from '../errors.js';
+import { DomainError } from './errors.js';
 import { attendeeIdentity, attendeeItem, type AttendeeInput } from './attendees.js';
 import { ChangeBuilder } from './changes.js';
 import {
@@ -32,7 +32,7 @@ export function decideLive(
   command: ControlCommand | MediaCommand,
   ctx: DecideContext,
 ): Decision {
-  if (state.record.state !== 'Created') throw new ApiError('CONF_NOT_STARTED');
+  if (state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
   const b = new ChangeBuilder(state);
   const live = new LiveMeeting(state, b, ctx);
   const unique = (pids: readonly string[]) => [...new Set(pids)];
@@ -212,21 +212,21 @@ class LiveMeeting {
 
   /** The pid of an online participant (in the meeting or being called), or PARTICIPANT_NOT_FOUND. */
   online(pid: string): string {
-    if (!this.b.item(P, pid)) throw new ApiError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
+    if (!this.b.item(P, pid)) throw new DomainError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
     return pid;
   }
 
   /** Refuses the host for operations only guests can be subject to. */
   notChair(pid: string, what: string): string {
     if (info(this.b.item(P, pid))['ROLE'] === '1')
-      throw new ApiError('MMC_INVALID_PARAMETER', `the host cannot be ${what}`);
+      throw new DomainError('MMC_INVALID_PARAMETER', `the host cannot be ${what}`);
     return pid;
   }
 
   /** The pid of an online participant or a waiting-room member. */
   present(pid: string): string {
     if (!this.b.item(P, pid) && !this.b.item(W, pid))
-      throw new ApiError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
+      throw new DomainError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
     return pid;
   }
 
@@ -261,19 +261,19 @@ class LiveMeeting {
         ? attendee['participantID']
         : this.ctx.newParticipantId());
     if (this.b.item(P, pid) || this.b.item(W, pid))
-      throw new ApiError('MMC_INVALID_PARAMETER', `participantID ${pid} is already in the meeting`);
+      throw new DomainError('MMC_INVALID_PARAMETER', `participantID ${pid} is already in the meeting`);
     const host = site.role === 1;
     if (!host) {
-      if (this.b.field(STATUS, 'lock') === 1) throw new ApiError('CONF_LOCKED');
+      if (this.b.field(STATUS, 'lock') === 1) throw new DomainError('CONF_LOCKED');
       const restriction = Number(this.b.field(STATUS, 'callInRestriction') ?? config.callInRestriction ?? 0);
       if (restriction === 3 && !attendee)
-        throw new ApiError('CALL_IN_RESTRICTED', 'only invited users may join');
+        throw new DomainError('CALL_IN_RESTRICTED', 'only invited users may join');
       if (restriction === 2 && (site.anonymous || !(site.accountId || site.account))) {
-        throw new ApiError('CALL_IN_RESTRICTED', 'only enterprise users may join');
+        throw new DomainError('CALL_IN_RESTRICTED', 'only enterprise users may join');
       }
     }
     if (record.concurrentParticipants > 0 && this.b.keys(P).length >= record.concurrentParticipants) {
-      throw new ApiError('CONF_FULL');
+      throw new DomainError('CONF_FULL');
     }
     const waitingRoom = this.b.field(STATUS, 'waitingRoomState') === 1;
     if (!host && (site.viaWaitingRoom || waitingRoom)) {
@@ -321,7 +321,7 @@ class LiveMeeting {
   callResult(pid: string, resultCode: number): void {
     const map = info(this.b.item(P, pid));
     if (map['STATE'] !== '1')
-      throw new ApiError('MMC_INVALID_PARAMETER', `participant ${pid} is not being called`);
+      throw new DomainError('MMC_INVALID_PARAMETER', `participant ${pid} is not being called`);
     if (map['TEL'])
       this.b.put('InviteResultNotify', map['TEL'], {
         callNumber: map['TEL'],
@@ -383,7 +383,7 @@ class LiveMeeting {
         }
       }
       if (!key) {
-        throw new ApiError(
+        throw new DomainError(
           'MMC_INVALID_PARAMETER',
           `no attendee with ${entry.participantID ? `participantID ${entry.participantID}` : `number ${entry.number ?? ''}`}`,
         );
@@ -403,7 +403,7 @@ class LiveMeeting {
     const map = info(this.b.item(P, pid));
     const chairOrCohost = map['ROLE'] === '1' || map['IS_COHOST'] === '1';
     if (!mute && !chairOrCohost && this.#allMuted() && this.b.field(STATUS, 'canUnmute') === 0) {
-      throw new ApiError('SELF_UNMUTE_FORBIDDEN');
+      throw new DomainError('SELF_UNMUTE_FORBIDDEN');
     }
     this.b.patchInfo(P, pid, { MUTE: flag(mute) });
   }
@@ -438,7 +438,7 @@ class LiveMeeting {
       }
     }
     if (!found)
-      throw new ApiError('PARTICIPANT_NOT_FOUND', `no participant or attendee ${pid ?? number ?? ''}`);
+      throw new DomainError('PARTICIPANT_NOT_FOUND', `no participant or attendee ${pid ?? number ?? ''}`);
   }
 
   /** Sets `key` to "1" on `pid` and "0" on everyone else (broadcast, roll call). */
@@ -479,7 +479,8 @@ class LiveMeeting {
   admit(pids: readonly string[] | 'all'): void {
     const list = pids === 'all' ? this.b.keys(W) : pids;
     for (const pid of list) {
-      if (!this.b.item(W, pid)) throw new ApiError('PARTICIPANT_NOT_FOUND', `no waiting-room member ${pid}`);
+      if (!this.b.item(W, pid))
+        throw new DomainError('PARTICIPANT_NOT_FOUND', `no waiting-room member ${pid}`);
     }
     for (const pid of list) {
       const site = siteOfInfo(pid, info(this.b.item(W, pid)));
@@ -544,20 +545,20 @@ class LiveMeeting {
 
   subtitles(on: boolean, speakers: readonly string[] | undefined): void {
     if (this.state.streams.ConfBasicInfoNotify.fields['realTimeSubtitle'] === 0)
-      throw new ApiError('SUBTITLE_NOT_SUPPORTED');
+      throw new DomainError('SUBTITLE_NOT_SUPPORTED');
     if (speakers !== undefined) {
-      if (speakers.length === 0) throw new ApiError('SUBTITLE_PID_NULL');
+      if (speakers.length === 0) throw new DomainError('SUBTITLE_PID_NULL');
       if (speakers.length > MAX_CAPTION_SPEAKERS)
-        throw new ApiError('SUBTITLE_PID_WRONG', `at most ${MAX_CAPTION_SPEAKERS} speakers`);
+        throw new DomainError('SUBTITLE_PID_WRONG', `at most ${MAX_CAPTION_SPEAKERS} speakers`);
       for (const pid of speakers) {
-        if (!this.b.item(P, pid)) throw new ApiError('SUBTITLE_PID_WRONG', `participantID ${pid}`);
+        if (!this.b.item(P, pid)) throw new DomainError('SUBTITLE_PID_WRONG', `participantID ${pid}`);
       }
     }
     this.b.fields(STATUS, { realTimeSubtitle: on ? 1 : 0 });
   }
 
   caption(c: CaptionInput): void {
-    if (this.b.field(STATUS, 'realTimeSubtitle') !== 1) throw new ApiError('SUBTITLE_NOT_ENABLED');
+    if (this.b.field(STATUS, 'realTimeSubtitle') !== 1) throw new DomainError('SUBTITLE_NOT_ENABLED');
     this.online(c.pid);
     this.b.value('RealTimeSubtitleNotify', {
       msgs: [
@@ -590,19 +591,19 @@ function interpreterGroups(groups: readonly InterpreterGroupInput[]): Item[] {
   const ids = new Set<string>();
   const languages = new Set<string>();
   for (const g of groups) {
-    if (ids.has(g.groupID)) throw new ApiError('INTERPRETER_GROUP_DUPLICATE', `groupID ${g.groupID}`);
+    if (ids.has(g.groupID)) throw new DomainError('INTERPRETER_GROUP_DUPLICATE', `groupID ${g.groupID}`);
     ids.add(g.groupID);
     if (
       !LANGUAGE.test(g.firstLanguage) ||
       !LANGUAGE.test(g.secondLanguage) ||
       g.firstLanguage === g.secondLanguage
     ) {
-      throw new ApiError('INTERPRETER_LANGUAGE_INVALID', `group ${g.groupID}`);
+      throw new DomainError('INTERPRETER_LANGUAGE_INVALID', `group ${g.groupID}`);
     }
     languages.add(g.firstLanguage);
     languages.add(g.secondLanguage);
   }
-  if (languages.size > MAX_INTERPRETER_LANGUAGES) throw new ApiError('INTERPRETER_TOO_MANY_LANGUAGES');
+  if (languages.size > MAX_INTERPRETER_LANGUAGES) throw new DomainError('INTERPRETER_TOO_MANY_LANGUAGES');
   return groups.map((g) => ({
     groupID: g.groupID,
     ...(g.groupName !== undefined ? { groupName: g.groupName } : {}),

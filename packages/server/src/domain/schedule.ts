@@ -1,14 +1,12 @@
 /**
  * Scheduling: how a validated `RestScheduleConfDTO` becomes a new meeting record (create) or a `RecordPatch`
- * (edit). Pure apart from the random IDs and passwords; checks the schema cannot express throw
- * `INVALID_PARAMETER` naming the field, before anything is changed.
+ * (edit). Pure: the random IDs and passwords, and the comparison of secrets, come from the injected
+ * `MeetingSecrets`. Checks the schema cannot express throw `INVALID_PARAMETER` naming the field, before anything is
+ * changed.
  */
-import { randomInt } from 'node:crypto';
 import type { RestConfConfig, RestScheduleConf } from '../api/schemas/meeting.js';
-import { secretEquals } from '../auth/secrets.js';
-import { ApiError } from '../errors.js';
-import { digits, hex32, token } from '../ids.js';
 import type { RecordPatch } from './commands.js';
+import { DomainError } from './errors.js';
 import type { ConfConfig, MeetingRecord } from './meeting.js';
 
 /** The caller a new meeting belongs to (a `User` of the store fits). */
@@ -19,8 +17,24 @@ export interface Scheduler {
   userType: number;
 }
 
-export interface ScheduleContext {
+/** Where a new meeting's secrets come from, and how they are compared (the server: the CSPRNG, constant time). */
+export interface MeetingSecrets {
+  /** 32 lower-case hex characters (the meeting's `confUUID`). */
+  uuid(): string;
+  /** A numeric password of `length` digits, the first one not zero. */
+  password(length: number): string;
+  /** The unguessable last segment of a join link. */
+  linkToken(): string;
+  /** Compares two secrets without leaking, through timing, where they differ. */
+  equal(a: string, b: string): boolean;
+}
+
+export interface EditContext {
   now: number;
+  secrets: MeetingSecrets;
+}
+
+export interface ScheduleContext extends EditContext {
   /** Base URL of the join links, without trailing slash. */
   publicUrl: string;
   conferenceID: string;
@@ -28,15 +42,11 @@ export interface ScheduleContext {
 
 export const ACCESS_NUMBER = '+991117';
 export const DEFAULT_LENGTH_MINUTES = 30;
+const PASSWORD_DIGITS = 6;
 /** A start time this far in the past is still accepted (it has minute precision). */
 const START_TIME_TOLERANCE_MS = 60_000;
 const RECURRING_NOT_SUPPORTED =
   'body.cycleParams: recurring meetings are created with POST /v1/mmc/management/cycleconferences, which confpush does not implement';
-
-/** A meeting ID like Huawei's: 9 digits starting with 9. The route retries on collision. */
-export function newConferenceId(): string {
-  return `9${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
-}
 
 export function buildMeetingRecord(
   body: RestScheduleConf,
@@ -44,18 +54,18 @@ export function buildMeetingRecord(
   ctx: ScheduleContext,
 ): MeetingRecord {
   checkCommon(body);
-  const { now, conferenceID } = ctx;
+  const { now, conferenceID, secrets } = ctx;
   const startAt = body.startTime ? futureStartTime(body.startTime, now) : undefined;
   const instant = startAt === undefined;
-  const guestPwd = body.confConfigInfo?.guestPwd ?? digits(6);
-  let chairPwd = digits(6);
-  while (chairPwd === guestPwd) chairPwd = digits(6);
+  const guestPwd = body.confConfigInfo?.guestPwd ?? secrets.password(PASSWORD_DIGITS);
+  let chairPwd = secrets.password(PASSWORD_DIGITS);
+  while (chairPwd === guestPwd) chairPwd = secrets.password(PASSWORD_DIGITS);
   const vmrFlag = body.vmrFlag ?? 0;
   const language = body.language ?? 'zh-CN';
-  const joinUri = () => `${ctx.publicUrl}/#/j/${conferenceID}/${token('')}`;
+  const joinUri = () => `${ctx.publicUrl}/#/j/${conferenceID}/${secrets.linkToken()}`;
   return {
     conferenceID,
-    confUUID: hex32(),
+    confUUID: secrets.uuid(),
     corpId: scheduler.corpId,
     ownerId: scheduler.userId,
     ownerName: scheduler.name,
@@ -101,7 +111,8 @@ export function buildMeetingRecord(
  * so does an empty `startTime` (an edit cannot turn a scheduled meeting into an instant one). `confConfigInfo`
  * fields are merged into the current settings. Attendees are not part of the patch.
  */
-export function editPatch(body: RestScheduleConf, current: MeetingRecord, now: number): RecordPatch {
+export function editPatch(body: RestScheduleConf, current: MeetingRecord, ctx: EditContext): RecordPatch {
+  const { now } = ctx;
   checkCommon(body);
   checkUnchanged('confResType', body.confResType, current.confResType);
   checkUnchanged('vmrFlag', body.vmrFlag, current.vmrFlag);
@@ -133,8 +144,8 @@ export function editPatch(body: RestScheduleConf, current: MeetingRecord, now: n
     patch.confConfigInfo = { ...current.confConfigInfo, ...storedConfig(body.confConfigInfo) };
     const guestPwd = body.confConfigInfo.guestPwd;
     if (guestPwd !== undefined) {
-      if (secretEquals(guestPwd, current.chairPwd)) {
-        throw new ApiError(
+      if (ctx.secrets.equal(guestPwd, current.chairPwd)) {
+        throw new DomainError(
           'MMC_INVALID_PARAMETER',
           'body.confConfigInfo.guestPwd must differ from the host password',
         );
@@ -181,29 +192,29 @@ export function parseUtcMinute(text: string): number | undefined {
 function futureStartTime(startTime: string, now: number): number {
   const ms = parseUtcMinute(startTime);
   if (ms === undefined) {
-    throw new ApiError(
+    throw new DomainError(
       'MMC_INVALID_PARAMETER',
       `body.startTime "${startTime}" is not a valid UTC yyyy-MM-dd HH:mm`,
     );
   }
   if (ms < now - START_TIME_TOLERANCE_MS) {
-    throw new ApiError('MMC_INVALID_PARAMETER', `body.startTime "${startTime}" (UTC) is in the past`);
+    throw new DomainError('MMC_INVALID_PARAMETER', `body.startTime "${startTime}" (UTC) is in the past`);
   }
   return ms;
 }
 
 function checkCommon(body: RestScheduleConf): void {
   if (body.cycleParams !== undefined && body.cycleParams !== null) {
-    throw new ApiError('MMC_INVALID_PARAMETER', RECURRING_NOT_SUPPORTED);
+    throw new DomainError('MMC_INVALID_PARAMETER', RECURRING_NOT_SUPPORTED);
   }
   if (body.vmrFlag === 1 && !body.vmrID) {
-    throw new ApiError('MMC_INVALID_PARAMETER', 'body.vmrID is required when vmrFlag is 1');
+    throw new DomainError('MMC_INVALID_PARAMETER', 'body.vmrID is required when vmrFlag is 1');
   }
 }
 
 function checkUnchanged<T>(field: string, given: T | undefined, current: T | undefined): void {
   if (given !== undefined && given !== current) {
-    throw new ApiError('MMC_INVALID_PARAMETER', `body.${field} cannot be changed after creation`);
+    throw new DomainError('MMC_INVALID_PARAMETER', `body.${field} cannot be changed after creation`);
   }
 }
 

@@ -23,7 +23,7 @@ import type { Command } from '../domain/commands.js';
 import { createMeetingState } from '../domain/create.js';
 import { decide, type Decision } from '../domain/decide.js';
 import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import * as ids from '../ids.js';
 import type { EngineMetrics } from '../metrics.js';
 import type { CommitEntry, MeetingStore, SharedMeetingStore, StreamWrite } from '../store/types.js';
@@ -228,7 +228,7 @@ export class Engine {
   async execute(confId: string, command: Command): Promise<MeetingState> {
     for (let attempt = 1; ; attempt++) {
       const runtime = await this.#load(confId);
-      if (!runtime) throw new ApiError('CONF_NOT_EXIST');
+      if (!runtime) throw new DomainError('CONF_NOT_EXIST');
       const cluster = runtime.cluster ? this.#cluster : undefined;
       if (cluster && !(await cluster.ready(runtime))) continue;
       const decidedAt = runtime.cluster?.rev ?? 0;
@@ -259,7 +259,7 @@ export class Engine {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
           continue;
         }
-        throw new ApiError('INTERNAL_ERROR', 'the meeting was changed concurrently too often; retry');
+        throw new DomainError('INTERNAL_ERROR', 'the meeting was changed concurrently too often; retry');
       }
       return runtime.committed;
     }
@@ -332,7 +332,7 @@ export class Engine {
   /** Entries staged on a state whose earlier commit failed are refused: they were decided on changes that never happened. */
   #admit(p: Pending): boolean {
     if (!p.runtime?.poisoned) return true;
-    p.reject(new ApiError('INTERNAL_ERROR', 'an earlier change to this meeting could not be stored'));
+    p.reject(new DomainError('INTERNAL_ERROR', 'an earlier change to this meeting could not be stored'));
     return false;
   }
 

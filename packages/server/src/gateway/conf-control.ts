@@ -6,17 +6,15 @@
 import {
   buildReply,
   REPLY_CODES,
-  REST_ERRORS,
   toNumber,
   type ConfControlFrame,
   type ReplyCodeSpec,
   type ReplyFrame,
-  type RestErrorSpec,
 } from '@confpush/protocol';
 import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { Engine } from '../engine/engine.js';
-import { ApiError } from '../errors.js';
 import type { ConfToken } from '../store/types.js';
+import { replyCodeOf } from './refusals.js';
 
 export interface ConfControlContext {
   confId: string;
@@ -24,24 +22,6 @@ export interface ConfControlContext {
   engine: Engine;
   /** Told about a control token kept alive by REFRESHTOKEN. */
   onTokenRenewed?: (token: ConfToken) => void;
-}
-
-/** REST errors a control frame can meet, and the reply code each becomes. */
-const REPLY_FOR_ERROR = new Map<RestErrorSpec, ReplyCodeSpec>([
-  [REST_ERRORS.CONF_TOKEN_EXPIRED, REPLY_CODES.CONF_TOKEN_EXPIRED],
-  [REST_ERRORS.CONF_TOKEN_WRONG_MEETING, REPLY_CODES.CONF_TOKEN_WRONG_MEETING],
-  [REST_ERRORS.CONF_AUTH_FAILED, REPLY_CODES.CONF_TOKEN_INVALID],
-  [REST_ERRORS.MMC_INVALID_PARAMETER, REPLY_CODES.INVALID_DATA],
-  [REST_ERRORS.CONF_NOT_STARTED, REPLY_CODES.MEETING_NOT_IN_PROGRESS],
-  [REST_ERRORS.CONF_NOT_EXIST, REPLY_CODES.MEETING_NOT_IN_PROGRESS],
-  [REST_ERRORS.SUBTITLE_NOT_SUPPORTED, REPLY_CODES.SUBTITLE_NOT_SUPPORTED],
-  [REST_ERRORS.SUBTITLE_PID_NULL, REPLY_CODES.SUBTITLE_PID_NULL],
-  [REST_ERRORS.SUBTITLE_PID_WRONG, REPLY_CODES.SUBTITLE_PID_WRONG],
-]);
-
-/** The reply code of a refused control frame; undefined when the error is not one of the documented ones. */
-export function replyCodeOf(error: unknown): ReplyCodeSpec | undefined {
-  return error instanceof ApiError ? REPLY_FOR_ERROR.get(error.spec) : undefined;
 }
 
 export async function handleConfControl(

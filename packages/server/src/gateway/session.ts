@@ -19,7 +19,6 @@ import {
   parseClientFrame,
   PUSH_CATEGORIES,
   REPLY_CODES,
-  REST_ERRORS,
   type CloseCodeSpec,
   type ConfControlFrame,
   type PushCategory,
@@ -36,13 +35,13 @@ import { isInProgress } from '../domain/meeting.js';
 import type { Engine } from '../engine/engine.js';
 import type { RecentChange } from '../engine/recent.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
-import { ApiError } from '../errors.js';
 import { CATEGORY_BIT, type Hub, type Subscriber } from '../hub/hub.js';
 import { payloadLength, textFrame, type WireFrame } from '../hub/wire.js';
 import type { ConfToken } from '../store/types.js';
 import type { TokenRate } from '../limits/index.js';
 import { ABNORMAL_CLOSE, type FrameKind, type SessionMetrics } from '../metrics.js';
 import { handleConfControl } from './conf-control.js';
+import { subscribeTokenRefusal } from './refusals.js';
 import type { ConnectionSlots } from './gateway.js';
 import { writeFrame } from './socket-writes.js';
 
@@ -232,10 +231,7 @@ export class Session implements Subscriber {
     try {
       return await this.#ctx.tokens.checkConfToken(value, this.confId);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (err.spec === REST_ERRORS.CONF_TOKEN_EXPIRED) return REPLY_CODES.CONF_TOKEN_EXPIRED;
-      if (err.spec === REST_ERRORS.CONF_TOKEN_WRONG_MEETING) return REPLY_CODES.CONF_TOKEN_WRONG_MEETING;
-      return REPLY_CODES.CONF_TOKEN_INVALID;
+      return subscribeTokenRefusal(err);
     }
   }
 

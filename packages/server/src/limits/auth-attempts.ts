@@ -7,20 +7,20 @@
  * Only failures count, so that a legitimate client that authenticates often is never slowed down. What counts as a
  * failure: a refusal that says a secret (signature, password, token) was wrong.
  */
-import { REST_ERRORS, type RestErrorSpec } from '@confpush/protocol';
-import { ApiError } from '../errors.js';
+import type { ErrorName } from '@confpush/protocol';
+import { DomainError } from '../domain/errors.js';
 import { WindowCounter } from './window.js';
 import type { LimitReporter } from './types.js';
 
 /** Refusals that mean "the secret was wrong". */
-const FAILURES: ReadonlySet<RestErrorSpec> = new Set<RestErrorSpec>([
-  REST_ERRORS.APP_AUTH_FAILED,
-  REST_ERRORS.SIGNATURE_EXPIRED,
-  REST_ERRORS.NONCE_REPLAYED,
-  REST_ERRORS.ACCOUNT_AUTH_FAILED,
-  REST_ERRORS.ACCESS_TOKEN_INVALID,
-  REST_ERRORS.CORP_NOT_ALLOWED,
-  REST_ERRORS.CONF_AUTH_FAILED,
+const FAILURES: ReadonlySet<ErrorName> = new Set<ErrorName>([
+  'APP_AUTH_FAILED',
+  'SIGNATURE_EXPIRED',
+  'NONCE_REPLAYED',
+  'ACCOUNT_AUTH_FAILED',
+  'ACCESS_TOKEN_INVALID',
+  'CORP_NOT_ALLOWED',
+  'CONF_AUTH_FAILED',
 ]);
 
 export interface AuthAttemptsOptions {
@@ -57,11 +57,11 @@ export class AuthAttempts {
     const { perAddress, perTarget } = this.#options;
     if (perAddress > 0 && this.#byAddress.count(keys.address, now) >= perAddress) {
       this.#options.reporter?.limitRejected('auth_address');
-      throw new ApiError('TOO_MANY_ATTEMPTS', 'too many failed attempts from this address');
+      throw new DomainError('TOO_MANY_ATTEMPTS', 'too many failed attempts from this address');
     }
     if (perTarget > 0 && keys.target !== undefined && this.#byTarget.count(keys.target, now) >= perTarget) {
       this.#options.reporter?.limitRejected('auth_target');
-      throw new ApiError('TOO_MANY_ATTEMPTS', `too many failed attempts for this ${kindOf(keys.target)}`);
+      throw new DomainError('TOO_MANY_ATTEMPTS', `too many failed attempts for this ${kindOf(keys.target)}`);
     }
   }
 
@@ -85,7 +85,7 @@ export class AuthAttempts {
 }
 
 export function isFailure(error: unknown): boolean {
-  return error instanceof ApiError && FAILURES.has(error.spec);
+  return error instanceof DomainError && FAILURES.has(error.code);
 }
 
 function kindOf(target: string): string {

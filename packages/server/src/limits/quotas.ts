@@ -9,7 +9,7 @@
 import type { Item } from '@confpush/protocol';
 import { attendeeIdentity, type AttendeeInput } from '../domain/attendees.js';
 import type { MeetingState } from '../domain/meeting.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import type { MeetingStore } from '../store/types.js';
 import type { LimitReporter } from './types.js';
 
@@ -52,7 +52,7 @@ export class MeetingQuotas {
         const open = await this.#openMeetings(corpId);
         if (open.length >= o.meetingsPerEnterprise) {
           this.#reject('meetings_enterprise');
-          throw new ApiError('TOO_MANY_MEETINGS', `the enterprise has ${open.length} meetings not ended`);
+          throw new DomainError('TOO_MANY_MEETINGS', `the enterprise has ${open.length} meetings not ended`);
         }
       }
       this.#checkMeeting(attendees.length);
@@ -99,7 +99,7 @@ export class MeetingQuotas {
     const max = this.#options.attendeesPerMeeting;
     if (max > 0 && count > max) {
       this.#reject('attendees_meeting');
-      throw new ApiError('TOO_MANY_ATTENDEES', `a meeting may have ${max} attendees`);
+      throw new DomainError('TOO_MANY_ATTENDEES', `a meeting may have ${max} attendees`);
     }
   }
 
@@ -120,7 +120,7 @@ export class MeetingQuotas {
     for (const id of next) others.add(id);
     if (others.size > max && others.size > before) {
       this.#reject('attendees_enterprise');
-      throw new ApiError(
+      throw new DomainError(
         'ENTERPRISE_ATTENDEE_LIMIT',
         `the meetings of the enterprise may have ${max} distinct attendees`,
       );

@@ -6,7 +6,7 @@
  * Counted by the node that issued them (in cluster mode a token used on another node stays counted here until it
  * expires, which only makes the limit stricter for a minute).
  */
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import type { LimitReporter } from './types.js';
 
 export interface WsTokenBudgetOptions {
@@ -34,7 +34,7 @@ export class WsTokenBudget {
     this.#purge(confId, tokens, this.#options.now());
     if (tokens.size >= max) {
       this.#options.reporter?.limitRejected('ws_tokens_meeting');
-      throw new ApiError('TOO_MANY_WS_TOKENS');
+      throw new DomainError('TOO_MANY_WS_TOKENS');
     }
   }
 

@@ -12,13 +12,13 @@
  * It listens to the engine's commits (to see invitations, departures and the end of meetings) and feeds commands
  * back through `engine.execute`, like any other writer.
  */
-import { REST_ERRORS, type Item } from '@confpush/protocol';
+import type { Item } from '@confpush/protocol';
 import type { Logger } from 'pino';
 import type { MediaCommand } from '../domain/commands.js';
 import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
 import type { CommittedChange, EngineListener } from '../engine/engine.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../domain/errors.js';
 import { systemTimers, type MediaTimers, type TimerHandle } from './timers.js';
 
 /** What the media plane needs of the engine. */
@@ -219,9 +219,9 @@ export class MediaPlane implements EngineListener {
     try {
       await this.#engine.execute(confId, command);
     } catch (error) {
-      if (error instanceof ApiError) {
+      if (error instanceof DomainError) {
         // A race with the meeting (it ended, the site left): the report is moot.
-        if (error.spec === REST_ERRORS.CONF_NOT_STARTED || error.spec === REST_ERRORS.CONF_NOT_EXIST) {
+        if (error.code === 'CONF_NOT_STARTED' || error.code === 'CONF_NOT_EXIST') {
           this.#forget(confId);
         }
         this.#log.debug({ confId, command: command.type, err: error.message }, 'media report refused');

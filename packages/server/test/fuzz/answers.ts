@@ -1,7 +1,7 @@
 /** What every REST answer must be: a documented status and, for an error, a documented Huawei-style body. */
-import { REST_ERRORS, type RestErrorSpec } from '@confpush/protocol';
+import { ERRORS, type ErrorSpec } from '@confpush/protocol';
 
-const BY_CODE = new Map<string, RestErrorSpec>(Object.values(REST_ERRORS).map((e) => [e.code, e]));
+const BY_CODE = new Map<string, ErrorSpec>(Object.values(ERRORS).map((e) => [e.code, e]));
 
 /** Successful statuses the API documents (the console's and the API docs' redirects, revalidation included). */
 const SUCCESS = new Set([200, 201, 202, 204, 301, 302, 304]);
@@ -29,7 +29,7 @@ export function undocumented(answer: Answer, method: string): string | undefined
   const { error_code: code, error_msg: msg } = body as { error_code: unknown; error_msg: unknown };
   if (typeof code !== 'string' || typeof msg !== 'string') return `error_code/error_msg not strings: ${text}`;
   const spec = BY_CODE.get(code);
-  if (!spec) return `error_code ${code} is not in REST_ERRORS`;
+  if (!spec) return `error_code ${code} is not in ERRORS`;
   if (spec.status !== status) return `${code} answered with ${status}, documented ${spec.status}`;
   if (!msg.startsWith(spec.msg))
     return `${code}: error_msg ${JSON.stringify(msg.slice(0, 80))} does not start with ${spec.msg}`;
