@@ -186,6 +186,9 @@ export type Command = ManagementCommand | ControlCommand | MediaCommand;
 
 export type CommandType = Command['type'];
 
+/** The command of one type. */
+export type CommandOf<K extends CommandType> = Extract<Command, { type: K }>;
+
 /** Leave reasons (`InviteResultNotify.resultCode` of a site that left), reference §8.7. */
 export const LEAVE_REASONS = {
   MCU_NO_MEDIA: 11111001,

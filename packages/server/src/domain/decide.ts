@@ -2,14 +2,26 @@
  * Where a command changes a meeting. `decide` is pure: from the current state, a command and the context (time,
  * ID source) it computes the new record and the per-category changes, without touching the state. The engine
  * assigns sequence numbers, commits, and then applies the changes with the protocol's replica.
+ *
+ * `HANDLERS` is the one table from command type to the function that decides it; its type makes the checker refuse
+ * a command type without a handler. Control and media commands need the meeting in progress (`live`).
  */
-import type { Item, PushCategory } from '@confpush/protocol';
+import type { PushCategory } from '@confpush/protocol';
+import * as captions from './captions.js';
+import type { Command, CommandOf, CommandType } from './commands.js';
 import { DomainError } from './errors.js';
-import { attendeeIdentity, attendeeItem, type AttendeeInput } from './attendees.js';
-import type { Command } from './commands.js';
-import { decideLive, endOfMeetingChanges } from './live.js';
+import * as interpretation from './interpretation.js';
+import * as invitations from './invitations.js';
+import * as layout from './layout.js';
+import * as lifecycle from './lifecycle.js';
+import { LiveMeeting, type LiveHandler } from './live-meeting.js';
 import type { MeetingRecord, MeetingState } from './meeting.js';
-import { basicInfoFields, dynamicInfoFromRecord } from './views.js';
+import * as media from './participant-media.js';
+import * as participants from './participants.js';
+import * as recording from './recording.js';
+import * as settings from './settings.js';
+import * as speakers from './speakers.js';
+import * as waitingRoom from './waiting-room.js';
 
 /** A change to one stream: exactly what its incremental message carries (list items, changed fields, or value). */
 export interface Change {
@@ -28,115 +40,78 @@ export interface DecideContext {
   newParticipantId(): string;
 }
 
-export function decide(state: MeetingState, command: Command, ctx: DecideContext): Decision {
-  switch (command.type) {
-    case 'edit': {
-      if (state.record.state !== 'Schedule')
-        throw new DomainError('CONF_ALREADY_STARTED', 'only a scheduled meeting can be edited');
-      const record: MeetingRecord = { ...state.record, ...command.patch, updatedAt: ctx.now };
-      const changes = recordChanges(state.record, record);
-      if (command.attendees) changes.push(...attendeeListChange(state, command.attendees, ctx));
-      return { record, changes };
-    }
-    case 'start': {
-      if (state.record.cancelled) throw new DomainError('CONF_NOT_EXIST', 'the meeting was cancelled');
-      if (state.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
-      if (state.record.state === 'Created') return { changes: [] };
-      const record: MeetingRecord = {
-        ...state.record,
-        state: 'Created',
-        startedAt: ctx.now,
-        updatedAt: ctx.now,
-      };
-      return { record, changes: recordChanges(state.record, record) };
-    }
-    case 'stop': {
-      if (state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
-      const record: MeetingRecord = {
-        ...state.record,
-        state: 'Destroyed',
-        endedAt: ctx.now,
-        updatedAt: ctx.now,
-      };
-      return {
-        record,
-        changes: [...endOfMeetingChanges(state).build(), ...recordChanges(state.record, record)],
-      };
-    }
-    case 'cancel': {
-      if (state.record.cancelled) throw new DomainError('CONF_NOT_EXIST', 'the meeting was cancelled');
-      if (state.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
-      if (state.record.state === 'Created' && !command.endIfRunning) {
-        throw new DomainError('CONF_ALREADY_STARTED', 'the meeting is in progress; use type=1 to end it');
-      }
-      const record: MeetingRecord = {
-        ...state.record,
-        state: 'Destroyed',
-        cancelled: true,
-        endedAt: ctx.now,
-        updatedAt: ctx.now,
-      };
-      const ending = state.record.state === 'Created' ? endOfMeetingChanges(state).build() : [];
-      return { record, changes: [...ending, ...recordChanges(state.record, record)] };
-    }
-    default:
-      return decideLive(state, command, ctx);
-  }
-}
-
-/** Changes to the categories derived from the record. */
-function recordChanges(before: MeetingRecord, after: MeetingRecord): Change[] {
-  const changes: Change[] = [];
-  const basic = changedFields(basicInfoFields(before), basicInfoFields(after));
-  if (basic) changes.push({ category: 'ConfBasicInfoNotify', payload: basic });
-  const dynamic = changedFields(dynamicInfoFromRecord(before), dynamicInfoFromRecord(after));
-  if (dynamic) changes.push({ category: 'ConfDynamicInfoNotify', payload: dynamic });
-  return changes;
-}
-
-function changedFields(
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): Record<string, unknown> | undefined {
-  let changed: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(after)) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(value)) (changed ??= {})[key] = value;
-  }
-  return changed;
-}
-
-/**
- * Replaces the attendee list: attendees matched to existing ones by number/account/user/e-mail keep their
- * `participantID`; existing attendees not in the list are deleted.
- */
-function attendeeListChange(
+export type Handler<K extends CommandType> = (
   state: MeetingState,
-  inputs: readonly AttendeeInput[],
+  command: CommandOf<K>,
   ctx: DecideContext,
-): Change[] {
-  const current = state.streams.AttendeesNotify.items;
-  const byIdentity = new Map<string, Item>();
-  for (const item of current.values()) {
-    const id = attendeeIdentity(item);
-    if (id !== '') byIdentity.set(id, item);
-  }
-  const payload: Item[] = [];
-  const kept = new Set<string>();
-  for (const input of inputs) {
-    const identity = attendeeIdentity(input);
-    const existing = identity === '' ? undefined : byIdentity.get(identity);
-    const participantID =
-      typeof existing?.['participantID'] === 'string' ? existing['participantID'] : ctx.newParticipantId();
-    if (kept.has(participantID)) continue;
-    kept.add(participantID);
-    const item = attendeeItem(input, participantID, state.record.corpId);
-    if (!existing || !sameItem(existing, item)) payload.push(item);
-  }
-  for (const key of current.keys()) if (!kept.has(key)) payload.push({ participantID: key, mode: 1 });
-  return payload.length > 0 ? [{ category: 'AttendeesNotify', payload }] : [];
+) => Decision;
+
+/** A handler of a command that only a meeting in progress accepts. */
+function live<K extends CommandType>(handler: LiveHandler<K>): Handler<K> {
+  return (state, command, ctx) => {
+    if (state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
+    const meeting = new LiveMeeting(state, ctx);
+    handler(meeting, command);
+    return meeting.decision();
+  };
 }
 
-function sameItem(held: Item, next: Item): boolean {
-  const { seq: _seq, ...rest } = held;
-  return JSON.stringify(rest) === JSON.stringify(next);
+export const HANDLERS: { readonly [K in CommandType]: Handler<K> } = {
+  // management (the scheduler)
+  edit: lifecycle.edit,
+  start: lifecycle.start,
+  stop: lifecycle.stop,
+  cancel: lifecycle.cancel,
+  // control (meeting-control API and the socket's ConfControl)
+  invite: live(invitations.invite),
+  addAttendees: live(invitations.addAttendees),
+  deleteAttendees: live(invitations.deleteAttendees),
+  hangUp: live(participants.hangUp),
+  mute: live(media.mute),
+  muteAll: live(media.muteAll),
+  allowSelfUnmute: live(media.allowSelfUnmute),
+  setChair: live(participants.setChair),
+  setCohost: live(participants.setCohost),
+  rename: live(participants.rename),
+  hands: live(media.hands),
+  lock: live(settings.lock),
+  updateConfig: live(settings.updateConfig),
+  extend: live(settings.extend),
+  record: live(recording.record),
+  pauseRecord: live(recording.pauseRecord),
+  live: live(recording.live),
+  pause: live(settings.pause),
+  cameraRequest: live(media.cameraRequest),
+  shareInvite: live(media.shareInvite),
+  broadcast: live(layout.broadcast),
+  cancelBroadcast: live(layout.cancelBroadcast),
+  rollCall: live(layout.rollCall),
+  displayMode: live(layout.displayMode),
+  chairView: live(layout.chairView),
+  partView: live(layout.partView),
+  lockView: live(layout.lockView),
+  moveToWaitingRoom: live(waitingRoom.moveToWaitingRoom),
+  admit: live(waitingRoom.admit),
+  allowClientRecord: live(media.allowClientRecord),
+  allowAudience: live(settings.allowAudience),
+  setInterpreterGroups: live(interpretation.setInterpreterGroups),
+  simultaneousInterpretation: live(interpretation.simultaneousInterpretation),
+  subtitles: live(captions.subtitles),
+  // media plane (joins, leaves, answers, volumes, quality, captions, sharing, camera)
+  join: live(participants.join),
+  leave: live(participants.leave),
+  callResult: live(participants.callResult),
+  speakers: live(speakers.speakers),
+  netQuality: live(speakers.netQuality),
+  caption: live(captions.caption),
+  share: live(media.share),
+  camera: live(media.camera),
+  selfHand: live(media.selfHand),
+  selfMute: live(media.selfMute),
+};
+
+export function decide(state: MeetingState, command: Command, ctx: DecideContext): Decision {
+  // The table pairs each type with its handler; TypeScript cannot follow that pairing through a union.
+  const handler = HANDLERS[command.type] as Handler<CommandType>;
+  return handler(state, command, ctx);
 }
