@@ -6,7 +6,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { User } from '../store/types.js';
 import { ApiError } from '../errors.js';
 import type { Api, ApiDeps } from './context.js';
-import { Flag, errorResponses } from './schemas/common.js';
+import { Flag, errorResponses } from '@confpush/protocol';
 
 const HUAWEI_TAG = 'huawei: authentication';
 const ADMIN_TAG = 'confpush: admin';

@@ -2,11 +2,10 @@
  * confpush's operations endpoints: liveness (`/healthz`), readiness (`/readyz`) and Prometheus metrics (`/metrics`).
  * Not part of Huawei's API.
  */
-import { REST_ERRORS } from '@confpush/protocol';
+import { REST_ERRORS, ErrorBodySchema } from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import type { Metrics } from '../metrics.js';
 import type { Api } from './context.js';
-import { ErrorBodySchema } from './schemas/common.js';
 
 const TAGS = ['confpush: operations'];
 

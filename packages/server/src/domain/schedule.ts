@@ -4,7 +4,7 @@
  * `INVALID_PARAMETER` naming the field, before anything is changed.
  */
 import { randomInt } from 'node:crypto';
-import type { RestConfConfig, RestScheduleConf } from '../api/schemas/meeting.js';
+import type { RestConfConfig, RestScheduleConf } from '@confpush/protocol';
 import { secretEquals } from '../auth/secrets.js';
 import { ApiError } from '../errors.js';
 import { digits, hex32, token } from '../ids.js';

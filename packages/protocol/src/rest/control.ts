@@ -2,7 +2,7 @@
  * Meeting-control schemas (reference §5.1): the query, headers and bodies of the live-control calls under
  * `/v1/mmc/control/conferences`, and the `realTimeInfo` response (§4.5).
  *
- * Bodies are validated without coercion (api/validation.ts): an Integer field takes only a JSON integer, a String
+ * Bodies are validated without coercion (the server's api/validation.ts): an Integer field takes only a JSON integer, a String
  * field only a string; unknown fields are ignored and a null in an optional field counts as absent. Integer enums are declared as `enum` (a refusal then reads "one of the allowed values") and
  * typed as their literal union.
  */
