@@ -3,6 +3,7 @@
  * OpenAPI from, and whose `Static<>` types the SDK uses.
  */
 export * from './attendee.js';
+export * from './auth.js';
 export * from './common.js';
 export * from './control.js';
 export * from './meeting.js';
