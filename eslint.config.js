@@ -29,15 +29,9 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'The domain imports no Node module.' },
             {
-              group: ['../*.js', '../*/**', '!../api/schemas/**'],
+              group: ['../*.js', '../*/**'],
               message:
                 'The domain imports only @confpush/protocol and its own modules (no api, gateway, auth …).',
-            },
-            {
-              // The REST wire types, until they move into @confpush/protocol.
-              group: ['../api/schemas/**'],
-              allowTypeImports: true,
-              message: 'The domain may only import types from the REST schemas.',
             },
           ],
         },

@@ -36,8 +36,20 @@ export function parseClientFrame(text: string): ParseResult {
   const base = sequence === undefined ? {} : { sequence };
 
   switch (action) {
-    case 'HeartBeat':
-      return { ok: true, frame: { action, ...base } };
+    case 'HeartBeat': {
+      // The echo must carry the client's own value back: only a JSON string is one (Huawei: `sequence` String).
+      const raw = obj['sequence'];
+      if (typeof raw !== 'string') {
+        return replyFault(
+          action,
+          sequence,
+          undefined,
+          REPLY_CODES.INVALID_SEQUENCE,
+          'HeartBeat frame has no string "sequence"',
+        );
+      }
+      return { ok: true, frame: { action, sequence: raw } };
+    }
     case 'Subscribe': {
       const data = trimKeys(decodeData(obj['data']));
       if (!Value.Check(SubscribeDataSchema, data)) {
@@ -125,8 +137,6 @@ export function buildReply(
 }
 
 /** The heartbeat answer: the request echoed, same `sequence` (Huawei §7). */
-export function encodeHeartBeat(sequence: string | undefined): string {
-  return sequence === undefined
-    ? '{"action":"HeartBeat"}'
-    : `{"sequence":${JSON.stringify(sequence)},"action":"HeartBeat"}`;
+export function encodeHeartBeat(sequence: string): string {
+  return `{"sequence":${JSON.stringify(sequence)},"action":"HeartBeat"}`;
 }

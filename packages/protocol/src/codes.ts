@@ -137,6 +137,11 @@ export const REPLY_CODES = {
     'UNKNOWN_CONTROL_TYPE',
     'The `type` of a `ConfControl` frame is not one the server knows.',
   ),
+  INVALID_SEQUENCE: replyCode(
+    119000008,
+    'INVALID_SEQUENCE',
+    'A `HeartBeat` frame has no `sequence`, or one that is not a JSON string; it is not echoed (and does not count as a heartbeat).',
+  ),
   SUBTITLE_NOT_SUPPORTED: replyCode(
     111072085,
     'SUBTITLE_NOT_SUPPORTED',

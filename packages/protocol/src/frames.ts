@@ -46,7 +46,7 @@ export interface SubscribeFrame {
 }
 export interface HeartBeatFrame {
   action: 'HeartBeat';
-  sequence?: string;
+  sequence: string;
 }
 export interface ConfControlFrame {
   action: 'ConfControl';

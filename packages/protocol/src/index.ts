@@ -9,3 +9,4 @@ export * from './normalize.js';
 export * from './position.js';
 export * from './replica.js';
 export * from './wire.js';
+export * from './rest/index.js';

@@ -24,10 +24,32 @@ describe('parseClientFrame', () => {
     ]);
   });
 
-  it('accepts keys with trailing spaces and a numeric sequence', () => {
-    const text = '{"action ":"HeartBeat","sequence ":1611993655770}';
+  it('accepts keys with trailing spaces', () => {
+    const text = '{"action ":"HeartBeat","sequence ":"1611993655770"}';
     const result = parseClientFrame(text);
     expect(result).toEqual({ ok: true, frame: { action: 'HeartBeat', sequence: '1611993655770' } });
+  });
+
+  it('accepts a numeric sequence on a Subscribe frame', () => {
+    const result = parseClientFrame(
+      '{"action":"Subscribe","sequence":1611993655770,"data":{"subscribeType":[],"confToken":"t"}}',
+    );
+    expect(result.ok && result.frame.sequence).toBe('1611993655770');
+  });
+
+  it.each([
+    ['no sequence', '{"action":"HeartBeat"}', undefined],
+    ['a null sequence', '{"action":"HeartBeat","sequence":null}', undefined],
+    ['a numeric sequence', '{"action":"HeartBeat","sequence":1611993655770}', '1611993655770'],
+    ['a boolean sequence', '{"action":"HeartBeat","sequence":true}', undefined],
+    ['an array sequence', '{"action":"HeartBeat","sequence":["1"]}', undefined],
+    ['an object sequence', '{"action":"HeartBeat","sequence":{"a":"1"}}', undefined],
+  ])('answers a HeartBeat with %s with INVALID_SEQUENCE (119000008)', (_label, text, echoed) => {
+    const result = parseClientFrame(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.fault).toMatchObject({ kind: 'reply', action: 'HeartBeat', code: { code: 119000008 } });
+    expect(result.fault.kind === 'reply' ? result.fault.sequence : 'closed').toBe(echoed);
   });
 
   it('accepts the documented HeartBeat and ConfControl examples', () => {

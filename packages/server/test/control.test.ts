@@ -195,7 +195,7 @@ describe('participant control pushes exactly the change', () => {
     const r = await room();
     await ok(r, 'PUT', '/participants/mute', { query: { participantID: r.bob }, body: { isMute: 1 } });
     await expectParticipants(r, [patch(r.bob, { MUTE: '1' })]);
-    await ok(r, 'PUT', '/participants/mute', { query: { participantID: r.bob }, body: { isMute: '0' } });
+    await ok(r, 'PUT', '/participants/mute', { query: { participantID: r.bob }, body: { isMute: 0 } });
     await expectParticipants(r, [patch(r.bob, { MUTE: '0' })]);
     r.client.close();
   });
@@ -540,7 +540,7 @@ describe('meeting control pushes exactly the change', () => {
     await expectStatus(r, { simultaneousInterpretation: 0 });
     await ok(r, 'PUT', '/simultaneousInterpretation', { body: {} });
     await expectStatus(r, { simultaneousInterpretation: 1 });
-    await ok(r, 'PUT', '/simultaneousInterpretation', { body: { isOpen: 'false' } });
+    await ok(r, 'PUT', '/simultaneousInterpretation', { body: { isOpen: false } });
     await expectStatus(r, { simultaneousInterpretation: 0 });
     await ok(r, 'PUT', '/simultaneousInterpretation', { body: { isOpen: 1 } });
     await expectStatus(r, { simultaneousInterpretation: 1 });

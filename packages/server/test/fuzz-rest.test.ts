@@ -25,14 +25,7 @@ import {
   withInvalidUtf8,
 } from './fuzz/arbitraries.js';
 import { rawRequest } from './fuzz/raw-http.js';
-import {
-  bodySchemaOf,
-  familyOf,
-  parametersOf,
-  routesWithOperations,
-  type Json,
-  type Route,
-} from './fuzz/routes.js';
+import { bodySchemaOf, parametersOf, routesWithOperations, type Json, type Route } from './fuzz/routes.js';
 import { params, runs, timeoutFor } from './fuzz/runs.js';
 import { startSharedServer } from './fuzz/server.js';
 import { ProcessGuard, StateProbe } from './fuzz/state.js';
@@ -86,20 +79,7 @@ afterAll(() => {
 });
 
 /** The valid credentials of a route's family (a case may still override them with hostile headers). */
-function credentials(route: Route): Record<string, string> {
-  switch (familyOf(route.url)) {
-    case 'management':
-    case 'media':
-    case 'admin':
-      return { 'x-access-token': world.admin };
-    case 'control':
-      return { 'x-conference-authorization': world.host, 'x-login-type': '1' };
-    case 'auth':
-      return route.method === 'PUT' || route.method === 'DELETE' ? { 'x-access-token': world.admin } : {};
-    default:
-      return {};
-  }
-}
+const credentials = (route: Route): Record<string, string> => world.credentialsFor(route);
 
 function pathOf(route: Route, values: string[]): string {
   let i = 0;

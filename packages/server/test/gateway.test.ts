@@ -168,6 +168,26 @@ describe('bad frames', () => {
   });
 
   it.each([
+    ['no sequence', '{"action":"HeartBeat"}'],
+    ['a null sequence', '{"action":"HeartBeat","sequence":null}'],
+    ['a numeric sequence', '{"action":"HeartBeat","sequence":7}'],
+    ['an object sequence', '{"action":"HeartBeat","sequence":{"n":"7"}}'],
+  ])('answers a HeartBeat with %s with INVALID_SEQUENCE, echoes nothing and stays open', async (_l, text) => {
+    const server = await startTestServer();
+    const meeting = await runningMeeting(server);
+    const { client } = await openPush(server, meeting.conferenceID, meeting.chairPwd);
+    client.send(text);
+    const reply = await client.nextAction('HeartBeat');
+    expect(reply['data']).toMatchObject({
+      returnCode: REPLY_CODES.INVALID_SEQUENCE.code,
+      returnDesc: REPLY_CODES.INVALID_SEQUENCE.desc,
+    });
+    client.send({ action: 'HeartBeat', sequence: 'still-open' });
+    expect(await client.nextAction('HeartBeat')).toEqual({ sequence: 'still-open', action: 'HeartBeat' });
+    client.close();
+  });
+
+  it.each([
     ['not JSON', '{"action":'],
     ['a JSON array', '[]'],
     ['no action', '{"sequence":"1"}'],

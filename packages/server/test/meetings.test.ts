@@ -263,7 +263,7 @@ describe('create', () => {
     });
   });
 
-  it('creates a scheduled meeting; string booleans, guest password and defaults are honoured', async () => {
+  it('creates a scheduled meeting; booleans, guest password and defaults are honoured', async () => {
     const server = await startTestServer();
     const { accessToken } = await loginAsTestUser(server);
     const startTime = startIn(2 * 24 * 60);
@@ -271,7 +271,7 @@ describe('create', () => {
       subject: 'Weekly',
       mediaTypes: 'Voice',
       startTime,
-      length: '60',
+      length: 60,
       timeZoneID: '26',
       language: 'en-US',
       recordType: 2,
@@ -280,14 +280,14 @@ describe('create', () => {
       recordAuthType: 1,
       liveAddress: 'rtmp://live.example.com/main',
       concurrentParticipants: 50,
-      supportSimultaneousInterpretation: 'true',
+      supportSimultaneousInterpretation: true,
       unknownExtraField: { ignored: true },
       confConfigInfo: {
-        isSendNotify: 'false',
-        isSendSms: 'false',
-        isSendCalendar: 'false',
-        isAutoMute: 'true',
-        allowGuestStartConf: 'true',
+        isSendNotify: false,
+        isSendSms: false,
+        isSendCalendar: false,
+        isAutoMute: true,
+        allowGuestStartConf: true,
         callInRestriction: 2,
         guestPwd: '1234',
         prolongLength: 15,

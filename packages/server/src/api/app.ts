@@ -13,6 +13,7 @@ import { liveControlRoutes } from './live-control-routes.js';
 import { mediaRoutes } from './media-routes.js';
 import { meetingRoutes } from './meeting-routes.js';
 import { registerOpenApi } from './openapi.js';
+import { strictBodyValidators } from './validation.js';
 import { opsRoutes } from './ops-routes.js';
 import type { Metrics } from '../metrics.js';
 
@@ -33,7 +34,9 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     // One structured line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
+    ajv: { customOptions: { removeAdditional: false, useDefaults: true } },
+    // Bodies are validated without coercion, query strings and headers with it (validation.ts).
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
     // Errors raised before a route runs get the same Huawei-style bodies as every other error.
     frameworkErrors,
     clientErrorHandler,

@@ -3,7 +3,12 @@
  * token, ending a meeting, and the attendee calls. Each checks the control token (raw or `Basic base64`) and,
  * where the call is host-only, the role it was issued for.
  */
-import { LOGIN_TYPE_PASSWORD } from '@confpush/protocol';
+import {
+  LOGIN_TYPE_PASSWORD,
+  InviteAttendeeSchema,
+  ConferenceIdQuery,
+  errorResponses,
+} from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import { SUPPORTED_NOTIFY_TYPES, parseConfAuthorization } from '../auth/meeting-tokens.js';
 import { secretEquals } from '../auth/secrets.js';
@@ -11,8 +16,6 @@ import { DomainError } from '../domain/errors.js';
 import { token as newToken } from '../ids.js';
 import { requireControlToken, type ControlRequest } from './control-auth.js';
 import { wsUrlOf, type Api, type ApiDeps } from './context.js';
-import { InviteAttendeeSchema } from './schemas/attendee.js';
-import { ConferenceIdQuery, errorResponses } from './schemas/common.js';
 
 const PREFIX = '/v1/mmc/control/conferences';
 

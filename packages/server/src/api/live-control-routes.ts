@@ -17,8 +17,8 @@ import { DomainError } from '../domain/errors.js';
 import type { ConfToken } from '../store/types.js';
 import { requireControlToken, type ControlRequest } from './control-auth.js';
 import type { Api, ApiDeps } from './context.js';
-import { errorResponses } from './schemas/common.js';
 import {
+  errorResponses,
   AllowAudienceBody,
   AllowClientRecordBody,
   AllowWaitingBody,
@@ -53,7 +53,7 @@ import {
   SimultaneousInterpretationBody,
   StartedConfConfigBody,
   VideoBody,
-} from './schemas/control.js';
+} from '@confpush/protocol';
 
 const PREFIX = '/v1/mmc/control/conferences';
 const TAGS = ['huawei: meeting control'];

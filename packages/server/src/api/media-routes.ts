@@ -8,7 +8,7 @@
  * of an administrator of the meeting's enterprise or of the meeting's owner, and the meeting must be in progress.
  * These checks run before the body is validated, so an unauthorised caller learns nothing about the API.
  */
-import type { Item } from '@confpush/protocol';
+import { type Item, errorResponses } from '@confpush/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { secretEquals } from '../auth/secrets.js';
@@ -18,7 +18,6 @@ import type { MeetingState } from '../domain/meeting.js';
 import { DomainError } from '../domain/errors.js';
 import { pid as newPid } from '../ids.js';
 import type { Api, ApiDeps } from './context.js';
-import { errorResponses } from './schemas/common.js';
 
 const PREFIX = '/confpush/v1/media/conferences/:conferenceID';
 const TAGS = ['confpush: media plane'];

@@ -7,7 +7,24 @@
  * Cancelled meetings do not exist. Starting a meeting needs its password instead, which is the capability Huawei
  * hands out; a wrong password and an unknown meeting give the same error.
  */
-import type { Item } from '@confpush/protocol';
+import {
+  type Item,
+  type RestAttendee,
+  ConferenceIdQuery,
+  errorResponses,
+  CancelQuery,
+  ConferenceDetailSchema,
+  ConferenceInfoSchema,
+  ConferenceListSchema,
+  DetailHeaders,
+  DetailQuery,
+  MeetingListQuery,
+  OnlineListQuery,
+  RegionResponse,
+  RestScheduleConfSchema,
+  StartBody,
+  StartResponse,
+} from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { secretEquals } from '../auth/secrets.js';
@@ -29,22 +46,6 @@ import type { MeetingRuntime } from '../engine/runtime.js';
 import { conferenceId, meetingSecrets } from '../ids.js';
 import type { User } from '../store/types.js';
 import type { Api, ApiDeps, Caller } from './context.js';
-import type { RestAttendee } from './schemas/attendee.js';
-import { ConferenceIdQuery, errorResponses } from './schemas/common.js';
-import {
-  CancelQuery,
-  ConferenceDetailSchema,
-  ConferenceInfoSchema,
-  ConferenceListSchema,
-  DetailHeaders,
-  DetailQuery,
-  MeetingListQuery,
-  OnlineListQuery,
-  RegionResponse,
-  RestScheduleConfSchema,
-  StartBody,
-  StartResponse,
-} from './schemas/meeting.js';
 
 const PREFIX = '/v1/mmc/management/conferences';
 const TAGS = ['huawei: meetings'];

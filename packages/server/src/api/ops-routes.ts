@@ -2,12 +2,11 @@
  * confpush's operations endpoints: liveness (`/healthz`), readiness (`/readyz`) and Prometheus metrics (`/metrics`).
  * Not part of Huawei's API.
  */
-import { ERRORS } from '@confpush/protocol';
+import { ERRORS, ErrorBodySchema } from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import type { Metrics } from '../metrics.js';
 import type { Api } from './context.js';
 import { restErrorBody } from './errors-plugin.js';
-import { ErrorBodySchema } from './schemas/common.js';
 
 const TAGS = ['confpush: operations'];
 

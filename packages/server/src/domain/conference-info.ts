@@ -3,8 +3,7 @@
  * (reference §3.4) and the `ParticipantInfo` entries of its detail page (§4.3). Field names and types are
  * Huawei's, including its spellings (`terminlCount`, `MEETTING`).
  */
-import type { Item } from '@confpush/protocol';
-import type { ConferenceInfo, ParticipantInfo } from '../api/schemas/meeting.js';
+import type { Item, ConferenceInfo, ParticipantInfo } from '@confpush/protocol';
 import { isHardTerminal } from './attendees.js';
 import { endTimeOf, type MeetingRecord } from './meeting.js';
 

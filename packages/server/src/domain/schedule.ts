@@ -4,7 +4,7 @@
  * `MeetingSecrets`. Checks the schema cannot express throw `INVALID_PARAMETER` naming the field, before anything is
  * changed.
  */
-import type { RestConfConfig, RestScheduleConf } from '../api/schemas/meeting.js';
+import type { RestConfConfig, RestScheduleConf } from '@confpush/protocol';
 import type { RecordPatch } from './commands.js';
 import { DomainError } from './errors.js';
 import type { ConfConfig, MeetingRecord } from './meeting.js';

@@ -8,6 +8,7 @@
 import { isInProgress } from '../../src/domain/meeting.js';
 import { appAuth, confToken, createMeeting, http } from '../chain.js';
 import type { TestServer } from '../helpers.js';
+import { familyOf, type Route } from './routes.js';
 
 export const PIDS = ['fuzzsite0001', 'fuzzsite0002'] as const;
 
@@ -33,6 +34,22 @@ export class World {
   /** Values a query or path parameter may take that name something real. */
   get knownIds(): string[] {
     return [this.conferenceID, ...PIDS, '+8610000001'];
+  }
+
+  /** The valid credentials of a route's family, so that what a fuzz case tests is its payload. */
+  credentialsFor(route: Route): Record<string, string> {
+    switch (familyOf(route.url)) {
+      case 'management':
+      case 'media':
+      case 'admin':
+        return { 'x-access-token': this.admin };
+      case 'control':
+        return { 'x-conference-authorization': this.host, 'x-login-type': '1' };
+      case 'auth':
+        return route.method === 'PUT' || route.method === 'DELETE' ? { 'x-access-token': this.admin } : {};
+      default:
+        return {};
+    }
   }
 
   async ensure(): Promise<void> {

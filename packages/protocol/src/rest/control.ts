@@ -2,8 +2,8 @@
  * Meeting-control schemas (reference §5.1): the query, headers and bodies of the live-control calls under
  * `/v1/mmc/control/conferences`, and the `realTimeInfo` response (§4.5).
  *
- * The validator coerces types (`"1"` → 1, `true` → 1) and ignores unknown fields, as Huawei's own examples send
- * numbers as strings. Integer enums are declared as `enum` (a refusal then reads "one of the allowed values") and
+ * Bodies are validated without coercion (the server's api/validation.ts): an Integer field takes only a JSON integer, a String
+ * field only a string; unknown fields are ignored and a null in an optional field counts as absent. Integer enums are declared as `enum` (a refusal then reads "one of the allowed values") and
  * typed as their literal union.
  */
 import { Type } from '@sinclair/typebox';

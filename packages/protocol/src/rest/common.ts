@@ -18,5 +18,5 @@ export const ConferenceIdQuery = Type.Object({
   conferenceID: Type.String({ minLength: 1, maxLength: 32, description: 'Meeting ID returned at creation' }),
 });
 
-/** Integer flags Huawei documents as 0/1. Numeric strings are coerced by the validator. */
+/** Integer flags Huawei documents as 0/1: in a body only the JSON integers 0 and 1 (the server's api/validation.ts). */
 export const Flag = (description: string) => Type.Union([Type.Literal(0), Type.Literal(1)], { description });

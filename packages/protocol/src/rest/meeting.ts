@@ -2,8 +2,8 @@
  * Meeting-management schemas: the `RestScheduleConfDTO` body of create/edit (reference §3.1–3.3), the
  * `ConferenceInfo` response (§3.4), and the list/detail pages (§4.3, §4.4).
  *
- * The validator coerces types (`"60"` → 60, `"false"` → false, as Huawei's own examples send booleans as strings)
- * and ignores unknown fields. Defaults of the body (length 30, …) are applied by the domain, not here, because an
+ * Bodies are validated without coercion (`"60"` for `length` is refused; the server's api/validation.ts); unknown fields are
+ * ignored and a null in an optional field counts as absent. Queries keep string-to-number parsing. Defaults of the body (length 30, …) are applied by the domain, not here, because an
  * edit body takes the current value for every absent field.
  */
 import { Type, type Static } from '@sinclair/typebox';
