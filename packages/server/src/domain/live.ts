@@ -19,6 +19,7 @@ import {
 } from './commands.js';
 import type { DecideContext, Decision } from './decide.js';
 import type { MeetingState } from './meeting.js';
+import { setMultiPicture } from './multi-picture.js';
 import { flag, info, participantInfo, siteOfInfo, waitingInfo } from './pinfo.js';
 
 const P = 'ParticipantsNotify';
@@ -126,6 +127,9 @@ export function decideLive(
         mode: command.switchMode === 'Fixed' ? 'FIXED' : 'FREE',
         picNum: command.imageType === 0 ? 1 : 4,
       });
+      break;
+    case 'multiPicture':
+      setMultiPicture(b, command.layout);
       break;
     case 'chairView':
       if (command.pid !== undefined) live.online(command.pid);
@@ -364,7 +368,7 @@ class LiveMeeting {
         pid,
         name: input.name ?? input.phone ?? '',
         ...(input.phone ? { tel: input.phone } : {}),
-        ...(input.accountId ? { accountId: input.accountId } : {}),
+        ...(input.accountId ? { accountId: input.accountId, thirdAccount: input.accountId } : {}),
         ...(input.role === 1 ? { role: 1 as const } : {}),
         video: input.type !== 'mobile' && input.type !== 'telephone',
         loginType: input.type === 'mobile' ? 'Mobile' : input.type === 'terminal' ? 'OtherType' : 'Desktop',

@@ -91,6 +91,7 @@ export function buildMeetingRecord(
     confResType: body.confResType ?? 0,
     groupuri: body.groupuri || null,
     confConfigInfo: storedConfig(body.confConfigInfo),
+    confIMGroupId: hex32(),
     createdAt: now,
     updatedAt: now,
   };
