@@ -143,7 +143,9 @@ const PanesOf = (description: string) =>
 
 /** Huawei SDK model `RestMixedPictureBody` (`SetMultiPicture`). */
 export const MultiPictureBody = Type.Object({
-  manualSet: flag('0 the system lays the picture out, 1 set by hand (imageType and subscriberInPics required)'),
+  manualSet: flag(
+    '0 the system lays the picture out, 1 set by hand (imageType and subscriberInPics required)',
+  ),
   imageType: Type.Optional(
     Type.Union(
       [
@@ -162,14 +164,11 @@ export const MultiPictureBody = Type.Object({
     Type.Array(
       Type.Object({
         index: Type.Integer({ minimum: 1, maximum: 16, description: 'Pane number, from 1' }),
-        subscriber: Type.Array(
-          Type.String({ minLength: 1, maxLength: 127 }),
-          {
-            minItems: 1,
-            maxItems: 100,
-            description: 'Participants shown in the pane: `pid` from realTimeInfo, or the participant number',
-          },
-        ),
+        subscriber: Type.Array(Type.String({ minLength: 1, maxLength: 127 }), {
+          minItems: 1,
+          maxItems: 100,
+          description: 'Participants shown in the pane: `pid` from realTimeInfo, or the participant number',
+        }),
         isAssistStream: Type.Optional(flag('0 main stream (default), 1 auxiliary (shared content) stream')),
       }),
       { minItems: 1, maxItems: 16, description: 'The panes (manualSet 1)' },
