@@ -15,6 +15,7 @@ import { testRecord } from './store-conformance.js';
 const MANAGEMENT = ['edit', 'start', 'stop', 'cancel'] as const;
 const CONTROL = [
   'invite',
+  'multiPicture',
   'addAttendees',
   'deleteAttendees',
   'hangUp',
@@ -120,6 +121,17 @@ describe('HANDLERS', () => {
       stop: [{ type: 'stop' }, [P, 'WaitingListNotify', D]],
       cancel: [{ type: 'cancel', endIfRunning: true }, [P, 'WaitingListNotify', D]],
       invite: [{ type: 'invite', attendees: [{ name: 'New', phone: '+8610002' }] }, ['AttendeesNotify', P]],
+      multiPicture: [
+        {
+          type: 'multiPicture',
+          layout: {
+            manualSet: 1,
+            imageType: 'Single',
+            subscriberInPics: [{ index: 1, subscriber: ['pid1'] }],
+          },
+        },
+        [D],
+      ],
       addAttendees: [
         { type: 'addAttendees', attendees: [{ name: 'New', phone: '+8610002' }] },
         ['AttendeesNotify'],

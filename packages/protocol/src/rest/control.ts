@@ -131,6 +131,58 @@ export const DisplayModeBody = Type.Object({
   imageType: flag('0 single picture, 1 multi-picture'),
 });
 
+const PanesOf = (description: string) =>
+  Type.Array(
+    Type.Object({
+      index: Type.Integer({ minimum: 1, maximum: 16, description: 'Pane number, from 1' }),
+      id: Type.Array(Type.String(), { description: 'SIP numbers of the participants in the pane' }),
+      share: Type.Integer({ description: '0 main stream, 1 auxiliary (shared content) stream' }),
+    }),
+    { description },
+  );
+
+/** Huawei SDK model `RestMixedPictureBody` (`SetMultiPicture`). */
+export const MultiPictureBody = Type.Object({
+  manualSet: flag(
+    '0 the system lays the picture out, 1 set by hand (imageType and subscriberInPics required)',
+  ),
+  imageType: Type.Optional(
+    Type.Union(
+      [
+        Type.Literal('Single'),
+        Type.Literal('Two'),
+        Type.Literal('Three'),
+        Type.Literal('Four'),
+        Type.Literal('Six'),
+        Type.Literal('Nine'),
+        Type.Literal('Sixteen'),
+      ],
+      { description: 'Number of panes (manualSet 1)' },
+    ),
+  ),
+  subscriberInPics: Type.Optional(
+    Type.Array(
+      Type.Object({
+        index: Type.Integer({ minimum: 1, maximum: 16, description: 'Pane number, from 1' }),
+        subscriber: Type.Array(Type.String({ minLength: 1, maxLength: 127 }), {
+          minItems: 1,
+          maxItems: 100,
+          description: 'Participants shown in the pane: `pid` from realTimeInfo, or the participant number',
+        }),
+        isAssistStream: Type.Optional(flag('0 main stream (default), 1 auxiliary (shared content) stream')),
+      }),
+      { minItems: 1, maxItems: 16, description: 'The panes (manualSet 1)' },
+    ),
+  ),
+  switchTime: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3600,
+      description: 'Seconds between the participants of a pane that holds several',
+    }),
+  ),
+});
+
 export const ChairViewBody = Type.Object({
   viewType: intEnum([0, 1, 2] as const, '0 poll, 1 multi-picture, 2 selected site'),
   participantID: Type.Optional(ParticipantId('The selected site (viewType 2)')),
@@ -224,5 +276,19 @@ export const RealTimeInfoSchema = Type.Object({
   confInfo: Type.Object({
     chairID: Type.Optional(Type.String({ description: "The host's participant ID" })),
     coHosts: Type.Array(Type.String()),
+    picDisplay: Type.Optional(
+      Type.Object(
+        {
+          manualSet: Type.Integer({ description: '1: set by hand' }),
+          imageType: Type.String({ description: 'Single, Two, Three, Four, Six, Nine or Sixteen' }),
+          subscriberInPics: PanesOf('The panes'),
+          switchTime: Type.Integer({ description: 'Polling interval, seconds' }),
+        },
+        {
+          description:
+            'The multi-picture layout set with PUT /display/multiPicture (MultiPicDisplayDO); absent while automatic',
+        },
+      ),
+    ),
   }),
 });

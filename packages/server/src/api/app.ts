@@ -12,6 +12,7 @@ import { useJsonBody } from './json-body.js';
 import { liveControlRoutes } from './live-control-routes.js';
 import { mediaRoutes } from './media-routes.js';
 import { meetingRoutes } from './meeting-routes.js';
+import { multiPictureRoutes } from './multi-picture-routes.js';
 import { registerOpenApi } from './openapi.js';
 import { strictBodyValidators } from './validation.js';
 import { opsRoutes } from './ops-routes.js';
@@ -73,6 +74,7 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
   app.register(meetingRoutes(deps));
   app.register(controlRoutes(deps));
   app.register(liveControlRoutes(deps));
+  app.register(multiPictureRoutes(deps));
   app.register(mediaRoutes(deps));
   app.register(opsRoutes({ ready: options.ready ?? (() => true), metrics: options.metrics }));
   app.register(consoleRoutes());

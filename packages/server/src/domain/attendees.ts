@@ -23,8 +23,6 @@ export interface AttendeeInput {
   deptUUID?: string;
   deptName?: string;
   uniqueType?: number;
-  /** Resolved by the API from the enterprise directory, not sent by callers. */
-  thirdAccount?: string;
 }
 
 /** The identity an attendee is matched by across edits: number first, then account, user, e-mail. */
@@ -61,11 +59,14 @@ export function attendeeItem(input: AttendeeInput, participantID: string, orgID:
   item['isMute'] = input.isMute === 1 ? 1 : 0;
   item['isAutoInvite'] = input.isAutoInvite === 1 ? 1 : 0;
   item['type'] = input.type ?? 'normal';
-  put('address', input.address);
+  // Huawei: "hard-terminal room information".
+  if (isHardTerminalType(item['type'])) put('address', input.address);
   put('deptUUID', input.deptUUID);
   put('deptName', input.deptName);
   item['orgID'] = orgID;
-  put('thirdAccount', input.thirdAccount);
+  // For an App ID enterprise the account an attendee is invited by is its third-party account (§8.4 example);
+  // never taken from the caller.
+  put('thirdAccount', input.accountId);
   item['hidePhone'] = false;
   item['isNotOverlayPidName'] = false;
   // Additive fields (not in AttendeeNotifyDTO) so that the attendee list is the one source of truth.
@@ -78,7 +79,10 @@ export function attendeeItem(input: AttendeeInput, participantID: string, orgID:
 
 /** Hard terminals count separately from soft clients in `ConferenceInfo` (`terminlCount` / `normalCount`). */
 export function isHardTerminal(item: Item): boolean {
-  const type = item['type'];
+  return isHardTerminalType(item['type']);
+}
+
+function isHardTerminalType(type: unknown): boolean {
   return (
     type === 'terminal' ||
     type === 'ideahub' ||

@@ -8,6 +8,7 @@
  */
 import type { AttendeeInput } from './attendees.js';
 import type { MeetingRecord } from './meeting.js';
+import type { MultiPictureInput } from './multi-picture.js';
 
 /** Record fields an edit may change (everything the caller schedules; never identity or lifecycle). */
 export type RecordPatch = Partial<
@@ -156,6 +157,8 @@ export type ControlCommand =
   | { type: 'cancelBroadcast' }
   | { type: 'rollCall'; pid: string }
   | { type: 'displayMode'; switchMode: 'Fixed' | 'VAS'; imageType: 0 | 1 }
+  /** `PUT /display/multiPicture`: the layout of the continuous-presence picture (`multiPic`). */
+  | { type: 'multiPicture'; layout: MultiPictureInput }
   | { type: 'chairView'; viewType: 0 | 1 | 2; pid?: string; on: boolean }
   | { type: 'partView'; pid: string; viewType: 0 | 1 | 2 }
   | { type: 'lockView'; pid: string; locked: boolean }

@@ -64,6 +64,7 @@ export const HANDLERS: { readonly [K in CommandType]: Handler<K> } = {
   cancel: lifecycle.cancel,
   // control (meeting-control API and the socket's ConfControl)
   invite: live(invitations.invite),
+  multiPicture: live(layout.multiPicture),
   addAttendees: live(invitations.addAttendees),
   deleteAttendees: live(invitations.deleteAttendees),
   hangUp: live(participants.hangUp),

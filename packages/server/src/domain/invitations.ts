@@ -43,7 +43,7 @@ export const invite: LiveHandler<'invite'> = (m, { attendees }) => {
       pid,
       name: input.name ?? input.phone ?? '',
       ...(input.phone ? { tel: input.phone } : {}),
-      ...(input.accountId ? { accountId: input.accountId } : {}),
+      ...(input.accountId ? { accountId: input.accountId, thirdAccount: input.accountId } : {}),
       ...(input.role === 1 ? { role: 1 as const } : {}),
       video: input.type !== 'mobile' && input.type !== 'telephone',
       loginType: input.type === 'mobile' ? 'Mobile' : input.type === 'terminal' ? 'OtherType' : 'Desktop',

@@ -1,4 +1,5 @@
 /** What participants see: broadcast, roll call, the display mode, the host's view, views of participants. */
+import { setMultiPicture } from './multi-picture.js';
 import { flag } from './pinfo.js';
 import { P, STATUS, type LiveHandler, type LiveMeeting } from './live-meeting.js';
 
@@ -45,3 +46,6 @@ export const partView: LiveHandler<'partView'> = (m, command) => {
 export const lockView: LiveHandler<'lockView'> = (m, command) => {
   m.b.patchInfo(P, m.online(command.pid), { LOCKED_VIEW: flag(command.locked) });
 };
+
+/** `PUT /display/multiPicture`: the continuous-presence layout (`multiPic`). */
+export const multiPicture: LiveHandler<'multiPicture'> = (m, { layout }) => setMultiPicture(m.b, layout);

@@ -66,6 +66,8 @@ export interface MeetingRecord {
   confResType: number;
   groupuri: string | null;
   confConfigInfo: ConfConfig;
+  /** In-meeting chat group ID (`confIMGroupId`); absent from records stored before it existed. */
+  confIMGroupId?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -93,4 +95,9 @@ export function endTimeOf(record: MeetingRecord): number {
 
 export function isInProgress(record: MeetingRecord): boolean {
   return record.state === 'Created';
+}
+
+/** The meeting's chat-group ID; a record stored before it existed falls back to its (as stable) confUUID. */
+export function confIMGroupIdOf(record: MeetingRecord): string {
+  return record.confIMGroupId ?? record.confUUID;
 }

@@ -5,6 +5,7 @@
  */
 import type { Item } from '@confpush/protocol';
 import type { MeetingState } from './meeting.js';
+import { picDisplayOf, type PicDisplay } from './multi-picture.js';
 import { info } from './pinfo.js';
 
 /** An invitee (at scheduling or in the meeting), joined or not. */
@@ -34,6 +35,8 @@ export interface RealTimeConfInfo {
   /** Participant ID of the host; absent while the meeting has none. */
   chairID?: string;
   coHosts: string[];
+  /** The multi-picture layout set by the host (Huawei `MultiPicDisplayDO`); absent while it is automatic. */
+  picDisplay?: PicDisplay;
 }
 
 export interface RealTimeInfo {
@@ -42,9 +45,10 @@ export interface RealTimeInfo {
   confInfo: RealTimeConfInfo;
 }
 
-/** What the snapshot is rendered from: a meeting state, or a subscriber's replicas of the same two streams. */
+/** What the snapshot is rendered from: a meeting state, or a subscriber's replicas of the same streams. */
 export interface RealTimeSource {
-  streams: Pick<MeetingState['streams'], 'AttendeesNotify' | 'ParticipantsNotify'>;
+  streams: Pick<MeetingState['streams'], 'AttendeesNotify' | 'ParticipantsNotify'> &
+    Partial<Pick<MeetingState['streams'], 'ConfDynamicInfoNotify'>>;
 }
 
 export function realTimeInfo(source: RealTimeSource): RealTimeInfo {
@@ -66,11 +70,12 @@ export function realTimeInfo(source: RealTimeSource): RealTimeInfo {
     if (map['ROLE'] === '1' && chairID === undefined) chairID = pid;
     if (map['IS_COHOST'] === '1') coHosts.push(pid);
   }
-  return {
-    attendees,
-    participants,
-    confInfo: chairID === undefined ? { coHosts } : { chairID, coHosts },
-  };
+  const confInfo: RealTimeConfInfo = chairID === undefined ? { coHosts } : { chairID, coHosts };
+  const picDisplay = source.streams.ConfDynamicInfoNotify
+    ? picDisplayOf(source.streams.ConfDynamicInfoNotify.fields)
+    : undefined;
+  if (picDisplay) confInfo.picDisplay = picDisplay;
+  return { attendees, participants, confInfo };
 }
 
 function attendeeOf(item: Item): RealTimeAttendee {

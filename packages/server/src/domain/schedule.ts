@@ -101,6 +101,7 @@ export function buildMeetingRecord(
     confResType: body.confResType ?? 0,
     groupuri: body.groupuri || null,
     confConfigInfo: storedConfig(body.confConfigInfo),
+    confIMGroupId: secrets.uuid(),
     createdAt: now,
     updatedAt: now,
   };

@@ -2,7 +2,8 @@
  * How the meeting record appears in the push categories derived from it: `ConfBasicInfoNotify` and the
  * record-driven fields of `ConfDynamicInfoNotify`. Field names and types follow the reference (§8.1, §8.2).
  */
-import { endTimeOf, type MeetingRecord } from './meeting.js';
+import { confIMGroupIdOf, endTimeOf, type MeetingRecord } from './meeting.js';
+import { defaultMultiPic } from './multi-picture.js';
 
 /** Huawei `recType` (0 off, 1 recording, 2 recording + live, 3 live) from `recordType` (0 off, 1 live, 2 rec, 3 both). */
 const REC_TYPE_BY_RECORD_TYPE: Readonly<Record<number, number>> = { 0: 0, 1: 3, 2: 1, 3: 2 };
@@ -63,6 +64,8 @@ export function initialDynamicInfo(record: MeetingRecord): Record<string, unknow
     canUnmute: 1,
     chairView: 0,
     recState: 0,
+    multiPic: defaultMultiPic(),
+    confIMGroupId: confIMGroupIdOf(record),
     partViewNum: 0,
     maxPartViewNum: 8,
     forbiddenChat: 0,
@@ -71,4 +74,16 @@ export function initialDynamicInfo(record: MeetingRecord): Record<string, unknow
     pause: false,
     waitingRoomState: config.enableWaitingRoom ? 1 : 0,
   };
+}
+
+/**
+ * The meeting status of a meeting stored before a documented field existed, completed with that field's value
+ * (the same on every node, so full messages agree across a cluster).
+ */
+export function completeDynamicInfo(
+  record: MeetingRecord,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
+  if ('multiPic' in fields && 'confIMGroupId' in fields) return fields;
+  return { multiPic: defaultMultiPic(), confIMGroupId: confIMGroupIdOf(record), ...fields };
 }

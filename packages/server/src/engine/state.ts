@@ -1,6 +1,7 @@
 /** Building, copying and restoring meeting states. */
 import { CategoryReplica, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
+import { completeDynamicInfo } from '../domain/views.js';
 import type { StoredStream } from '../store/types.js';
 
 /** An independent copy (items are immutable and shared; containers are new). */
@@ -28,5 +29,6 @@ export function stateFromStore(record: MeetingRecord, stored: readonly StoredStr
     replica.applyFull(kind === 'object' ? (payload ?? {}) : payload, s.seq, s.epoch);
     streams[category] = replica;
   }
+  streams.ConfDynamicInfoNotify.fields = completeDynamicInfo(record, streams.ConfDynamicInfoNotify.fields);
   return { record, streams };
 }
