@@ -13,13 +13,14 @@
  * head it was decided on, and the store refuses it when another entry got there first, so two nodes changing one
  * meeting at once still produce one order and neither decides on a state that never existed.
  */
-import { CATEGORY_SPECS, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
+import type { PushCategory } from '@confpush/protocol';
 import type { Logger } from 'pino';
 import type { Broker, BrokerEntry } from '../broker/broker.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { MeetingRecord } from '../domain/meeting.js';
 import type { CommitResult, EntryPosition, MeetingSnapshot, SharedMeetingStore } from '../store/types.js';
 import { ClusterPosition } from './position.js';
+import { catchUpPlan } from './resync-plan.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
 import { cloneState, stateFromStore } from './state.js';
@@ -459,36 +460,7 @@ export class ClusterSync {
     }
     const old = runtime.committed;
     const next = stateFromStore(snapshot.record, snapshot.streams);
-    const changes: RecentChange[] = [];
-    const resets: PushCategory[] = [];
-    for (const category of PUSH_CATEGORIES) {
-      const before = old.streams[category];
-      const after = next.streams[category];
-      const from = before.seq ?? 0;
-      const to = after.seq ?? 0;
-      if (before.epoch === after.epoch && from === to) continue;
-      const log = (snapshot.logs.get(category) ?? []).filter((e) => e.seq > from && e.seq <= to);
-      // A full-only category is brought up to date with one full message of its newest state.
-      const complete =
-        !CATEGORY_SPECS[category].fullOnly &&
-        before.epoch === after.epoch &&
-        to > from &&
-        log.length === to - from &&
-        log[0]?.seq === from + 1;
-      if (!complete) {
-        resets.push(category);
-        continue;
-      }
-      for (const e of log) {
-        changes.push({
-          category,
-          seq: e.seq,
-          epoch: after.epoch ?? '',
-          payload: e.payload,
-          createdAt: e.createdAt,
-        });
-      }
-    }
+    const { changes, resets } = catchUpPlan(old, next, snapshot.logs);
     runtime.committed = next;
     runtime.fullFrames.clear();
     runtime.fillRecent(snapshot.streams, snapshot.logs);
