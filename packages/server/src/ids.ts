@@ -8,6 +8,11 @@ export function hex32(): string {
   return randomUUID().replaceAll('-', '');
 }
 
+/** A stream epoch (also a node's id): 12 hex characters, new at every start of a stream's history. */
+export function newEpoch(): string {
+  return randomBytes(6).toString('hex');
+}
+
 /** A secret key in the shape of `hex32` (32 hex characters) with 128 random bits (a UUID has only 122). */
 export function secretHex(): string {
   return randomBytes(16).toString('hex');

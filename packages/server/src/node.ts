@@ -3,8 +3,9 @@
  * engine, hub, gateway and REST API, and listens. `close()` shuts down in order: stop accepting, close sockets
  * with SERVER_SHUTDOWN, finish pending commits, close the store.
  *
- * The store is the embedded SQLite file, or, when `redisUrl` is set (cluster mode), Redis plus a Redis broker:
- * any number of nodes then serve the same meetings (docs/cluster.md).
+ * The store (`openStore`) is the embedded SQLite file, a one-node cluster with an in-memory broker, or, when
+ * `redisUrl` is set (cluster mode), Redis plus a Redis broker: any number of nodes then serve the same meetings
+ * (docs/cluster.md).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,19 +17,19 @@ import { AccessTokens } from './auth/access-tokens.js';
 import { MeetingTokens } from './auth/meeting-tokens.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { RedisBroker } from './broker/redis.js';
-import { Engine, newEpoch } from './engine/engine.js';
+import type { Broker } from './broker/broker.js';
+import { Engine } from './engine/engine.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hub } from './hub/hub.js';
 import { MediaPlane } from './media/service.js';
 import type { MediaTimers } from './media/timers.js';
-import { hex32, secretHex } from './ids.js';
+import { hex32, newEpoch, secretHex } from './ids.js';
 import { Limits } from './limits/index.js';
 import { LOG_REDACT } from './log-redact.js';
 import { Metrics } from './metrics.js';
 import { Demo } from './simulator/demo.js';
-import { RedisStore } from './store/redis.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
+import type { SharedMeetingStore, Store } from './store/types.js';
 
 export interface NodeOptions {
   config: Config;
@@ -48,9 +49,9 @@ export interface AppCredential {
 export class ConfpushNode {
   readonly config: Config;
   /** SQLite (embedded) or Redis (cluster mode). */
-  readonly store: SqliteStore | RedisStore;
-  /** Cluster mode: the fan-out of changes between nodes. */
-  readonly broker: RedisBroker | undefined;
+  readonly store: Store & SharedMeetingStore;
+  /** The fan-out of changes between nodes (in memory for the embedded store). */
+  readonly broker: Broker;
   /** Identifies this process among the nodes of a cluster (new at every start). */
   readonly nodeId = newEpoch();
   readonly engine: Engine;
@@ -71,48 +72,24 @@ export class ConfpushNode {
   /** True from the end of `start()` until `close()` begins (`/readyz`). */
   #ready = false;
 
-  private constructor(options: NodeOptions) {
+  private constructor(
+    options: NodeOptions & { logger: Logger },
+    opened: { store: Store & SharedMeetingStore; broker: Broker },
+  ) {
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
-    this.logger =
-      options.logger ??
-      pino({ level: this.config.logLevel, base: { service: 'confpush' }, redact: LOG_REDACT });
+    this.logger = options.logger;
     this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
-    let cluster: ConstructorParameters<typeof Engine>[0]['cluster'];
-    if (this.config.redisUrl !== '') {
-      const store = new RedisStore({
-        url: this.config.redisUrl,
-        prefix: this.config.redisPrefix,
-        logRetention: this.config.logRetention,
-        newEpoch,
-        clock: this.clock,
-        logger: this.logger,
-      });
-      this.broker = new RedisBroker({
-        url: this.config.redisUrl,
-        prefix: this.config.redisPrefix,
-        logger: this.logger,
-      });
-      this.store = store;
-      cluster = {
-        store,
-        broker: this.broker,
-        nodeId: this.nodeId,
-        inUse: (confId) => this.hub.hasSubscribers(confId),
-      };
-    } else {
-      this.store = new SqliteStore({
-        dataDir: this.config.dataDir,
-        syncMode: this.config.syncMode,
-        logRetention: this.config.logRetention,
-      });
-    }
+    this.store = opened.store;
+    this.broker = opened.broker;
     this.engine = new Engine({
       store: this.store,
+      broker: this.broker,
+      nodeId: this.nodeId,
+      inUse: (confId) => this.hub.hasSubscribers(confId),
       clock: this.clock,
       logger: this.logger,
       recentCapacity: this.config.logRetention,
-      ...(cluster ? { cluster } : {}),
       metrics: this.metrics,
     });
     this.hub = new Hub(this.clock);
@@ -186,20 +163,25 @@ export class ConfpushNode {
   }
 
   static async start(options: NodeOptions): Promise<ConfpushNode> {
-    const node = new ConfpushNode(options);
+    const logger =
+      options.logger ??
+      pino({ level: options.config.logLevel, base: { service: 'confpush' }, redact: LOG_REDACT });
+    const opened = await openStore(options.config, { clock: options.clock, logger });
+    let node: ConfpushNode;
     try {
-      if (node.store instanceof RedisStore) {
-        await node.store.open();
-        await node.broker?.open();
-        // Another Redis incarnation may have lost data: register the start-up credential again.
-        node.store.db.onIncarnationChange(() => {
-          node
-            .#registerApp()
-            .catch((err: unknown) =>
-              node.logger.error({ err }, 'registering the app credential again failed'),
-            );
-        });
-      }
+      node = new ConfpushNode({ ...options, logger }, opened);
+    } catch (error) {
+      await opened.broker.close();
+      await opened.store.close();
+      throw error;
+    }
+    try {
+      // Another Redis incarnation may have lost data: register the start-up credential again.
+      node.store.onIncarnationChange?.(() => {
+        node
+          .#registerApp()
+          .catch((err: unknown) => node.logger.error({ err }, 'registering the app credential again failed'));
+      });
       node.credential = await node.#registerApp();
       await node.api.listen({ port: node.config.port, host: node.config.host });
     } catch (error) {

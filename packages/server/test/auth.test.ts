@@ -20,6 +20,7 @@ import { nodeHmacSha256Hex, parseAppAuthorization, verifyAppAuth } from '../src/
 import { createAccountCommand } from '../src/cli/account.js';
 import { DomainError } from '../src/domain/errors.js';
 import { hex32 } from '../src/ids.js';
+import { RedisStore } from '../src/store/redis.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import {
   CLUSTER,
@@ -517,7 +518,7 @@ describe('POST /v2/usg/acs/auth/appauth', () => {
     const tokens =
       store instanceof SqliteStore
         ? (store.db.prepare('SELECT COUNT(*) AS n FROM access_tokens').get() as { n: number }).n
-        : (await store.db.redis.keys(`${store.db.keys.prefix}atok:*`)).length;
+        : (await (store as RedisStore).db.redis.keys(`${(store as RedisStore).db.keys.prefix}atok:*`)).length;
     expect(tokens).toBe(0);
     tokenOf(await appAuth(server, app, { userId: 'ghost', nonce }));
   });

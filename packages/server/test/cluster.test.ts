@@ -92,11 +92,13 @@ async function subscribe(
   return { node, client, start } satisfies Subscriber;
 }
 
-/** The incremental frames of a category as a subscriber got them, without what differs per node (msgID). */
+/** The incremental frames of a category exactly as a subscriber received them (text, msgID included). */
 function incrementals(subscriber: Subscriber, category: PushCategory): string[] {
-  return subscriber.client.frames
-    .filter((f: Frame) => f.action === category && f['msgMode'] === 1)
-    .map((f) => JSON.stringify({ version: f['version'], createTime: f['createTime'], data: f.data }));
+  const { frames, texts } = subscriber.client;
+  return texts.filter((_, i) => {
+    const f: Frame = frames[i]!;
+    return f.action === category && f['msgMode'] === 1;
+  });
 }
 
 function replicaOf(subscriber: Subscriber, category: PushCategory): CategoryReplica {
@@ -159,6 +161,9 @@ describe('cluster on Redis', () => {
       const reference = incrementals(first, category);
       // Gap-free: versions start + 1 … final, each once.
       const versions = reference.map((f) => (JSON.parse(f) as { version: number }).version);
+      // One change, one msgID; different changes, different msgIDs.
+      const msgIds = reference.map((f) => (JSON.parse(f) as { msgID: string }).msgID);
+      expect(new Set(msgIds).size).toBe(msgIds.length);
       const start = first.start.get(category)!;
       expect(versions).toEqual(Array.from({ length: finalSeq(category) - start }, (_, i) => start + i + 1));
       for (const s of subscribers) {
@@ -169,6 +174,20 @@ describe('cluster on Redis', () => {
         expect(replica.snapshot()).toEqual(stored(category).snapshot());
       }
     }
+    // A client resuming on another node is replayed the very bytes (msgID included) live subscribers got.
+    const { client: resumer, conf } = await openPush(at(server, 2), confId, meeting.chairPwd);
+    const resume = Object.fromEntries(
+      categories.map((c) => [c, { epoch: stored(c).epoch, seq: first.start.get(c)! }]),
+    );
+    resumer.subscribe(conf.token, categories, 'r', { resume });
+    await resumer.nextAction('Subscribe');
+    const resumed: Subscriber = { node: 2, client: resumer, start: first.start };
+    await waitUntil(() =>
+      categories.every((c) => incrementals(resumed, c).length === finalSeq(c) - first.start.get(c)!),
+    );
+    for (const category of categories)
+      expect(incrementals(resumed, category), category).toEqual(incrementals(first, category));
+    resumer.close();
     for (const s of subscribers) s.client.close();
   });
 

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import type { AttendeeInput } from '../src/domain/attendees.js';
 import type { Command, InterpreterGroupInput } from '../src/domain/commands.js';
 import type { MeetingRecord } from '../src/domain/meeting.js';
-import { Engine } from '../src/engine/engine.js';
+import { MemoryBroker } from '../src/broker/memory.js';
+import { Engine, newEpoch } from '../src/engine/engine.js';
 import { Hub, type Subscriber } from '../src/hub/hub.js';
 import { payloadOf, type WireFrame } from '../src/hub/wire.js';
 import { SqliteStore } from '../src/store/sqlite.js';
@@ -172,8 +173,15 @@ describe('Engine', () => {
         fc.array(fc.nat(25), { maxLength: 4 }),
         async (commands, joins) => {
           const dir = tempDir();
-          const store = new SqliteStore({ dataDir: dir, syncMode: 'normal', logRetention: 50 });
-          const engine = new Engine({ store, clock, logger, recentCapacity: 50 });
+          const store = new SqliteStore({ dataDir: dir, syncMode: 'normal', logRetention: 50, newEpoch });
+          const engine = new Engine({
+            store,
+            broker: new MemoryBroker(),
+            nodeId: 'n1',
+            clock,
+            logger,
+            recentCapacity: 50,
+          });
           const hub = new Hub(clock);
           engine.addListener(hub);
           const confId = '900000001';
@@ -213,7 +221,14 @@ describe('Engine', () => {
             }
           }
           // What is stored equals what is committed (a reload sees the same state and positions).
-          const reloaded = new Engine({ store, clock, logger, recentCapacity: 50 });
+          const reloaded = new Engine({
+            store,
+            broker: new MemoryBroker(),
+            nodeId: 'n1',
+            clock,
+            logger,
+            recentCapacity: 50,
+          });
           const fresh = (await reloaded.load(confId))!;
           for (const c of PUSH_CATEGORIES) {
             expect(fresh.committed.streams[c].snapshot(), c).toEqual(runtime.committed.streams[c].snapshot());
@@ -229,8 +244,15 @@ describe('Engine', () => {
   });
 
   it('groups concurrent commands into few store transactions', async () => {
-    const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10 });
-    const engine = new Engine({ store, clock, logger, recentCapacity: 10 });
+    const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10, newEpoch });
+    const engine = new Engine({
+      store,
+      broker: new MemoryBroker(),
+      nodeId: 'n1',
+      clock,
+      logger,
+      recentCapacity: 10,
+    });
     await engine.createMeeting(record('900000002', 'Created'), []);
     const before = engine.commitCount;
     await Promise.all(
@@ -245,8 +267,15 @@ describe('Engine', () => {
   });
 
   it('refuses a command and changes nothing when the store fails, then recovers from the store', async () => {
-    const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10 });
-    const engine = new Engine({ store, clock, logger, recentCapacity: 10 });
+    const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10, newEpoch });
+    const engine = new Engine({
+      store,
+      broker: new MemoryBroker(),
+      nodeId: 'n1',
+      clock,
+      logger,
+      recentCapacity: 10,
+    });
     const hub = new Hub(clock);
     engine.addListener(hub);
     await engine.createMeeting(record('900000003', 'Created'), [{ name: 'a', phone: '+1' }]);

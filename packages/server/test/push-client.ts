@@ -8,6 +8,8 @@ export type Frame = Record<string, unknown> & { action?: string; data?: unknown 
 
 export class PushClient {
   readonly frames: Frame[] = [];
+  /** Every frame's text exactly as received, in the order of `frames`. */
+  readonly texts: string[] = [];
   readonly ws: WebSocket;
   #cursor = 0;
   #waiters: (() => void)[] = [];
@@ -17,7 +19,9 @@ export class PushClient {
   private constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('message', (data: Buffer) => {
-      this.frames.push(JSON.parse(data.toString('utf8')) as Frame);
+      const text = data.toString('utf8');
+      this.texts.push(text);
+      this.frames.push(JSON.parse(text) as Frame);
       this.#wake();
     });
     this.#closed = new Promise((resolve) => {

@@ -1,6 +1,6 @@
 /**
- * The broker: the fan-out of committed changes between the nodes of a cluster. Only cluster mode has one (the
- * embedded SQLite mode is a single node and needs none).
+ * The broker: the fan-out of committed changes between the nodes of a cluster. The embedded mode is a one-node
+ * cluster whose broker is in memory (`memory.ts`); cluster mode uses Redis (`redis.ts`).
  *
  * Ordering and delivery contract:
  * - Every entry a node commits to a meeting is published on that meeting's channel by the store, in the same

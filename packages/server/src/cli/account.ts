@@ -5,9 +5,7 @@
 import { AccessTokens } from '../auth/access-tokens.js';
 import { systemClock } from '../clock.js';
 import { resolveConfig } from '../config.js';
-import { newEpoch } from '../engine/engine.js';
-import { RedisStore } from '../store/redis.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { openStore } from '../store/open.js';
 import type { User } from '../store/types.js';
 
 export interface CreateAccountOptions {
@@ -25,13 +23,11 @@ export interface CreateAccountOptions {
 
 /** Creates the account (and its enterprise, when new); throws `DomainError` for a bad or duplicate account. */
 export async function createAccountCommand(options: CreateAccountOptions): Promise<User> {
-  let store: SqliteStore | RedisStore;
-  if (options.redis) {
-    store = new RedisStore({ ...options.redis, logRetention: 1000, newEpoch });
-    await store.open();
-  } else {
-    store = new SqliteStore({ dataDir: options.dataDir, syncMode: 'full', logRetention: 1000 });
-  }
+  const config = resolveConfig({
+    dataDir: options.dataDir,
+    ...(options.redis ? { redisUrl: options.redis.url, redisPrefix: options.redis.prefix } : {}),
+  });
+  const { store, broker } = await openStore(config);
   try {
     if (!(await store.getCorp(options.corpId))) {
       await store.putCorp({
@@ -41,11 +37,7 @@ export async function createAccountCommand(options: CreateAccountOptions): Promi
         createdAt: systemClock.now(),
       });
     }
-    const accessTokens = new AccessTokens({
-      store,
-      clock: systemClock,
-      config: resolveConfig({ dataDir: options.dataDir }),
-    });
+    const accessTokens = new AccessTokens({ store, clock: systemClock, config });
     return await accessTokens.createAccount({
       account: options.account,
       password: options.password,
@@ -56,6 +48,7 @@ export async function createAccountCommand(options: CreateAccountOptions): Promi
       corpId: options.corpId,
     });
   } finally {
+    await broker.close();
     await store.close();
   }
 }

@@ -13,14 +13,19 @@
  * head it was decided on, and the store refuses it when another entry got there first, so two nodes changing one
  * meeting at once still produce one order and neither decides on a state that never existed.
  */
-import { CATEGORY_SPECS, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
+import type { PushCategory } from '@confpush/protocol';
 import type { Logger } from 'pino';
 import type { Broker, BrokerEntry } from '../broker/broker.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { MeetingRecord } from '../domain/meeting.js';
 import type { CommitResult, EntryPosition, MeetingSnapshot, SharedMeetingStore } from '../store/types.js';
+import { ClusterPosition } from './position.js';
+import { catchUpPlan } from './resync-plan.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
 import { cloneState, stateFromStore } from './state.js';
+
+export { ClusterPosition, StaleEntryError } from './position.js';
 
 /** A remote entry missing this long (with no local commit in flight) means a lost message: resync. */
 const GAP_TIMEOUT_MS = 200;
@@ -30,49 +35,6 @@ const CATCH_UP_TIMEOUT_MS = 500;
 const RESYNC_RETRY_MS = 1000;
 /** A meeting nobody on this node used for this long (no subscriber, no command) is unloaded (checked as often). */
 const IDLE_UNLOAD_MS = 60_000;
-
-/** An entry the store refused because the meeting moved on: nothing of it was written; decide it again. */
-export class StaleEntryError extends Error {
-  constructor(readonly result: Extract<CommitResult, { ok: false }>) {
-    super(`the meeting changed concurrently (${result.reason})`);
-    this.name = 'StaleEntryError';
-  }
-}
-
-/** Where a loaded meeting stands in the store's history, on this node. */
-export class ClusterPosition {
-  /** The committed state is at this revision and head. */
-  rev: number;
-  head: string;
-  /** The working state is at this revision and head (committed plus the local entries in flight). */
-  workingRev: number;
-  workingHead: string;
-  /** Local entries staged and not yet answered by the store. */
-  inflight = 0;
-  /** The working state is not committed + in-flight entries any more (a remote entry came in between). */
-  stale = false;
-  /** The store is known to be at least at this revision (from a refused entry or a freshness check). */
-  minRev = 0;
-  /** Remote entries ahead of `rev`, by revision. */
-  readonly buffer = new Map<number, BrokerEntry>();
-  gapTimer: NodeJS.Timeout | undefined;
-  resyncing: Promise<void> | undefined;
-  /** Called whenever the position or `inflight` changes. */
-  readonly watchers = new Set<() => void>();
-  /** When a command or a load last used the meeting on this node (idle meetings are unloaded). */
-  lastUsed = Date.now();
-
-  constructor(rev: number, head: string) {
-    this.rev = rev;
-    this.head = head;
-    this.workingRev = rev;
-    this.workingHead = head;
-  }
-
-  notify(): void {
-    for (const watcher of [...this.watchers]) watcher();
-  }
-}
 
 /** What the cluster part needs of the engine. */
 export interface ClusterHost {
@@ -90,6 +52,7 @@ export interface ClusterOptions {
   store: SharedMeetingStore;
   broker: Broker;
   nodeId: string;
+  clock: Clock;
   logger: Logger;
   /** Whether something on this node still uses the meeting (its subscribers); idle meetings are unloaded. */
   inUse?: (confId: string) => boolean;
@@ -100,11 +63,12 @@ export class ClusterSync {
   readonly #store: SharedMeetingStore;
   readonly #broker: Broker;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   readonly #host: ClusterHost;
   /** Entries received while a meeting is being loaded (subscribed, snapshot not yet read). */
   readonly #preload = new Map<string, BrokerEntry[]>();
   readonly #inUse: ((confId: string) => boolean) | undefined;
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #sweeper: TimerHandle;
   #entryCount = 0;
   #closed = false;
 
@@ -113,11 +77,11 @@ export class ClusterSync {
     this.#store = options.store;
     this.#broker = options.broker;
     this.#logger = options.logger.child({ component: 'cluster', nodeId: options.nodeId });
+    this.#clock = options.clock;
     this.#host = host;
     this.#inUse = options.inUse;
     this.#broker.onReconnect(() => this.#brokerOnReconnect());
-    this.#sweeper = setInterval(() => this.#unloadIdle(), IDLE_UNLOAD_MS);
-    this.#sweeper.unref();
+    this.#sweeper = this.#clock.setInterval(() => this.#unloadIdle(), IDLE_UNLOAD_MS);
   }
 
   /**
@@ -125,11 +89,10 @@ export class ClusterSync {
    * node receives the changes of the meetings it serves, not of every meeting it ever touched.
    */
   #unloadIdle(): void {
-    const before = Date.now() - IDLE_UNLOAD_MS;
+    const before = this.#clock.now() - IDLE_UNLOAD_MS;
     for (const [confId, runtime] of this.#host.runtimes) {
-      const c = runtime.cluster;
-      if (!c || c.inflight > 0 || c.resyncing || c.lastUsed > before || this.#inUse?.(confId) !== false)
-        continue;
+      const c = runtime.position;
+      if (c.inflight > 0 || c.resyncing || c.lastUsed > before || this.#inUse?.(confId) !== false) continue;
       void this.unload(confId).catch((err: unknown) => this.#logger.warn({ err, confId }, 'unload failed'));
     }
   }
@@ -154,9 +117,15 @@ export class ClusterSync {
         return undefined;
       }
       const committed = stateFromStore(snapshot.record, snapshot.streams);
-      const runtime = new MeetingRuntime(confId, committed, cloneState(committed), this.#host.recentCapacity);
-      runtime.cluster = new ClusterPosition(snapshot.rev, snapshot.head);
-      this.#fillRecent(runtime, snapshot);
+      const runtime = new MeetingRuntime(
+        confId,
+        committed,
+        cloneState(committed),
+        this.#host.recentCapacity,
+        new ClusterPosition(snapshot.rev, snapshot.head),
+      );
+      runtime.position.lastUsed = this.#clock.now();
+      runtime.fillRecent(snapshot.streams, snapshot.logs);
       this.#host.runtimes.set(confId, runtime);
       for (const entry of early) this.#receive(runtime, entry);
       return runtime;
@@ -179,26 +148,10 @@ export class ClusterSync {
     return snapshot;
   }
 
-  #fillRecent(runtime: MeetingRuntime, snapshot: MeetingSnapshot): void {
-    runtime.recent.clear();
-    for (const stream of snapshot.streams) {
-      const log = runtime.recentLog(stream.category);
-      for (const e of snapshot.logs.get(stream.category) ?? []) {
-        log.append({
-          category: stream.category,
-          seq: e.seq,
-          epoch: stream.epoch,
-          payload: e.payload,
-          createdAt: e.createdAt,
-        });
-      }
-    }
-  }
-
   /** Stops following a meeting (it is no longer held by this node). */
   async unload(confId: string): Promise<void> {
     const runtime = this.#host.runtimes.get(confId);
-    if (runtime?.cluster?.gapTimer) clearTimeout(runtime.cluster.gapTimer);
+    if (runtime?.position.gapTimer) this.#clock.clearTimeout(runtime.position.gapTimer);
     this.#host.runtimes.delete(confId);
     await this.#broker.unsubscribe(confId);
   }
@@ -211,7 +164,7 @@ export class ClusterSync {
 
   /** The position of a local entry staged on `runtime.working`; counts it as in flight. */
   stage(runtime: MeetingRuntime): EntryPosition {
-    const c = position(runtime);
+    const c = runtime.position;
     const entry: EntryPosition = {
       nodeId: this.nodeId,
       id: this.newEntryId(),
@@ -235,7 +188,7 @@ export class ClusterSync {
    * behind it (a resync is started, which brings it).
    */
   committed(runtime: MeetingRuntime, entry: EntryPosition): boolean {
-    const c = position(runtime);
+    const c = runtime.position;
     c.inflight--;
     if (c.rev === entry.rev - 1 && c.head === entry.base && !c.resyncing) {
       c.rev = entry.rev;
@@ -252,12 +205,12 @@ export class ClusterSync {
   settled(runtime: MeetingRuntime): void {
     this.#drain(runtime);
     this.#refreshWorking(runtime);
-    position(runtime).notify();
+    runtime.position.notify();
   }
 
   /** A local entry was refused: the meeting moved on (or left this incarnation); nothing of it was written. */
   refused(runtime: MeetingRuntime, result: Extract<CommitResult, { ok: false }>): void {
-    const c = position(runtime);
+    const c = runtime.position;
     c.inflight--;
     c.stale = true;
     if (result.rev !== undefined) c.minRev = Math.max(c.minRev, result.rev);
@@ -268,7 +221,7 @@ export class ClusterSync {
 
   /** The store failed (the outcome of the entry is unknown): read the meeting again. */
   failed(runtime: MeetingRuntime): void {
-    const c = position(runtime);
+    const c = runtime.position;
     c.inflight--;
     c.stale = true;
     void this.resync(runtime);
@@ -281,8 +234,8 @@ export class ClusterSync {
    * is no longer held (the caller loads it again).
    */
   async ready(runtime: MeetingRuntime): Promise<boolean> {
-    const c = position(runtime);
-    c.lastUsed = Date.now();
+    const c = runtime.position;
+    c.lastUsed = this.#clock.now();
     for (;;) {
       if (this.#host.runtimes.get(runtime.confId) !== runtime) return false;
       if (c.resyncing) await c.resyncing;
@@ -301,7 +254,7 @@ export class ClusterSync {
    * ahead), in which case the caller decides again once `ready`.
    */
   async behind(runtime: MeetingRuntime, decidedAt: number): Promise<boolean> {
-    const c = position(runtime);
+    const c = runtime.position;
     if (c.rev > decidedAt || c.stale) return true;
     const stored = await this.#store.revision(runtime.confId);
     if (!stored || stored.incarnation !== (await this.#store.incarnation())) {
@@ -318,8 +271,8 @@ export class ClusterSync {
    * this was called. Undefined when the meeting no longer exists.
    */
   async fresh(runtime: MeetingRuntime): Promise<MeetingRuntime | undefined> {
-    const c = position(runtime);
-    c.lastUsed = Date.now();
+    const c = runtime.position;
+    c.lastUsed = this.#clock.now();
     const stored = await this.#store.revision(runtime.confId);
     if (!stored || stored.incarnation !== (await this.#store.incarnation())) await this.resync(runtime);
     else if (stored.rev > c.rev) await this.#catchUp(runtime, stored.rev);
@@ -329,35 +282,42 @@ export class ClusterSync {
 
   /** Waits (bounded) for the broker to bring the meeting to `rev`; resyncs when it does not. */
   async #catchUp(runtime: MeetingRuntime, rev: number): Promise<void> {
-    const c = position(runtime);
-    const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
-    while (c.rev < rev && !c.resyncing && this.#host.runtimes.get(runtime.confId) === runtime) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        await this.resync(runtime);
-        break;
+    const c = runtime.position;
+    let expired = false;
+    const deadline = this.#clock.setTimeout(() => {
+      expired = true;
+      c.notify();
+    }, CATCH_UP_TIMEOUT_MS);
+    try {
+      while (c.rev < rev && !c.resyncing && this.#host.runtimes.get(runtime.confId) === runtime) {
+        if (expired) {
+          await this.resync(runtime);
+          break;
+        }
+        await this.#change(c);
       }
-      await this.#change(c, left);
+    } finally {
+      this.#clock.clearTimeout(deadline);
     }
     if (c.resyncing) await c.resyncing;
   }
 
-  /** Resolves at the next change of the position (or after `timeoutMs`). */
-  #change(c: ClusterPosition, timeoutMs = CATCH_UP_TIMEOUT_MS): Promise<void> {
+  /** Resolves at the next change of the position (or after `CATCH_UP_TIMEOUT_MS`). */
+  #change(c: ClusterPosition): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         c.watchers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
+      const timer = this.#clock.setTimeout(done, CATCH_UP_TIMEOUT_MS);
       c.watchers.add(done);
     });
   }
 
   /** With nothing in flight, a stale working state is replaced by a copy of the committed state. */
   #refreshWorking(runtime: MeetingRuntime): void {
-    const c = position(runtime);
+    const c = runtime.position;
     if (!c.stale || c.inflight > 0) return;
     runtime.working = cloneState(runtime.committed);
     c.workingRev = c.rev;
@@ -376,7 +336,7 @@ export class ClusterSync {
   }
 
   #receive(runtime: MeetingRuntime, entry: BrokerEntry): void {
-    const c = position(runtime);
+    const c = runtime.position;
     if (entry.nodeId === this.nodeId || entry.kind === 'created') return;
     if (entry.kind === 'reset') {
       if (entry.rev > c.rev) void this.resync(runtime);
@@ -389,7 +349,7 @@ export class ClusterSync {
 
   /** Applies buffered remote entries that continue the committed state; watches for a gap that does not fill. */
   #drain(runtime: MeetingRuntime): void {
-    const c = position(runtime);
+    const c = runtime.position;
     if (c.resyncing) return;
     for (let next = c.buffer.get(c.rev + 1); next; next = c.buffer.get(c.rev + 1)) {
       c.buffer.delete(next.rev);
@@ -400,22 +360,20 @@ export class ClusterSync {
     }
     for (const rev of c.buffer.keys()) if (rev <= c.rev) c.buffer.delete(rev);
     if (c.buffer.size === 0) {
-      if (c.gapTimer) clearTimeout(c.gapTimer);
+      if (c.gapTimer) this.#clock.clearTimeout(c.gapTimer);
       c.gapTimer = undefined;
     } else if (!c.gapTimer) {
-      c.gapTimer = setTimeout(() => this.#gapOnTimeout(runtime), GAP_TIMEOUT_MS);
-      c.gapTimer.unref();
+      c.gapTimer = this.#clock.setTimeout(() => this.#gapOnTimeout(runtime), GAP_TIMEOUT_MS);
     }
   }
 
   #gapOnTimeout(runtime: MeetingRuntime): void {
-    const c = position(runtime);
+    const c = runtime.position;
     c.gapTimer = undefined;
     if (c.buffer.size === 0 || this.#closed) return;
     if (c.inflight > 0) {
       // The missing entry may be our own, still on its way back from the store.
-      c.gapTimer = setTimeout(() => this.#gapOnTimeout(runtime), GAP_TIMEOUT_MS);
-      c.gapTimer.unref();
+      c.gapTimer = this.#clock.setTimeout(() => this.#gapOnTimeout(runtime), GAP_TIMEOUT_MS);
       return;
     }
     this.#logger.warn({ confId: runtime.confId, rev: c.rev }, 'a broker message was lost; resyncing');
@@ -424,34 +382,14 @@ export class ClusterSync {
 
   /** One remote entry, in order: committed state, working state when nothing local is in flight, listeners. */
   #applyRemote(runtime: MeetingRuntime, entry: BrokerEntry): boolean {
-    const c = position(runtime);
+    const c = runtime.position;
     const committed = runtime.committed;
     for (const w of entry.writes) {
       const replica = committed.streams[w.category];
       if (!replica || replica.epoch !== w.epoch || (replica.seq ?? 0) + 1 !== w.seq) return false;
     }
     const withWorking = c.inflight === 0 && !c.stale;
-    if (entry.record) {
-      committed.record = entry.record;
-      if (withWorking) runtime.working.record = entry.record;
-    }
-    const changes: RecentChange[] = [];
-    for (const w of entry.writes) {
-      // A value category's "nothing" is logged and published as null; the engine holds it as undefined.
-      const payload =
-        w.payload === null && CATEGORY_SPECS[w.category].shape.kind === 'value' ? undefined : w.payload;
-      committed.streams[w.category].applyIncremental(payload, w.seq);
-      if (withWorking) runtime.working.streams[w.category].applyIncremental(payload, w.seq);
-      const change: RecentChange = {
-        category: w.category,
-        seq: w.seq,
-        epoch: w.epoch,
-        payload,
-        createdAt: w.createdAt,
-      };
-      runtime.recentLog(w.category).append(change);
-      changes.push(change);
-    }
+    const changes = runtime.applyCommitted(entry.record, entry.writes, withWorking);
     c.rev = entry.rev;
     c.head = entry.id;
     if (withWorking) {
@@ -476,7 +414,7 @@ export class ClusterSync {
    * from the store's log when it holds all of them under the same epoch, otherwise a full message.
    */
   resync(runtime: MeetingRuntime): Promise<void> {
-    const c = position(runtime);
+    const c = runtime.position;
     if (!c.resyncing) {
       c.resyncing = this.#resync(runtime)
         .catch((err: unknown) => {
@@ -484,11 +422,10 @@ export class ClusterSync {
           // also resyncs every meeting). Subscribers keep their sockets; nothing is sent until it succeeds.
           this.#logger.warn({ err, confId: runtime.confId }, 'resync failed; retrying');
           c.stale = true;
-          const retry = setTimeout(() => {
+          this.#clock.setTimeout(() => {
             if (!this.#closed && this.#host.runtimes.get(runtime.confId) === runtime)
               void this.resync(runtime);
           }, RESYNC_RETRY_MS);
-          retry.unref();
         })
         .finally(() => {
           c.resyncing = undefined;
@@ -503,7 +440,7 @@ export class ClusterSync {
   async #resync(runtime: MeetingRuntime): Promise<void> {
     const { confId } = runtime;
     if (this.#host.runtimes.get(confId) !== runtime) return;
-    const c = position(runtime);
+    const c = runtime.position;
     let snapshot = await this.#snapshot(confId);
     // A snapshot read before a local commit was answered may miss it: read again. A store still behind what this
     // node committed lost data without a restart: renew the epochs.
@@ -523,39 +460,10 @@ export class ClusterSync {
     }
     const old = runtime.committed;
     const next = stateFromStore(snapshot.record, snapshot.streams);
-    const changes: RecentChange[] = [];
-    const resets: PushCategory[] = [];
-    for (const category of PUSH_CATEGORIES) {
-      const before = old.streams[category];
-      const after = next.streams[category];
-      const from = before.seq ?? 0;
-      const to = after.seq ?? 0;
-      if (before.epoch === after.epoch && from === to) continue;
-      const log = (snapshot.logs.get(category) ?? []).filter((e) => e.seq > from && e.seq <= to);
-      // A full-only category is brought up to date with one full message of its newest state.
-      const complete =
-        !CATEGORY_SPECS[category].fullOnly &&
-        before.epoch === after.epoch &&
-        to > from &&
-        log.length === to - from &&
-        log[0]?.seq === from + 1;
-      if (!complete) {
-        resets.push(category);
-        continue;
-      }
-      for (const e of log) {
-        changes.push({
-          category,
-          seq: e.seq,
-          epoch: after.epoch ?? '',
-          payload: e.payload,
-          createdAt: e.createdAt,
-        });
-      }
-    }
+    const { changes, resets } = catchUpPlan(old, next, snapshot.logs);
     runtime.committed = next;
     runtime.fullFrames.clear();
-    this.#fillRecent(runtime, snapshot);
+    runtime.fillRecent(snapshot.streams, snapshot.logs);
     c.rev = snapshot.rev;
     c.head = snapshot.head;
     c.minRev = Math.max(c.minRev, snapshot.rev);
@@ -574,15 +482,10 @@ export class ClusterSync {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#sweeper);
+    this.#clock.clearInterval(this.#sweeper);
     for (const runtime of this.#host.runtimes.values()) {
-      if (runtime.cluster?.gapTimer) clearTimeout(runtime.cluster.gapTimer);
+      if (runtime.position.gapTimer) this.#clock.clearTimeout(runtime.position.gapTimer);
     }
     await this.#broker.close();
   }
-}
-
-function position(runtime: MeetingRuntime): ClusterPosition {
-  if (!runtime.cluster) throw new Error(`meeting ${runtime.confId} is not held in cluster mode`);
-  return runtime.cluster;
 }

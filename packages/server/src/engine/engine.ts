@@ -9,12 +9,12 @@
  * lock. Commits are pipelined: while a batch is being made durable, later commands decide on the working state and
  * wait for the next batch. A change becomes visible (committed state, push) only after its batch is durable.
  *
- * Cluster mode (a shared store and a broker, `cluster.ts`): every entry also names the meeting revision it builds
- * on; the store refuses it when another node committed first, and the command is decided again on the newer state.
- * Other nodes' entries reach the committed state and the listeners through the broker, in commit order.
+ * One path for both modes: the embedded SQLite store is a one-node cluster (its broker is in memory), Redis a
+ * cluster of any size (`cluster.ts`). Every entry names the meeting revision it builds on; the store refuses it when
+ * another node committed first, and the command is decided again on the newer state. Other nodes' entries reach
+ * the committed state and the listeners through the broker, in commit order.
  */
 import type { Item, PushCategory } from '@confpush/protocol';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
 import type { Clock } from '../clock.js';
@@ -26,11 +26,11 @@ import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
 import { DomainError } from '../domain/errors.js';
 import * as ids from '../ids.js';
 import type { EngineMetrics } from '../metrics.js';
-import type { CommitEntry, MeetingStore, SharedMeetingStore, StreamWrite } from '../store/types.js';
-import { ClusterSync, StaleEntryError } from './cluster.js';
+import type { CommitEntry, SharedMeetingStore, StreamWrite } from '../store/types.js';
+import { ClusterPosition, ClusterSync, StaleEntryError } from './cluster.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
-import { cloneState, stateFromStore } from './state.js';
+import { cloneState } from './state.js';
 
 /** One committed change of one stream, as the fan-out sees it. */
 export type CommittedChange = RecentChange;
@@ -42,19 +42,10 @@ export interface EngineListener {
     changes: readonly CommittedChange[],
     record: MeetingRecord | undefined,
   ): void;
-  /** Cluster mode: these streams restarted (new epoch, or missed history): subscribers need full messages. */
+  /** These streams restarted (new epoch, or missed history): subscribers need full messages. */
   onReset?(runtime: MeetingRuntime, categories: readonly PushCategory[]): void;
-  /** Cluster mode: the meeting is gone from the store (it lost its data). */
+  /** The meeting is gone from the store (it lost its data). */
   onLost?(runtime: MeetingRuntime): void;
-}
-
-/** Cluster mode: the shared store, the broker and this node's id. */
-export interface EngineCluster {
-  store: SharedMeetingStore;
-  broker: Broker;
-  nodeId: string;
-  /** Whether this node still serves the meeting (has subscribers of it); idle meetings are unloaded. */
-  inUse?: (confId: string) => boolean;
 }
 
 /** How often a command refused by the store (another node changed the meeting first) is decided again. */
@@ -63,15 +54,19 @@ const MAX_ATTEMPTS = 16;
 const MAX_BACKOFF_MS = 40;
 
 export interface EngineOptions {
-  store: MeetingStore;
+  /** The store every node of the cluster writes (the SQLite file of a one-node cluster, or Redis). */
+  store: SharedMeetingStore;
+  /** The fan-out of committed entries between the nodes (in memory for a one-node cluster, or Redis). */
+  broker: Broker;
+  nodeId: string;
+  /** Whether this node still serves the meeting (has subscribers of it); idle meetings are unloaded. */
+  inUse?: (confId: string) => boolean;
   clock: Clock;
   logger: Logger;
   /** Committed changes kept in memory per stream for resume (the durable log keeps as many). */
   recentCapacity: number;
   newParticipantId?: () => string;
   metrics?: EngineMetrics;
-  /** Cluster mode; absent for the embedded store. */
-  cluster?: EngineCluster;
 }
 
 interface Pending {
@@ -81,12 +76,10 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-export function newEpoch(): string {
-  return randomBytes(6).toString('hex');
-}
+export { newEpoch } from '../ids.js';
 
 export class Engine {
-  readonly #store: MeetingStore;
+  readonly #store: SharedMeetingStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #newParticipantId: () => string;
@@ -95,9 +88,9 @@ export class Engine {
   readonly #runtimes = new Map<string, MeetingRuntime>();
   readonly #loading = new Map<string, Promise<MeetingRuntime | undefined>>();
   readonly #listeners: EngineListener[] = [];
-  /** The listeners that also take other nodes' changes (cluster mode). */
+  /** The listeners that also take other nodes' changes. */
   readonly #remoteListeners: EngineListener[] = [];
-  readonly #cluster: ClusterSync | undefined;
+  readonly #cluster: ClusterSync;
   #pending: Pending[] = [];
   #flushScheduled = false;
   #flushing: Promise<void> | undefined;
@@ -111,39 +104,42 @@ export class Engine {
     this.#newParticipantId = options.newParticipantId ?? ids.pid;
     this.#recentCapacity = options.recentCapacity;
     this.#metrics = options.metrics;
-    if (options.cluster) {
-      const runtimes = this.#runtimes;
-      this.#cluster = new ClusterSync(
-        { ...options.cluster, logger: options.logger },
-        {
-          runtimes,
-          recentCapacity: options.recentCapacity,
-          emit: (runtime, changes, record) => {
-            for (const l of this.#remoteListeners) l.onCommitted(runtime, changes, record);
-          },
-          reset: (runtime, categories) => {
-            for (const l of this.#remoteListeners) l.onReset?.(runtime, categories);
-          },
-          lost: (runtime) => {
-            for (const l of this.#remoteListeners) l.onLost?.(runtime);
-          },
+    this.#cluster = new ClusterSync(
+      {
+        store: options.store,
+        broker: options.broker,
+        nodeId: options.nodeId,
+        clock: options.clock,
+        logger: options.logger,
+        ...(options.inUse ? { inUse: options.inUse } : {}),
+      },
+      {
+        runtimes: this.#runtimes,
+        recentCapacity: options.recentCapacity,
+        emit: (runtime, changes, record) => {
+          for (const l of this.#remoteListeners) l.onCommitted(runtime, changes, record);
         },
-      );
-    }
+        reset: (runtime, categories) => {
+          for (const l of this.#remoteListeners) l.onReset?.(runtime, categories);
+        },
+        lost: (runtime) => {
+          for (const l of this.#remoteListeners) l.onLost?.(runtime);
+        },
+      },
+    );
   }
 
   /**
    * `remote: false`: the listener sees only this node's own changes (e.g. the media plane, which acts on what it
-   * was asked to do); otherwise it also sees other nodes' changes, in commit order (cluster mode).
+   * was asked to do); otherwise it also sees other nodes' changes, in commit order.
    */
   addListener(listener: EngineListener, options: { remote?: boolean } = {}): void {
     this.#listeners.push(listener);
     if (options.remote !== false) this.#remoteListeners.push(listener);
   }
 
-  /** Cluster mode: this node's id (undefined for the embedded store). */
-  get nodeId(): string | undefined {
-    return this.#cluster?.nodeId;
+  get nodeId(): string {
+    return this.#cluster.nodeId;
   }
 
   /** Number of store transactions so far (group commit makes it lower than the number of changes). */
@@ -151,7 +147,7 @@ export class Engine {
     return this.#commits;
   }
 
-  /** Cluster mode: commands decided again because another node changed the meeting first. */
+  /** Commands decided again because another node changed the meeting first. */
   get retries(): number {
     return this.#retries;
   }
@@ -162,12 +158,12 @@ export class Engine {
   }
 
   /**
-   * The loaded meeting, loading it from the store the first time. Concurrent callers share one load. In cluster
-   * mode it reflects at least everything committed (by any node) before the call.
+   * The loaded meeting, loading it from the store the first time. Concurrent callers share one load. It reflects
+   * at least everything committed (by any node) before the call.
    */
   async load(confId: string): Promise<MeetingRuntime | undefined> {
     const loaded = this.#runtimes.get(confId);
-    if (loaded) return this.#cluster ? this.#cluster.fresh(loaded) : loaded;
+    if (loaded) return this.#cluster.fresh(loaded);
     return this.#load(confId);
   }
 
@@ -182,41 +178,20 @@ export class Engine {
     return loading;
   }
 
-  async #loadFromStore(confId: string): Promise<MeetingRuntime | undefined> {
-    if (this.#cluster) return this.#cluster.load(confId);
-    const record = await this.#store.getMeeting(confId);
-    if (!record) return undefined;
-    const streams = await this.#store.loadStreams(confId);
-    const existing = this.#runtimes.get(confId);
-    if (existing) return existing;
-    const committed = stateFromStore(record, streams);
-    const runtime = new MeetingRuntime(confId, committed, cloneState(committed), this.#recentCapacity);
-    for (const stream of streams) {
-      if (stream.seq === 0 || this.#recentCapacity === 0) continue;
-      const from = Math.max(1, stream.seq - this.#recentCapacity + 1);
-      const entries = await this.#store.readLog(confId, stream.category, from, stream.seq);
-      const log = runtime.recentLog(stream.category);
-      for (const e of entries)
-        log.append({
-          category: stream.category,
-          seq: e.seq,
-          epoch: stream.epoch,
-          payload: e.payload,
-          createdAt: e.createdAt,
-        });
-    }
-    const raced = this.#runtimes.get(confId);
-    if (raced) return raced;
-    this.#runtimes.set(confId, runtime);
-    return runtime;
+  #loadFromStore(confId: string): Promise<MeetingRuntime | undefined> {
+    return this.#cluster.load(confId);
   }
 
   /** Creates a meeting with every stream at sequence 0. Resolves once it is durable. */
   async createMeeting(record: MeetingRecord, attendees: readonly AttendeeInput[]): Promise<MeetingState> {
     const state = createMeetingState(record, attendees, this.#newParticipantId);
-    for (const replica of Object.values(state.streams)) replica.epoch = newEpoch();
-    const entry: CommitEntry = { confId: record.conferenceID, created: state, writes: [] };
-    if (this.#cluster) entry.position = this.#cluster.creation();
+    for (const replica of Object.values(state.streams)) replica.epoch = ids.newEpoch();
+    const entry: CommitEntry = {
+      confId: record.conferenceID,
+      created: state,
+      writes: [],
+      position: this.#cluster.creation(),
+    };
     const runtime = await this.#enqueue(undefined, entry);
     return runtime.committed;
   }
@@ -229,9 +204,9 @@ export class Engine {
     for (let attempt = 1; ; attempt++) {
       const runtime = await this.#load(confId);
       if (!runtime) throw new DomainError('CONF_NOT_EXIST');
-      const cluster = runtime.cluster ? this.#cluster : undefined;
-      if (cluster && !(await cluster.ready(runtime))) continue;
-      const decidedAt = runtime.cluster?.rev ?? 0;
+      const cluster = this.#cluster;
+      if (!(await cluster.ready(runtime))) continue;
+      const decidedAt = runtime.position.rev;
       let decision: Decision;
       try {
         decision = decide(runtime.working, command, {
@@ -239,12 +214,12 @@ export class Engine {
           newParticipantId: this.#newParticipantId,
         });
       } catch (error) {
-        // Cluster mode: a refusal stands only when it was decided on the newest state.
-        if (cluster && attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
+        // A refusal stands only when it was decided on the newest state.
+        if (attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
         throw error;
       }
       if (!decision.record && decision.changes.length === 0) {
-        if (cluster && attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
+        if (attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
         return runtime.committed;
       }
       const entry = this.#stage(runtime, decision);
@@ -256,7 +231,9 @@ export class Engine {
         if (attempt < MAX_ATTEMPTS) {
           // Two nodes that keep colliding on one meeting take turns instead of colliding again at once.
           const ceiling = Math.min(MAX_BACKOFF_MS, 2 ** attempt);
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+          await new Promise((resolve) =>
+            this.#clock.setTimeout(() => resolve(undefined), Math.random() * ceiling),
+          );
           continue;
         }
         throw new DomainError('INTERNAL_ERROR', 'the meeting was changed concurrently too often; retry');
@@ -297,8 +274,7 @@ export class Engine {
         items,
       });
     }
-    const entry: CommitEntry = { confId: runtime.confId, writes };
-    if (runtime.cluster && this.#cluster) entry.position = this.#cluster.stage(runtime);
+    const entry: CommitEntry = { confId: runtime.confId, writes, position: this.#cluster.stage(runtime) };
     if (decision.record) {
       working.record = decision.record;
       entry.record = decision.record;
@@ -319,7 +295,7 @@ export class Engine {
   async #flush(): Promise<void> {
     if (this.#flushing) return; // the running flush picks the rest up when it ends
     this.#flushScheduled = false;
-    const batch = this.#pending.filter((p) => this.#admit(p));
+    const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
     const run = this.#commitBatch(batch);
@@ -327,13 +303,6 @@ export class Engine {
     await run;
     this.#flushing = undefined;
     if (this.#pending.length > 0) await this.#flush();
-  }
-
-  /** Entries staged on a state whose earlier commit failed are refused: they were decided on changes that never happened. */
-  #admit(p: Pending): boolean {
-    if (!p.runtime?.poisoned) return true;
-    p.reject(new DomainError('INTERNAL_ERROR', 'an earlier change to this meeting could not be stored'));
-    return false;
   }
 
   async #commitBatch(batch: Pending[]): Promise<void> {
@@ -349,12 +318,7 @@ export class Engine {
     } catch (error) {
       this.#logger.error({ err: error }, 'store commit failed; affected meetings will be reloaded');
       for (const p of batch) {
-        if (p.runtime?.cluster) {
-          this.#cluster?.failed(p.runtime);
-        } else if (p.runtime) {
-          p.runtime.poisoned = true;
-          this.#runtimes.delete(p.runtime.confId);
-        }
+        if (p.runtime) this.#cluster.failed(p.runtime);
         p.reject(error);
       }
       return;
@@ -362,7 +326,7 @@ export class Engine {
     for (const [i, p] of batch.entries()) {
       const result = results[i];
       if (result && !result.ok) {
-        if (p.runtime?.cluster) this.#cluster?.refused(p.runtime, result);
+        if (p.runtime) this.#cluster.refused(p.runtime, result);
         p.reject(p.runtime ? new StaleEntryError(result) : new Error(`meeting ${p.entry.confId} exists`));
         continue;
       }
@@ -378,42 +342,31 @@ export class Engine {
   /** Makes one durable entry visible: committed state first, then the listeners (fan-out). */
   #publish(p: Pending): MeetingRuntime {
     const { entry } = p;
-    let runtime = p.runtime;
+    const position = entry.position!;
     if (entry.created) {
-      runtime = new MeetingRuntime(
+      // A node holds a meeting once it follows its channel: it is loaded when first used. The listeners see the
+      // creation on a runtime of its own.
+      const runtime = new MeetingRuntime(
         entry.confId,
         entry.created,
         cloneState(entry.created),
         this.#recentCapacity,
+        new ClusterPosition(position.rev, position.id),
       );
-      // Cluster mode: a node holds a meeting once it follows its channel; it is loaded when first used.
-      if (!this.#cluster) this.#runtimes.set(entry.confId, runtime);
-    }
-    if (!runtime) throw new Error('commit without a runtime');
-    const cluster = runtime.cluster && entry.position ? this.#cluster : undefined;
-    if (cluster && entry.position && !cluster.committed(runtime, entry.position)) {
-      cluster.settled(runtime);
+      for (const listener of this.#listeners) listener.onCommitted(runtime, [], entry.record);
       return runtime;
     }
-    const committed = runtime.committed;
-    if (entry.record) committed.record = entry.record;
-    const changes: CommittedChange[] = [];
-    for (const w of entry.writes) {
-      committed.streams[w.category].applyIncremental(w.payload, w.seq);
-      const change: CommittedChange = {
-        category: w.category,
-        seq: w.seq,
-        epoch: w.epoch,
-        payload: w.payload,
-        createdAt: w.createdAt,
-      };
-      runtime.recentLog(w.category).append(change);
-      changes.push(change);
+    const runtime = p.runtime;
+    if (!runtime) throw new Error('commit without a runtime');
+    if (!this.#cluster.committed(runtime, position)) {
+      this.#cluster.settled(runtime);
+      return runtime;
     }
     try {
+      const changes = runtime.applyCommitted(entry.record, entry.writes);
       for (const listener of this.#listeners) listener.onCommitted(runtime, changes, entry.record);
     } finally {
-      cluster?.settled(runtime);
+      this.#cluster.settled(runtime);
     }
     return runtime;
   }
@@ -426,8 +379,8 @@ export class Engine {
     }
   }
 
-  /** Cluster mode: stops following meetings (after `drain`). */
+  /** Stops following meetings (after `drain`). */
   async close(): Promise<void> {
-    await this.#cluster?.close();
+    await this.#cluster.close();
   }
 }

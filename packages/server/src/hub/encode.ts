@@ -3,7 +3,7 @@
  * (hub/wire.ts), and the same bytes go to every subscriber. Field order follows Huawei's examples: payload first, then the envelope.
  */
 import { CATEGORY_SPECS, type CategoryReplica, type PushCategory } from '@confpush/protocol';
-import { hex32 } from '../ids.js';
+import { createHash } from 'node:crypto';
 import { textFrame, textFrameOf, type WireFrame } from './wire.js';
 
 interface EnvelopeInput {
@@ -13,9 +13,29 @@ interface EnvelopeInput {
   /** Full: creation time; incremental: the sequence number. */
   version: number;
   createTime: number;
-  /** Full messages only: the stream position reflected. */
-  seq?: number;
-  epoch?: string;
+  /** The stream position the message reflects (full) or brings the stream to (incremental). */
+  seq: number;
+  epoch: string;
+  /** Whether `seq` and `epoch` are written into the frame (full messages only). */
+  withPosition: boolean;
+}
+
+/**
+ * The `msgID` of a message: derived from what it carries (meeting, category, epoch, seq, full or incremental), so
+ * every node and every replay sends the same ID for the same change, and two different changes never share one.
+ * 32 lower-case hex characters (the first 128 bits of a SHA-256), the shape of Huawei's IDs.
+ */
+export function msgId(
+  confId: string,
+  category: PushCategory,
+  epoch: string,
+  seq: number,
+  msgMode: 0 | 1,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([confId, category, epoch, seq, msgMode]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -65,12 +85,14 @@ function render(payload: unknown, e: EnvelopeInput): WireFrame {
       break;
   }
   frame['confID'] = e.confId;
-  frame['msgID'] = hex32();
+  frame['msgID'] = msgId(e.confId, e.category, e.epoch, e.seq, e.msgMode);
   frame['msgMode'] = e.msgMode;
   frame['version'] = spec.stringVersion ? String(e.version) : e.version;
   frame['createTime'] = spec.stringVersion ? String(e.createTime) : e.createTime;
-  if (e.seq !== undefined) frame['seq'] = e.seq;
-  if (e.epoch !== undefined) frame['epoch'] = e.epoch;
+  if (e.withPosition) {
+    frame['seq'] = e.seq;
+    frame['epoch'] = e.epoch;
+  }
   frame['action'] = e.category;
   const envelope = JSON.stringify(frame);
   if (list === undefined) return textFrame(envelope);
@@ -90,16 +112,29 @@ export function encodeFull(confId: string, replica: CategoryReplica, now: number
     createTime: now,
     seq: replica.seq ?? 0,
     epoch: replica.epoch ?? '',
+    withPosition: true,
   });
 }
 
 /** An incremental message (msgMode 1) whose `version` is the stream sequence number. */
 export function encodeIncremental(
   confId: string,
-  category: PushCategory,
-  seq: number,
-  payload: unknown,
-  createdAt: number,
+  change: {
+    category: PushCategory;
+    epoch: string;
+    seq: number;
+    payload: unknown;
+    createdAt: number;
+  },
 ): WireFrame {
-  return render(payload, { confId, category, msgMode: 1, version: seq, createTime: createdAt });
+  return render(change.payload, {
+    confId,
+    category: change.category,
+    msgMode: 1,
+    version: change.seq,
+    createTime: change.createdAt,
+    seq: change.seq,
+    epoch: change.epoch,
+    withPosition: false,
+  });
 }

@@ -121,7 +121,7 @@ export class Hub implements EngineListener {
   incrementalFrame(confId: string, change: CommittedChange): WireFrame {
     if (change.bytes) return change.bytes;
     this.#framesEncoded++;
-    change.bytes = encodeIncremental(confId, change.category, change.seq, change.payload, change.createdAt);
+    change.bytes = encodeIncremental(confId, change);
     return change.bytes;
   }
 

@@ -1,10 +1,8 @@
 /** Enterprises, apps, users, access tokens and nonces in Redis (key layout: `redis-keys.ts`). */
 import type { Clock } from '../clock.js';
+import { ACCESS_TOKEN_GRACE_MS } from './policy.js';
 import type { RedisDb } from './redis-db.js';
 import type { AccessToken, App, Corp, IdentityStore, User } from './types.js';
-
-/** An access token's key outlives both of its lifetimes by this much (refresh and "expired" answers need it). */
-const ACCESS_TOKEN_GRACE_MS = 3_600_000;
 
 type Hash = Record<string, string>;
 

@@ -1,12 +1,8 @@
 /** Meeting-control tokens and single-use WebSocket tokens in Redis (key layout: `redis-keys.ts`). */
 import type { Clock } from '../clock.js';
+import { CONF_TOKEN_GRACE_MS, WS_TOKEN_GRACE_MS } from './policy.js';
 import type { RedisDb } from './redis-db.js';
 import type { ConfToken, TokenStore, WsToken } from './types.js';
-
-/** An expired control token is still recognised (as expired, not unknown) this long, as in the SQLite store. */
-const CONF_TOKEN_GRACE_MS = 24 * 3_600_000;
-/** A WebSocket token's key outlives the token by this much (a late use is told "expired"). */
-const WS_TOKEN_GRACE_MS = 3_600_000;
 
 export class RedisTokenStore implements TokenStore {
   readonly #db: RedisDb;

@@ -40,7 +40,7 @@ export interface RedisStoreOptions {
   newEpoch: () => string;
   /** The clock that token expiry times come from (key lifetimes are computed with it). */
   clock?: Clock;
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 export class RedisStore implements Store, SharedMeetingStore {
@@ -103,6 +103,10 @@ export class RedisStore implements Store, SharedMeetingStore {
     this.#meetings.snapshot(confId, logDepth);
   renewEpochs = (confId: string, options: { nodeId: string; id: string; force: boolean }): Promise<boolean> =>
     this.#meetings.renewEpochs(confId, options);
+
+  onIncarnationChange(handler: () => void): void {
+    this.db.onIncarnationChange(() => handler());
+  }
 
   /** Nothing to do: every token key expires by itself. */
   purgeExpired(): void {}

@@ -105,6 +105,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (conf_id, category, seq)
   ) WITHOUT ROWID;
   `,
+  // The meeting's revision and head entry (the embedded store is a one-node cluster's shared store).
+  `
+  ALTER TABLE meetings ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE meetings ADD COLUMN head TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 export interface OpenDbOptions {

@@ -1,4 +1,5 @@
 /** Enterprises, apps, users, access tokens and nonces in SQLite. */
+import { ACCESS_TOKEN_GRACE_MS } from './policy.js';
 import type { Db } from './sqlite-db.js';
 import type { AccessToken, App, Corp, IdentityStore, User } from './types.js';
 
@@ -183,7 +184,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   /** Drops access tokens whose access and refresh lifetimes are both over. */
   purgeExpired(now: number): void {
-    this.#stmts.purgeTokens.run(now, now);
+    this.#stmts.purgeTokens.run(now - ACCESS_TOKEN_GRACE_MS, now - ACCESS_TOKEN_GRACE_MS);
   }
 
   async getAccessToken(token: string): Promise<AccessToken | undefined> {

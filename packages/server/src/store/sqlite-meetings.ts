@@ -1,8 +1,11 @@
 /**
  * Meetings and their streams in SQLite: the record, each stream's position and current items, and a bounded log
- * of incrementals for resume. `commit` writes a whole batch in one transaction (group commit).
+ * of incrementals for resume. `commit` writes a whole batch in one transaction (group commit): it refuses, as the
+ * Redis commit script does, an entry whose meeting is no longer where the entry says it was decided, and
+ * publishes every written entry (`publish`, the in-memory broker) once the transaction is durable.
  */
 import { PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
+import type { BrokerEntry } from '../broker/broker.js';
 import type { MeetingRecord } from '../domain/meeting.js';
 import type { Db } from './sqlite-db.js';
 import type {
@@ -10,9 +13,21 @@ import type {
   CommitResult,
   LogEntry,
   MeetingFilter,
-  MeetingStore,
+  MeetingRevision,
+  MeetingSnapshot,
+  SharedMeetingStore,
   StoredStream,
 } from './types.js';
+
+/** One file is one continuous history: the store has a single incarnation. */
+const INCARNATION = 'sqlite';
+
+export interface SqliteMeetingStoreOptions {
+  logRetention: number;
+  newEpoch: () => string;
+  /** Called with every committed entry, in commit order, once it is durable (the in-memory broker). */
+  publish?: ((entry: BrokerEntry) => void) | undefined;
+}
 
 /** Items are ordered by first insertion: ord = seq * ORD_STRIDE + position in the change. */
 const ORD_STRIDE = 1 << 20;
@@ -24,20 +39,32 @@ export class StreamContinuityError extends Error {
   }
 }
 
-export class SqliteMeetingStore implements MeetingStore {
+export class SqliteMeetingStore implements SharedMeetingStore {
   readonly #db: Db;
   readonly #retention: number;
+  readonly #newEpoch: () => string;
+  readonly #publish: ((entry: BrokerEntry) => void) | undefined;
   readonly #stmts;
-  readonly #commitTx: (entries: readonly CommitEntry[]) => void;
+  readonly #commitTx: (entries: readonly CommitEntry[]) => CommitResult[];
+  readonly #snapshotTx: (confId: string, logDepth: number) => MeetingSnapshot | undefined;
 
-  constructor(db: Db, options: { logRetention: number }) {
+  constructor(db: Db, options: SqliteMeetingStoreOptions) {
     this.#db = db;
     this.#retention = options.logRetention;
+    this.#newEpoch = options.newEpoch;
+    this.#publish = options.publish;
     this.#stmts = {
       getMeeting: db.prepare('SELECT record FROM meetings WHERE conf_id = ?'),
       putMeeting: db.prepare(
         `INSERT INTO meetings (conf_id, corp_id, owner_id, state, start_at, record) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (conf_id) DO UPDATE SET state = excluded.state, start_at = excluded.start_at, record = excluded.record`,
+      ),
+      revision: db.prepare('SELECT rev, head FROM meetings WHERE conf_id = ?'),
+      setHead: db.prepare('UPDATE meetings SET rev = ?, head = ? WHERE conf_id = ?'),
+      setEpoch: db.prepare('UPDATE streams SET epoch = ? WHERE conf_id = ? AND category = ?'),
+      dropLog: db.prepare('DELETE FROM stream_log WHERE conf_id = ?'),
+      newestLog: db.prepare(
+        'SELECT seq, created_at, payload FROM stream_log WHERE conf_id = ? AND category = ? AND seq > ? ORDER BY seq',
       ),
       streams: db.prepare('SELECT category, epoch, seq FROM streams WHERE conf_id = ?'),
       items: db.prepare(
@@ -60,10 +87,78 @@ export class SqliteMeetingStore implements MeetingStore {
         'SELECT seq, created_at, payload FROM stream_log WHERE conf_id = ? AND category = ? AND seq >= ? AND seq <= ? ORDER BY seq',
       ),
     };
-    this.#commitTx = db.transaction((entries: readonly CommitEntry[]) => this.#writeBatch(entries));
+    this.#commitTx = db.transaction((entries: readonly CommitEntry[]) => {
+      const results = this.#admit(entries);
+      this.#writeBatch(entries.filter((_, i) => results[i]?.ok));
+      return results;
+    });
+    this.#snapshotTx = db.transaction((confId: string, logDepth: number) =>
+      this.#readSnapshot(confId, logDepth),
+    );
+  }
+
+  async incarnation(): Promise<string> {
+    return INCARNATION;
+  }
+
+  async revision(confId: string): Promise<MeetingRevision | undefined> {
+    const row = this.#stmts.revision.get(confId) as { rev: number; head: string } | undefined;
+    return row && { rev: row.rev, head: row.head, incarnation: INCARNATION };
+  }
+
+  async snapshot(confId: string, logDepth: number): Promise<MeetingSnapshot | undefined> {
+    return this.#snapshotTx(confId, logDepth);
+  }
+
+  #readSnapshot(confId: string, logDepth: number): MeetingSnapshot | undefined {
+    const row = this.#stmts.revision.get(confId) as { rev: number; head: string } | undefined;
+    const record = this.#readMeeting(confId);
+    if (!row || !record) return undefined;
+    const streams = this.#readStreams(confId);
+    const logs = new Map<PushCategory, LogEntry[]>();
+    for (const stream of streams) {
+      const entries =
+        logDepth === 0 ? [] : this.#readNewestLog(confId, stream.category, stream.seq - logDepth);
+      logs.set(stream.category, entries);
+    }
+    return { rev: row.rev, head: row.head, incarnation: INCARNATION, record, streams, logs };
+  }
+
+  /**
+   * One file has one incarnation: without `force` there is nothing to renew. With it, every stream gets a new epoch
+   * (items and sequence numbers kept, the log dropped), the revision advances and a reset is published.
+   */
+  async renewEpochs(
+    confId: string,
+    options: { nodeId: string; id: string; force: boolean },
+  ): Promise<boolean> {
+    const row = this.#stmts.revision.get(confId) as { rev: number; head: string } | undefined;
+    if (!row) return false;
+    if (!options.force) return true;
+    const rev = row.rev + 1;
+    this.#db.transaction(() => {
+      for (const category of PUSH_CATEGORIES) this.#stmts.setEpoch.run(this.#newEpoch(), confId, category);
+      this.#stmts.dropLog.run(confId);
+      this.#stmts.setHead.run(rev, options.id, confId);
+    })();
+    this.#publish?.({
+      kind: 'reset',
+      nodeId: options.nodeId,
+      confId,
+      rev,
+      id: options.id,
+      base: '',
+      record: null,
+      writes: [],
+    });
+    return true;
   }
 
   async getMeeting(confId: string): Promise<MeetingRecord | undefined> {
+    return this.#readMeeting(confId);
+  }
+
+  #readMeeting(confId: string): MeetingRecord | undefined {
     const row = this.#stmts.getMeeting.get(confId) as { record: string } | undefined;
     return row && (JSON.parse(row.record) as MeetingRecord);
   }
@@ -82,6 +177,10 @@ export class SqliteMeetingStore implements MeetingStore {
   }
 
   async loadStreams(confId: string): Promise<StoredStream[]> {
+    return this.#readStreams(confId);
+  }
+
+  #readStreams(confId: string): StoredStream[] {
     const heads = this.#stmts.streams.all(confId) as { category: PushCategory; epoch: string; seq: number }[];
     const byCategory = new Map<string, StoredStream>();
     for (const h of heads)
@@ -99,22 +198,73 @@ export class SqliteMeetingStore implements MeetingStore {
   }
 
   async readLog(confId: string, category: PushCategory, fromSeq: number, toSeq: number): Promise<LogEntry[]> {
-    const rows = this.#stmts.readLog.all(confId, category, fromSeq, toSeq) as {
-      seq: number;
-      created_at: number;
-      payload: string;
-    }[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      createdAt: r.created_at,
-      payload: JSON.parse(r.payload) as unknown,
-    }));
+    return logEntries(this.#stmts.readLog.all(confId, category, fromSeq, toSeq));
   }
 
-  /** One transaction for the whole batch; a single node is the only writer, so every entry is `ok`. */
+  #readNewestLog(confId: string, category: PushCategory, afterSeq: number): LogEntry[] {
+    return logEntries(this.#stmts.newestLog.all(confId, category, afterSeq));
+  }
+
+  /**
+   * One transaction for the whole batch. Each entry is refused (writing nothing) unless its meeting is where the
+   * entry's position says (the previous head and revision; absent for a creation) and each write continues its
+   * stream; a later entry of the batch built on a refused one is refused in turn. Written entries are published.
+   */
   async commit(entries: readonly CommitEntry[]): Promise<CommitResult[]> {
-    this.#commitTx(entries);
-    return entries.map(() => ({ ok: true }));
+    if (entries.length === 0) return [];
+    const results = this.#commitTx(entries);
+    if (this.#publish) {
+      entries.forEach((entry, i) => {
+        if (results[i]?.ok) this.#publish?.(published(entry));
+      });
+    }
+    return results;
+  }
+
+  /** Decides which entries of a batch are written, as the meetings and streams stand before and within the batch. */
+  #admit(entries: readonly CommitEntry[]): CommitResult[] {
+    const meetings = new Map<
+      string,
+      { rev: number; head: string; streams: Map<string, StreamPosition> } | null
+    >();
+    const meetingOf = (confId: string) => {
+      if (!meetings.has(confId)) {
+        const row = this.#stmts.revision.get(confId) as { rev: number; head: string } | undefined;
+        const streams = new Map<string, StreamPosition>();
+        if (row) {
+          for (const h of this.#stmts.streams.all(confId) as StreamPosition[]) streams.set(h.category, h);
+        }
+        meetings.set(confId, row ? { ...row, streams } : null);
+      }
+      return meetings.get(confId)!;
+    };
+    return entries.map((entry): CommitResult => {
+      const position = entry.position;
+      if (!position) throw new Error('every committed entry needs its position');
+      const meeting = meetingOf(entry.confId);
+      if (entry.created) {
+        if (meeting) return { ok: false, conflict: true, reason: 'exists', rev: meeting.rev };
+        const streams = new Map<string, StreamPosition>();
+        for (const category of PUSH_CATEGORIES) {
+          const replica = entry.created.streams[category];
+          streams.set(category, { category, epoch: replica.epoch ?? '', seq: replica.seq ?? 0 });
+        }
+        meetings.set(entry.confId, { rev: position.rev, head: position.id, streams });
+        return { ok: true };
+      }
+      if (!meeting) return { ok: false, conflict: true, reason: 'absent', rev: 0 };
+      const stale = { ok: false, conflict: true, reason: 'stale', rev: meeting.rev } as const;
+      if (meeting.head !== position.base || meeting.rev !== position.rev - 1) return stale;
+      for (const w of entry.writes) {
+        const stream = meeting.streams.get(w.category);
+        if (!stream || stream.epoch !== w.epoch || stream.seq !== w.seq - 1) return stale;
+      }
+      for (const w of entry.writes)
+        meeting.streams.set(w.category, { category: w.category, epoch: w.epoch, seq: w.seq });
+      meeting.rev = position.rev;
+      meeting.head = position.id;
+      return { ok: true };
+    });
   }
 
   /**
@@ -127,9 +277,11 @@ export class SqliteMeetingStore implements MeetingStore {
     const s = this.#stmts;
     const records = new Map<string, MeetingRecord>();
     const heads = new Map<string, StreamHead>();
+    const positions = new Map<string, { rev: number; id: string }>();
     for (const entry of entries) {
       const record = entry.record ?? entry.created?.record;
       if (record) records.set(record.conferenceID, record);
+      if (entry.position) positions.set(entry.confId, entry.position);
       if (entry.created) this.#insertStreams(entry.confId, entry.created);
       for (const w of entry.writes) {
         const key = `${entry.confId}\u0000${w.category}`;
@@ -176,6 +328,7 @@ export class SqliteMeetingStore implements MeetingStore {
         JSON.stringify(record),
       );
     }
+    for (const [confId, position] of positions) s.setHead.run(position.rev, position.id, confId);
     for (const head of heads.values()) {
       const advanced = s.advanceStream.run(head.to, head.confId, head.category, head.from, head.epoch);
       if (advanced.changes !== 1) throw new StreamContinuityError(head.confId, head.category, head.from + 1);
@@ -213,4 +366,41 @@ interface StreamHead {
   from: number;
   to: number;
   items: Map<string, { value: unknown; ord: number; reinsert: boolean }>;
+}
+
+interface StreamPosition {
+  category: string;
+  epoch: string;
+  seq: number;
+}
+
+function logEntries(rows: unknown[]): LogEntry[] {
+  return (rows as { seq: number; created_at: number; payload: string }[]).map((r) => ({
+    seq: r.seq,
+    createdAt: r.created_at,
+    payload: JSON.parse(r.payload) as unknown,
+  }));
+}
+
+/** A committed entry as the broker carries it (what the Redis commit script publishes). */
+function published(entry: CommitEntry): BrokerEntry {
+  const position = entry.position!;
+  return {
+    kind: entry.created ? 'created' : 'entry',
+    nodeId: position.nodeId,
+    confId: entry.confId,
+    rev: position.rev,
+    id: position.id,
+    base: position.base,
+    record: entry.record ?? entry.created?.record ?? null,
+    writes: entry.created
+      ? []
+      : entry.writes.map((w) => ({
+          category: w.category,
+          epoch: w.epoch,
+          seq: w.seq,
+          createdAt: w.createdAt,
+          payload: w.payload ?? null,
+        })),
+  };
 }

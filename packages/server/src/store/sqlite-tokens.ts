@@ -1,4 +1,5 @@
 /** Meeting-control tokens and single-use WebSocket tokens in SQLite. */
+import { CONF_TOKEN_GRACE_MS, WS_TOKEN_GRACE_MS } from './policy.js';
 import type { Db } from './sqlite-db.js';
 import type { ConfToken, TokenStore, WsToken } from './types.js';
 
@@ -67,8 +68,8 @@ export class SqliteTokenStore implements TokenStore {
   /** Drops expired tokens (housekeeping; lookups check expiry themselves). */
   purgeExpired(now: number): void {
     this.#db.transaction(() => {
-      this.#stmts.purgeWs.run(now);
-      this.#stmts.purgeConf.run(now - 24 * 3_600_000);
+      this.#stmts.purgeWs.run(now - WS_TOKEN_GRACE_MS);
+      this.#stmts.purgeConf.run(now - CONF_TOKEN_GRACE_MS);
     })();
   }
 }

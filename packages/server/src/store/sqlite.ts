@@ -1,5 +1,6 @@
 /** The embedded store: one SQLite file under the data directory, made of three parts sharing one connection. */
 import type { PushCategory } from '@confpush/protocol';
+import type { BrokerEntry } from '../broker/broker.js';
 import type { MeetingRecord } from '../domain/meeting.js';
 import { openDb, type Db } from './sqlite-db.js';
 import { SqliteIdentityStore } from './sqlite-identity.js';
@@ -14,6 +15,9 @@ import type {
   Corp,
   LogEntry,
   MeetingFilter,
+  MeetingRevision,
+  MeetingSnapshot,
+  SharedMeetingStore,
   Store,
   StoredStream,
   User,
@@ -24,10 +28,14 @@ export interface SqliteStoreOptions {
   dataDir: string;
   syncMode: 'full' | 'normal';
   logRetention: number;
+  /** A new stream epoch (when a meeting's streams are restarted). */
+  newEpoch: () => string;
+  /** Receives every committed entry once durable (the in-memory broker of a one-node cluster). */
+  publish?: ((entry: BrokerEntry) => void) | undefined;
   memory?: boolean;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, SharedMeetingStore {
   readonly db: Db;
   readonly #identity: SqliteIdentityStore;
   readonly #tokens: SqliteTokenStore;
@@ -37,7 +45,7 @@ export class SqliteStore implements Store {
     this.db = openDb(options);
     this.#identity = new SqliteIdentityStore(this.db);
     this.#tokens = new SqliteTokenStore(this.db);
-    this.#meetings = new SqliteMeetingStore(this.db, { logRetention: options.logRetention });
+    this.#meetings = new SqliteMeetingStore(this.db, options);
   }
 
   getCorp = (corpId: string): Promise<Corp | undefined> => this.#identity.getCorp(corpId);
@@ -71,6 +79,12 @@ export class SqliteStore implements Store {
   readLog = (confId: string, category: PushCategory, from: number, to: number): Promise<LogEntry[]> =>
     this.#meetings.readLog(confId, category, from, to);
   commit = (entries: readonly CommitEntry[]): Promise<CommitResult[]> => this.#meetings.commit(entries);
+  incarnation = (): Promise<string> => this.#meetings.incarnation();
+  revision = (confId: string): Promise<MeetingRevision | undefined> => this.#meetings.revision(confId);
+  snapshot = (confId: string, logDepth: number): Promise<MeetingSnapshot | undefined> =>
+    this.#meetings.snapshot(confId, logDepth);
+  renewEpochs = (confId: string, options: { nodeId: string; id: string; force: boolean }): Promise<boolean> =>
+    this.#meetings.renewEpochs(confId, options);
 
   /** Housekeeping: drops expired WebSocket, control and access tokens. */
   purgeExpired(now: number): void {

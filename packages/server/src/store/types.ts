@@ -194,6 +194,8 @@ export type CommitResult =
 export interface Store extends IdentityStore, TokenStore, MeetingStore {
   /** Housekeeping: drops expired tokens (a store whose records expire by themselves may do nothing). */
   purgeExpired(now: number): void | Promise<void>;
+  /** Called when the store's data may have lost continuity (another incarnation; Redis only). */
+  onIncarnationChange?(handler: () => void): void;
   close(): Promise<void>;
 }
 
