@@ -15,7 +15,7 @@ import { buildApi } from './api/app.js';
 import type { Api } from './api/context.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { MeetingTokens } from './auth/meeting-tokens.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import type { Broker } from './broker/broker.js';
 import { Engine } from './engine/engine.js';
@@ -35,7 +35,7 @@ export interface NodeOptions {
   config: Config;
   clock?: Clock;
   logger?: Logger;
-  /** Time of the media plane (speaker coalescing, simulated callees); tests inject `ManualTimers`. */
+  /** Time of the media plane (speaker coalescing, simulated callees) when not `clock`; tests inject `ManualTimers`. */
   mediaTimers?: MediaTimers;
 }
 
@@ -68,7 +68,7 @@ export class ConfpushNode {
   /** The demo meeting's scenario (`demo` setting). */
   demo: Demo | undefined;
   #url = '';
-  #housekeeping: NodeJS.Timeout | undefined;
+  #housekeeping: TimerHandle | undefined;
   /** True from the end of `start()` until `close()` begins (`/readyz`). */
   #ready = false;
 
@@ -97,7 +97,7 @@ export class ConfpushNode {
     this.media = new MediaPlane({
       engine: this.engine,
       logger: this.logger,
-      ...(options.mediaTimers ? { timers: options.mediaTimers } : {}),
+      timers: options.mediaTimers ?? this.clock,
       speakerIntervalMs: this.config.speakerIntervalMs,
       calleeAnswerDelayMs: this.config.calleeAnswerDelayMs,
       calleeFailPattern: this.config.calleeFailPattern,
@@ -194,7 +194,7 @@ export class ConfpushNode {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const reachable = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
     node.#url = `${scheme}://${reachable}:${address.port}`;
-    node.#housekeeping = setInterval(() => void node.store.purgeExpired(node.clock.now()), 60_000).unref();
+    node.#housekeeping = node.clock.setInterval(() => void node.store.purgeExpired(node.clock.now()), 60_000);
     node.#ready = true;
     if (node.config.demo && node.credential) {
       try {
@@ -266,7 +266,7 @@ export class ConfpushNode {
 
   async close(): Promise<void> {
     this.#ready = false;
-    if (this.#housekeeping) clearInterval(this.#housekeeping);
+    if (this.#housekeeping) this.clock.clearInterval(this.#housekeeping);
     await this.demo?.stop();
     await this.media.close();
     await this.gateway.close();

@@ -36,12 +36,20 @@ import { newEpoch } from '../src/engine/engine.js';
 import { RedisStore } from '../src/store/redis.js';
 import { Balancer } from './balancer.js';
 import { appAuth, confToken, createMeeting, http, openPush, runningMeeting } from './chain.js';
-import { startTestCluster, tempDir, TEST_REDIS_URL, testRedisPrefix, type TestServer } from './helpers.js';
+import {
+  eventually,
+  startTestCluster,
+  tempDir,
+  TEST_REDIS_URL,
+  testRedisPrefix,
+  type TestServer,
+} from './helpers.js';
 import { spawnServer, type ServerProcess } from './process.js';
 import type { Frame, PushClient } from './push-client.js';
 import { DedicatedRedis } from './redis-server.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Paces a writer loop (not a wait for anything). */
+const pace = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -154,7 +162,7 @@ describe('cluster on Redis', () => {
     const finalSeq = (c: PushCategory) => stored(c).seq ?? 0;
     expect(finalSeq('ParticipantsNotify')).toBeGreaterThanOrEqual(4 + 80);
     for (const s of subscribers) {
-      await waitUntil(() => categories.every((c) => (replicaOf(s, c).seq ?? 0) === finalSeq(c)));
+      await eventually(() => categories.every((c) => (replicaOf(s, c).seq ?? 0) === finalSeq(c)), 15_000);
     }
     const first = subscribers[0]!;
     for (const category of categories) {
@@ -212,7 +220,7 @@ describe('cluster on Redis', () => {
       expect(res.status).toBe(200);
     }
     for (const s of subscribers)
-      await waitUntil(() => (replicaOf(s, 'AttendeesNotify').items.size >= 12 ? true : undefined));
+      await eventually(() => replicaOf(s, 'AttendeesNotify').items.size >= 12, 15_000);
     const names = (s: Subscriber) =>
       s.client.frames
         .filter((f) => f.action === 'AttendeesNotify' && f['msgMode'] === 1)
@@ -280,7 +288,7 @@ describe('cluster on Redis', () => {
           },
         ).catch(() => undefined);
         if (res?.status === 200) acknowledged.push(name);
-        await sleep(20);
+        await pace(20);
       }
     })();
 
@@ -290,15 +298,24 @@ describe('cluster on Redis', () => {
       sessions.push(
         await tracedSession(balancer.url, { conferenceID: confId, chairPwd: meeting.hostPassword }),
       );
-    await sleep(1500);
+    /** Waits until `count` more control calls were acknowledged through the balancer. */
+    const acknowledgedMore = async (count: number, what: string) => {
+      const target = acknowledged.length + count;
+      await eventually(() => acknowledged.length >= target, { what, timeoutMs: 20_000 });
+    };
+    await eventually(() => sessions.every((traced) => traced.session.state === 'live'), {
+      what: 'every SDK session live',
+      timeoutMs: 20_000,
+    });
+    await acknowledgedMore(20, 'traffic before the kill');
 
     const victim = procs[2]!;
     balancer.setTargets([port(procs[0]!), port(procs[1]!)]);
     await victim.kill('SIGKILL');
-    await sleep(2000);
+    await acknowledgedMore(20, 'traffic through the surviving nodes');
     procs[2] = await spawnServer(args, env);
     balancer.setTargets(procs.map(port));
-    await sleep(2000);
+    await acknowledgedMore(20, 'traffic after the restart');
 
     writing = false;
     await writer;
@@ -333,24 +350,24 @@ describe('cluster on Redis', () => {
     const sessions: TracedSession[] = [];
     for (let i = 0; i < 3; i++) sessions.push(await tracedSession(server.nodes![i]!.url, meeting));
     const control = await confToken(server, confId, meeting.chairPwd);
-    const invite = async (name: string) => {
-      for (let attempt = 0; attempt < 100; attempt++) {
-        const res = await http(
-          server,
-          'POST',
-          `/v1/mmc/control/conferences/participants?conferenceID=${confId}`,
-          {
-            headers: { 'X-Conference-Authorization': control.token },
-            body: {
-              attendees: [{ name, phone: `+6${name.replace(/\D/g, '')}${name.length}`, type: 'normal' }],
+    const invite = (name: string) =>
+      eventually(
+        async () => {
+          const res = await http(
+            server,
+            'POST',
+            `/v1/mmc/control/conferences/participants?conferenceID=${confId}`,
+            {
+              headers: { 'X-Conference-Authorization': control.token },
+              body: {
+                attendees: [{ name, phone: `+6${name.replace(/\D/g, '')}${name.length}`, type: 'normal' }],
+              },
             },
-          },
-        ).catch(() => undefined);
-        if (res?.status === 200) return;
-        await sleep(50);
-      }
-      throw new Error(`could not invite ${name}`);
-    };
+          ).catch(() => undefined);
+          return res?.status === 200;
+        },
+        { what: `the invitation of ${name}`, timeoutMs: 15_000, everyMs: 50 },
+      );
     for (let i = 0; i < 5; i++) await invite(`before ${i}`);
     const prefix = server.nodes![0]!.config.redisPrefix;
     for (const traced of sessions)
@@ -388,33 +405,13 @@ describe('cluster on Redis', () => {
       expect((await s.client.closed(15_000)).code).toBe(CLOSE_CODES.MEETING_NOT_FOUND.code);
     }
     // The nodes serve again: the app credential was registered again, new meetings work end to end.
-    const accessToken = await retry(() => appAuth(server));
+    const accessToken = await eventually(() => appAuth(server), { timeoutMs: 10_000, everyMs: 100 });
     const next = await createMeeting(server, accessToken, { subject: 'after the restart' });
     const s = await subscribe(server, 2, next.conferenceID, next.chairPwd, ['ConfBasicInfoNotify']);
     expect(s.client.frames.some((f) => f.action === 'ConfBasicInfoNotify')).toBe(true);
     s.client.close();
   }, 60_000);
 });
-
-async function waitUntil(check: () => unknown, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
-
-async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
-}
 
 // Keep the category list honest: the comparison above relies on these not being full-only.
 for (const category of ['ParticipantsNotify', 'AttendeesNotify', 'ConfDynamicInfoNotify'] as const) {

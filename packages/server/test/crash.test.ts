@@ -18,7 +18,7 @@ import { WebSocket } from 'ws';
 import { realTimeInfo } from '../src/domain/realtime-info.js';
 import type { MeetingState } from '../src/domain/meeting.js';
 import { appAuth, confToken, createMeeting, pushUrl, wsToken } from './chain.js';
-import { tempDir, type TestServer } from './helpers.js';
+import { eventually, tempDir, type TestServer } from './helpers.js';
 import { spawnServer, type ServerProcess } from './process.js';
 
 const ROUNDS = Number(process.env['CONFPUSH_CRASH_ROUNDS'] ?? '20');
@@ -131,8 +131,6 @@ class Watcher {
     this.ws?.terminate();
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash consistency', () => {
   it(
@@ -303,7 +301,12 @@ describe('crash consistency', () => {
         // Load, then a kill at a random moment of it.
         alive = true;
         const running = writers.map((w) => writer(w));
-        await sleep(150 + Math.floor(random() * 900));
+        // The kill falls after a random number of acknowledged writes of this round (some others in flight).
+        const killAfter = stats.acked + 11 + Math.floor(random() * 40);
+        await eventually(() => stats.acked >= killAfter || failures.length > 0, {
+          what: 'acknowledged writes before the kill',
+          timeoutMs: 30_000,
+        });
         const seenBeforeKill = new Map(watcher.positions);
         await proc.kill('SIGKILL');
         alive = false;
@@ -320,7 +323,7 @@ describe('crash consistency', () => {
           false,
         );
         expect(freshReply['returnCode']).toBe(0);
-        await waitUntil(() => CATEGORIES.every((c) => fresh.replicas.get(c)!.synced));
+        await eventually(() => CATEGORIES.every((c) => fresh.replicas.get(c)!.synced), 10_000);
         const streams = freshReply['streams'] as Record<string, { epoch: string; seq: number }>;
 
         // Nothing shown before the kill is missing; the epochs are the same.
@@ -379,7 +382,10 @@ describe('crash consistency', () => {
           expect(resumed[category]!.delivery, `${category} ${where}`).toBe('resumed');
           stats.resumed++;
         }
-        await waitUntil(() => CATEGORIES.every((c) => watcher.positions.get(c)!.seq >= streams[c]!.seq));
+        await eventually(
+          () => CATEGORIES.every((c) => watcher.positions.get(c)!.seq >= streams[c]!.seq),
+          10_000,
+        );
         stats.versionsReplayed += watcher.frames - versionsBefore - 1;
         expect(watcher.violations, where).toEqual([]);
 
@@ -414,11 +420,3 @@ describe('crash consistency', () => {
     Math.max(240_000, ROUNDS * 15_000),
   );
 });
-
-async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}

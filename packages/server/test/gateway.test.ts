@@ -1,4 +1,5 @@
 /** The push socket's refusals, replies and timers, each asserted by its documented code. */
+import { clockWithNow } from '../src/clock.js';
 import { CLOSE_CODES, REPLY_CODES } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { confToken, http, openPush, pushUrl, runningMeeting, wsToken } from './chain.js';
@@ -31,10 +32,11 @@ describe('WebSocket authentication', () => {
   });
 
   it('closes with WS_TOKEN_INVALID for an expired token', async () => {
-    const server = await startTestServer({ config: { wsTokenTtlMs: 150 } });
+    let now = Date.now();
+    const server = await startTestServer({ clock: clockWithNow(() => now), config: { wsTokenTtlMs: 150 } });
     const meeting = await runningMeeting(server);
     const conf = await confToken(server, meeting.conferenceID, meeting.chairPwd);
-    await new Promise((r) => setTimeout(r, 250));
+    now += 250;
     const c = await PushClient.connect(pushUrl(conf.wsURL, meeting.conferenceID, conf.tmpWsToken));
     expect((await c.closed()).code).toBe(4001);
   });
@@ -140,10 +142,14 @@ describe('Subscribe', () => {
   });
 
   it('refuses an expired control token', async () => {
-    const server = await startTestServer({ config: { confTokenTtlMs: 1000 } });
+    let now = Date.now();
+    const server = await startTestServer({
+      clock: clockWithNow(() => now),
+      config: { confTokenTtlMs: 1000 },
+    });
     const meeting = await runningMeeting(server);
     const { client, conf } = await openPush(server, meeting.conferenceID, meeting.chairPwd);
-    await new Promise((r) => setTimeout(r, 1100));
+    now += 1100;
     client.subscribe(conf.token, ['AttendeesNotify']);
     expect((await client.nextAction('Subscribe')).data).toMatchObject({
       returnCode: REPLY_CODES.CONF_TOKEN_EXPIRED.code,

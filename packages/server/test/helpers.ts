@@ -11,13 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { afterAll, afterEach } from 'vitest';
 import type { Clock } from '../src/clock.js';
-import { resolveConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { hex32, token } from '../src/ids.js';
 import { ConfpushNode } from '../src/node.js';
 import type { User } from '../src/store/types.js';
+import { testConfig, testLogger } from './support/config.js';
+
+export { eventually } from './support/eventually.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -87,22 +89,10 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   if (CLUSTER) return startTestCluster(options);
   const dataDir = options.dataDir ?? tempDir();
-  const appId = hex32();
-  const appKey = hex32();
-  const config = resolveConfig({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    appId,
-    appKey,
-    corpId: '100000001',
-    logLevel: 'silent',
-    syncMode: 'normal',
-    ...options.config,
-  });
+  const config = testConfig(dataDir, options.config);
   const node = await ConfpushNode.start({
     config,
-    logger: pino({ level: process.env['CONFPUSH_TEST_LOG'] ?? 'silent' }),
+    logger: testLogger(),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   let closed = false;
@@ -110,23 +100,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (!closed) await node.close();
     closed = true;
   });
-  return { node, url: node.url, appId, appKey, corpId: config.corpId, dataDir };
+  return { node, url: node.url, appId: config.appId, appKey: config.appKey, corpId: config.corpId, dataDir };
 }
 
 /** Three nodes (or `options.nodes`) on one Redis, each with its own port and the same app credential. */
 export async function startTestCluster(options: TestServerOptions): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
-  const appId = hex32();
-  const appKey = hex32();
-  const config = resolveConfig({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    appId,
-    appKey,
-    corpId: '100000001',
-    logLevel: 'silent',
-    syncMode: 'normal',
+  const config = testConfig(dataDir, {
     redisUrl: TEST_REDIS_URL,
     redisPrefix: testRedisPrefix(dataDir),
     ...options.config,
@@ -135,7 +115,7 @@ export async function startTestCluster(options: TestServerOptions): Promise<Test
   for (let i = 0; i < (options.nodes ?? 3); i++) {
     const node = await ConfpushNode.start({
       config,
-      logger: pino({ level: process.env['CONFPUSH_TEST_LOG'] ?? 'silent' }),
+      logger: testLogger(),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     nodes.push(node);
@@ -152,8 +132,8 @@ export async function startTestCluster(options: TestServerOptions): Promise<Test
     get url() {
       return nodes[Math.floor(Math.random() * nodes.length)]!.url;
     },
-    appId,
-    appKey,
+    appId: config.appId,
+    appKey: config.appKey,
     corpId: config.corpId,
     dataDir,
   };
@@ -204,23 +184,4 @@ export async function loginAsTestUser(
     64,
   );
   return { accessToken, user };
-}
-
-/** Polls `check` until it returns a value other than undefined (or throws after `timeoutMs`). */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw lastError ?? new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

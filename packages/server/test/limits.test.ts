@@ -17,7 +17,7 @@ import {
   signedAppAuth as signed,
   wsToken,
 } from './chain.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { eventually, startTestServer, type TestServer } from './helpers.js';
 import { PushClient } from './push-client.js';
 
 async function rejections(server: TestServer): Promise<Record<string, number>> {
@@ -180,8 +180,11 @@ describe('push connections', () => {
     expect(CLOSE_CODES.TOO_MANY_CONNECTIONS.advice).toBe('reconnect');
     first.client.close();
     await first.client.closed();
-    // The place is given back when the TCP connection is gone.
-    await new Promise((r) => setTimeout(r, 50));
+    // The place is given back when the TCP connection is gone (with its session).
+    await eventually(
+      () => (server.nodes ?? [server.node]).reduce((n, node) => n + node.gateway.sessions.size, 0) === 1,
+      { what: 'the first connection gone on the server' },
+    );
     const fourth = await openPush(server, meeting.conferenceID, meeting.chairPwd);
     fourth.client.subscribe(fourth.conf.token, ['ConfBasicInfoNotify']);
     expect((await fourth.client.nextAction('Subscribe')).data).toMatchObject({ returnCode: 0 });

@@ -4,10 +4,9 @@
  * validation. Plus the coalescer alone, on manual time.
  */
 import { CATEGORY_SPECS, PUSH_CATEGORIES, type Item, type PushCategory } from '@confpush/protocol';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareShape, vector } from '../../protocol/test/vectors.js';
-import { resolveConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { LEAVE_REASONS, type MediaCommand } from '../src/domain/commands.js';
 import { MediaPlane, type MediaEngine } from '../src/media/service.js';
 import { ManualTimers } from '../src/media/timers.js';
@@ -16,6 +15,7 @@ import { hex32, token } from '../src/ids.js';
 import { http, openPush, runningMeeting, createMeeting, appAuth, type CreatedMeeting } from './chain.js';
 import { eventually, loginAsTestUser, startTestServer, tempDir, type TestServer } from './helpers.js';
 import type { Frame, PushClient } from './push-client.js';
+import { testConfig, testLogger } from './support/config.js';
 
 const ALL: PushCategory[] = [...PUSH_CATEGORIES];
 
@@ -27,24 +27,14 @@ afterEach(async () => {
 
 async function startManualServer(timers: ManualTimers, config: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = tempDir();
-  const appId = hex32();
-  const appKey = hex32();
   const node = await ConfpushNode.start({
-    config: resolveConfig({
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      appId,
-      appKey,
-      logLevel: 'silent',
-      syncMode: 'normal',
-      ...config,
-    }),
-    logger: pino({ level: 'silent' }),
+    config: testConfig(dataDir, config),
+    logger: testLogger(),
     mediaTimers: timers,
   });
   ownNodes.push(node);
-  return { node, url: node.url, appId, appKey, corpId: node.config.corpId, dataDir };
+  const { appId, appKey, corpId } = node.config;
+  return { node, url: node.url, appId, appKey, corpId, dataDir };
 }
 
 interface Live {
@@ -799,7 +789,7 @@ describe('MediaPlane on manual time', () => {
   function plane(timers: ManualTimers, engine: MediaEngine) {
     return new MediaPlane({
       engine,
-      logger: pino({ level: 'silent' }),
+      logger: testLogger(),
       timers,
       speakerIntervalMs: 100,
       calleeAnswerDelayMs: 0,

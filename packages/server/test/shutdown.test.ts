@@ -4,13 +4,12 @@
  * same data directory has every change that was acknowledged (or accepted) before the close.
  */
 import { CLOSE_CODES } from '@confpush/protocol';
-import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resolveConfig } from '../src/config.js';
 import { hex32 } from '../src/ids.js';
 import { ConfpushNode } from '../src/node.js';
 import { http, openPush, runningMeeting } from './chain.js';
 import { tempDir, type TestServer } from './helpers.js';
+import { testConfig, testLogger } from './support/config.js';
 
 const running = new Set<ConfpushNode>();
 
@@ -23,15 +22,8 @@ const credential = { appId: hex32(), appKey: hex32() };
 
 /** A node on `dataDir`, always with the same app credential (so a restarted node accepts the same tokens). */
 async function startNode(dataDir: string): Promise<TestServer> {
-  const config = resolveConfig({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    ...credential,
-    corpId: '100000001',
-    logLevel: 'silent',
-  });
-  const node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
+  const config = testConfig(dataDir, { ...credential, syncMode: 'full' });
+  const node = await ConfpushNode.start({ config, logger: testLogger() });
   running.add(node);
   return { node, url: node.url, ...credential, corpId: config.corpId, dataDir };
 }

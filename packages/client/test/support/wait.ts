@@ -1,10 +1,8 @@
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. Never a fixed sleep in assertions. */
+import { eventually } from '../../../server/test/support/eventually.js';
+
+/** Waits until `condition` holds (the suites' one polling helper); fails naming `what` after `timeoutMs`. */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+  await eventually(condition, { what, timeoutMs, everyMs: 2 });
 }
 
 /** Lets pending socket and timer callbacks run (for asserting that something did NOT happen). */

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, PUSH_PATH, type CloseCodeSpec } from '@confpush/protocol';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { TimerHandle } from '../clock.js';
 import { isInProgress } from '../domain/meeting.js';
 import type { Limits } from '../limits/index.js';
 import { Session, type SessionContext } from './session.js';
@@ -42,7 +43,9 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #wss: WebSocketServer;
   readonly sessions = new Set<Session>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #timers: TimerHandle[] = [];
+  /** Called when the last session has gone (set while `close` waits for that). */
+  #onEmpty: (() => void) | undefined;
   #accepting = true;
   readonly #listeners: {
     message(this: WebSocket, data: RawData, isBinary: boolean): void;
@@ -61,8 +64,9 @@ export class Gateway {
       clientTracking: false,
     });
     const sweepEvery = Math.max(25, Math.min(1000, Math.floor(options.heartbeatTimeoutMs / 4)));
-    this.#timers.push(setInterval(() => this.#sweepHeartbeats(), sweepEvery).unref());
-    this.#timers.push(setInterval(() => this.#pingAll(), options.pingIntervalMs).unref());
+    const { clock } = options;
+    this.#timers.push(clock.setInterval(() => this.#sweepHeartbeats(), sweepEvery));
+    this.#timers.push(clock.setInterval(() => this.#pingAll(), options.pingIntervalMs));
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners' `this` is the socket
     const gateway = this;
     this.#listeners = {
@@ -87,6 +91,7 @@ export class Gateway {
         if (session.slots) gateway.#releaseSlots(session.slots);
         gateway.sessions.delete(session);
         (this as PushSocket).session = undefined;
+        if (gateway.sessions.size === 0) gateway.#onEmpty?.();
       },
     };
   }
@@ -222,10 +227,19 @@ export class Gateway {
   /** Stops accepting, closes every socket with SERVER_SHUTDOWN and waits (bounded) for them to close. */
   async close(timeoutMs = 2000): Promise<void> {
     this.#accepting = false;
-    for (const timer of this.#timers) clearInterval(timer);
+    const { clock } = this.#options;
+    for (const timer of this.#timers) clock.clearInterval(timer);
     for (const session of this.sessions) session.close(CLOSE_CODES.SERVER_SHUTDOWN);
-    const deadline = Date.now() + timeoutMs;
-    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.sessions.size > 0) {
+      await new Promise<void>((resolve) => {
+        const bound = clock.setTimeout(() => resolve(), timeoutMs);
+        this.#onEmpty = () => {
+          clock.clearTimeout(bound);
+          resolve();
+        };
+      });
+      this.#onEmpty = undefined;
+    }
     for (const session of this.sessions) session.terminate();
     this.#wss.close();
   }

@@ -45,6 +45,9 @@ import { subscribeTokenRefusal } from './refusals.js';
 import type { ConnectionSlots } from './gateway.js';
 import { writeFrame } from './socket-writes.js';
 
+/** Written only for its callback: called once the bytes queued before it are flushed. */
+const EMPTY = Buffer.alloc(0);
+
 export type SessionState = 'open' | 'closing' | 'closed';
 
 function categoriesIn(bits: number): PushCategory[] {
@@ -90,7 +93,8 @@ export class Session implements Subscriber {
   #subscribed = 0;
   /** Categories whose incrementals were skipped under backpressure: a full message is owed (CATEGORY_BIT set). */
   #stale = 0;
-  #drainTimer: NodeJS.Timeout | undefined;
+  /** A 'drain' (or flush) of the socket is awaited for the stale categories. */
+  #awaitingDrain = false;
   #runtime: MeetingRuntime | undefined;
   lastHeartbeatAt: number;
   #token: string | undefined;
@@ -313,27 +317,29 @@ export class Session implements Subscriber {
     this.#sendRaw(frame, CATEGORY_SPECS[category].fullOnly ? 'full' : 'incremental');
   }
 
-  /** Polls the queue while categories are stale; when it has drained, sends the owed full messages. */
+  /**
+   * Waits for the socket to flush its queue, then sends the owed full messages (or waits again while the queue is
+   * still past half the soft limit). Below the socket's own high-water mark no 'drain' event comes: the callback of
+   * an empty write, called once everything written before it is flushed, stands in for it.
+   */
   #watchDrain(): void {
-    if (this.#drainTimer) return;
-    this.#drainTimer = setInterval(() => {
-      if (this.#state !== 'open') return this.#stopDrainWatch();
-      const queued = this.#ws.bufferedAmount;
-      if (queued >= this.#ctx.hardLimitBytes) return this.close(CLOSE_CODES.SLOW_CONSUMER);
-      if (queued > this.#ctx.softLimitBytes / 2 || !this.#runtime) return;
-      this.#stopDrainWatch();
-      const owed = this.#stale;
-      this.#stale = 0;
-      for (const category of categoriesIn(owed)) {
-        this.#sendRaw(this.#ctx.hub.fullFrame(this.#runtime, category), 'full');
-        this.#ctx.metrics?.backpressureCollapse();
-      }
-    }, 10);
+    if (this.#awaitingDrain || !this.#socket.writable) return;
+    this.#awaitingDrain = true;
+    const drained = () => this.#drained();
+    if (this.#socket.writableNeedDrain) this.#socket.once('drain', drained);
+    else this.#socket.write(EMPTY, drained);
   }
 
-  #stopDrainWatch(): void {
-    if (this.#drainTimer) clearInterval(this.#drainTimer);
-    this.#drainTimer = undefined;
+  #drained(): void {
+    this.#awaitingDrain = false;
+    if (this.#state !== 'open' || this.#stale === 0) return;
+    if (this.#ws.bufferedAmount > this.#ctx.softLimitBytes / 2 || !this.#runtime) return this.#watchDrain();
+    const owed = this.#stale;
+    this.#stale = 0;
+    for (const category of categoriesIn(owed)) {
+      this.#sendRaw(this.#ctx.hub.fullFrame(this.#runtime, category), 'full');
+      this.#ctx.metrics?.backpressureCollapse();
+    }
   }
 
   meetingEnded(): void {
@@ -363,7 +369,6 @@ export class Session implements Subscriber {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
     this.#ctx.metrics?.closed(code.code);
-    this.#stopDrainWatch();
     this.#ctx.hub.unsubscribeAll(this.confId, this);
     const reason = detail ? `${code.reason}: ${detail}` : code.reason;
     this.#ws.close(code.code, Buffer.byteLength(reason) > 123 ? code.reason : reason);
@@ -374,7 +379,6 @@ export class Session implements Subscriber {
     if (this.#state === 'closed') return;
     if (this.#state === 'open') this.#ctx.metrics?.closed(ABNORMAL_CLOSE);
     this.#state = 'closing';
-    this.#stopDrainWatch();
     this.#ctx.hub.unsubscribeAll(this.confId, this);
     this.#ws.terminate();
   }
@@ -382,7 +386,6 @@ export class Session implements Subscriber {
   /** Called when the socket is gone. */
   closed(): void {
     this.#state = 'closed';
-    this.#stopDrainWatch();
     this.#ctx.hub.unsubscribeAll(this.confId, this);
   }
 

@@ -4,7 +4,7 @@
  * client address and per meeting, frames per second per connection, and the meeting and attendee quotas of an
  * enterprise. Every refusal is counted in `confpush_limit_rejections_total{limit}`.
  */
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { Config } from '../config.js';
 import { AuthAttempts } from './auth-attempts.js';
 import { ConnectionLimits } from './connections.js';
@@ -49,7 +49,8 @@ export class Limits {
   readonly #config: LimitsConfig;
   #frameRate: TokenRate | undefined;
   readonly #reporter: LimitReporter | undefined;
-  readonly #sweep: NodeJS.Timeout;
+  readonly #clock: Clock;
+  readonly #sweep: TimerHandle;
 
   constructor(options: LimitsOptions) {
     const { config, clock, reporter } = options;
@@ -69,7 +70,8 @@ export class Limits {
       perMeeting: config.connectionsPerMeeting,
       reporter,
     });
-    this.#sweep = setInterval(() => this.wsTokens.sweep(), 60_000).unref();
+    this.#clock = clock;
+    this.#sweep = clock.setInterval(() => this.wsTokens.sweep(), 60_000);
   }
 
   /** The quotas, reading meetings through the node's store and engine. */
@@ -99,6 +101,6 @@ export class Limits {
   }
 
   close(): void {
-    clearInterval(this.#sweep);
+    this.#clock.clearInterval(this.#sweep);
   }
 }

@@ -5,35 +5,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { afterAll } from 'vitest';
-import { resolveConfig, type Config } from '../../src/config.js';
-import { hex32 } from '../../src/ids.js';
+import type { Config } from '../../src/config.js';
 import { ConfpushNode } from '../../src/node.js';
 import type { TestServer } from '../helpers.js';
+import { testConfig, testLogger } from '../support/config.js';
 
 export async function startSharedServer(config: Partial<Config> = {}, logger?: Logger): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'confpush-shared-'));
-  const appId = hex32();
-  const appKey = hex32();
-  const resolved = resolveConfig({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    appId,
-    appKey,
-    corpId: '100000001',
-    logLevel: 'silent',
-    syncMode: 'normal',
-    ...config,
-  });
-  const node = await ConfpushNode.start({
-    config: resolved,
-    logger: logger ?? pino({ level: process.env['CONFPUSH_TEST_LOG'] ?? 'silent' }),
-  });
+  const resolved = testConfig(dataDir, config);
+  const node = await ConfpushNode.start({ config: resolved, logger: logger ?? testLogger() });
   afterAll(async () => {
     await node.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  return { node, url: node.url, appId, appKey, corpId: resolved.corpId, dataDir };
+  return { node, url: node.url, appId: resolved.appId, appKey: resolved.appKey, corpId: resolved.corpId, dataDir };
 }
