@@ -45,9 +45,11 @@ function text(value: unknown): string {
 
 export class ConfpushApi {
   readonly baseUrl: string;
+  readonly #fetch: typeof fetch;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, fetchImpl: typeof fetch = globalThis.fetch) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#fetch = fetchImpl;
   }
 
   /** One call; resolves with the parsed body of a 2xx answer, throws ApiCallError otherwise. */
@@ -62,7 +64,7 @@ export class ConfpushApi {
       headers['content-type'] = 'application/json;charset=UTF-8';
       body = JSON.stringify(options.body);
     }
-    const res = await fetch(`${this.baseUrl}${path}`, {
+    const res = await this.#fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

@@ -55,8 +55,12 @@ export class RunnerSocket {
   }
 
   /** Connects, subscribes and waits for the full messages of both categories. */
-  static async open(url: string, confToken: string): Promise<RunnerSocket> {
-    const ws = new WebSocket(url);
+  static async open(
+    url: string,
+    confToken: string,
+    Ctor: new (url: string) => WebSocket = WebSocket,
+  ): Promise<RunnerSocket> {
+    const ws = new Ctor(url);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

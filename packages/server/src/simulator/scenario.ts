@@ -12,6 +12,7 @@ import { LEAVE_REASONS } from '../domain/commands.js';
 import { ApiCallError, ConfpushApi, readJoinAnswer } from './api-client.js';
 import { checkPlanParams, plan, type PlanParams, type Step } from './plan.js';
 import { RunnerSocket } from './push-socket.js';
+import type { WebSocket } from 'ws';
 
 export interface ScenarioOptions extends PlanParams {
   /** Base URL of the node, e.g. `http://127.0.0.1:8080`. */
@@ -19,6 +20,8 @@ export interface ScenarioOptions extends PlanParams {
   appId: string;
   appKey: string;
   seed: number;
+  /** How to reach the node (default: global `fetch` and the `ws` package); the demo passes its own node's. */
+  transport?: { fetch: typeof fetch; WebSocket: new (url: string) => object };
   /** Drive this meeting (in progress) instead of creating one; needs `hostPassword`. */
   conferenceID?: string;
   hostPassword?: string;
@@ -100,7 +103,7 @@ class Runner {
 
   constructor(options: ScenarioOptions) {
     this.#o = options;
-    this.#api = new ConfpushApi(options.baseUrl);
+    this.#api = new ConfpushApi(options.baseUrl, options.transport?.fetch);
     this.#params = {
       participants: options.participants,
       durationMs: options.durationMs,
@@ -182,7 +185,11 @@ class Runner {
     const id = this.#meetingId;
     const tmp = await this.#api.webSocketToken(id, this.#confToken);
     const url = `${this.#wsURL}/cms/open/websocket/confctl/increment/conn?confID=${encodeURIComponent(id)}&tmpToken=${encodeURIComponent(tmp)}`;
-    this.#socket = await RunnerSocket.open(url, this.#confToken);
+    this.#socket = await RunnerSocket.open(
+      url,
+      this.#confToken,
+      this.#o.transport?.WebSocket as (new (url: string) => WebSocket) | undefined,
+    );
   }
 
   async #refreshTokens(): Promise<void> {
