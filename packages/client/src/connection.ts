@@ -22,6 +22,7 @@ import {
   type PushCategory,
 } from '@confpush/protocol';
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
+import { ConfControlReplies, type ConfControlReply } from './conf-control.js';
 import {
   emptySocketStats,
   TRANSITIONS,
@@ -67,6 +68,8 @@ const CLOSE_BY_CODE = new Map<number, CloseCodeSpec>(
 export class PushConnection extends TypedEmitter<ConnectionEvents> {
   readonly conferenceID: string;
   readonly replica: MeetingReplica;
+  /** The REST client of the token chain. */
+  readonly rest: RestClient;
   readonly #o: Readonly<PushConnectionSettings>;
   readonly #reconnect: ReconnectOptions;
   readonly #tokens: TokenChain;
@@ -82,12 +85,14 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   readonly #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
   #started: { resolve: () => void; reject: (err: Error) => void } | undefined;
   readonly #stats: SocketStats = emptySocketStats();
+  readonly #replies = new ConfControlReplies();
 
   constructor(init: PushConnectionInit) {
     super();
     const { rest, conferenceID, password, replica, ...settings } = init;
     if (!conferenceID) throw new TypeError('PushConnection: conferenceID is required');
     this.conferenceID = conferenceID;
+    this.rest = rest;
     this.replica = replica ?? new MeetingReplica();
     const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     this.#o = Object.freeze({ ...defaultOptions, ...defined });
@@ -121,6 +126,26 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
     this.#connect();
     return started;
+  }
+
+  /**
+   * Sends a `ConfControl` frame of `type` on the live socket (`data` gets the meeting's `conferenceID` and the
+   * current control token as `confToken`) and resolves with its reply; rejects when not live, or when no reply
+   * comes (the socket closed, or `subscribeTimeoutMs` passed).
+   */
+  confControl(type: string, data: Readonly<Record<string, unknown>> = {}): Promise<ConfControlReply> {
+    const socket = this.#socket;
+    const control = this.#tokens.control;
+    if (this.#state !== 'live' || !socket || !control) {
+      return Promise.reject(
+        new ConfpushProtocolError(`ConfControl needs a live connection (${this.#state})`),
+      );
+    }
+    const sequence = nextSequence();
+    const reply = this.#replies.expect(sequence, this.#o.subscribeTimeoutMs);
+    const payload = { conferenceID: this.conferenceID, confToken: control.token, ...data };
+    this.#send(socket, { sequence, action: 'ConfControl', type, data: JSON.stringify(payload) });
+    return reply;
   }
 
   /** Ends the connection; no reconnect follows. */
@@ -260,6 +285,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     const frame = trimKeys(parsed) as Record<string, unknown>;
     const action = frame['action'];
     if (action === 'Subscribe') this.#onSubscribeReply(frame);
+    else if (action === 'ConfControl') this.#replies.settle(frame);
     else if (isPushCategory(action)) this.#onPush(frame);
   }
 
@@ -290,6 +316,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     const socket = this.#socket;
     this.#socket = undefined;
     this.#sync = undefined;
+    this.#replies.rejectAll(new ConfpushProtocolError('the push socket closed before the ConfControl reply'));
     for (const name of ['open', 'subscribe', 'heartbeat'] as const) this.#clearTimer(name);
     if (socket && socket.readyState <= WS_OPEN) {
       try {
