@@ -22,6 +22,7 @@ import { CLOSE_CODES, REST_ERRORS, type PushCategory } from '@confpush/protocol'
 import { WebSocket } from 'ws';
 import { LEAVE_REASONS } from '../domain/commands.js';
 import { checkPlanParams, plan, type PlanParams, type Step } from './plan.js';
+import { executeStep, type StepContext } from './steps.js';
 
 export interface ScenarioOptions extends PlanParams {
   /** Base URL of the node, e.g. `http://127.0.0.1:8080`. */
@@ -114,7 +115,8 @@ class Runner {
   readonly #pids = new Map<number, string>();
   /** Numbers of invited sites, by site number. */
   readonly #phones = new Map<number, string>();
-  #captionsOn = false;
+  /** Live captions are on (switched on by the `captions` step). */
+  readonly #captions = { on: false };
   #counts = { ok: 0, skipped: 0, failed: 0 };
   readonly #failures: string[] = [];
 
@@ -166,7 +168,7 @@ class Runner {
   async #connect(conferenceID: string | undefined, hostPassword: string | undefined): Promise<void> {
     this.#session?.close();
     this.#session = undefined;
-    this.#captionsOn = false;
+    this.#captions.on = false;
     await this.#authenticate();
     let meeting: MeetingInfo | undefined;
     if (conferenceID !== undefined && hostPassword !== undefined) {
@@ -267,7 +269,7 @@ class Runner {
       let outcome: StepOutcome;
       let detail: string | undefined;
       try {
-        const skipped = await this.#execute(step);
+        const skipped = await executeStep(step, this.#stepContext());
         outcome = skipped === undefined ? 'ok' : 'skipped';
         detail = skipped;
       } catch (error) {
@@ -332,99 +334,25 @@ class Runner {
     return undefined;
   }
 
+  #stepContext(): StepContext {
+    return {
+      media: this.#media,
+      control: this.#control,
+      session: this.#session!,
+      hostPassword: this.#meeting!.hostPassword,
+      pids: this.#pids,
+      phones: this.#phones,
+      pidOf: (site) => this.#pidOf(site),
+      captions: this.#captions,
+    };
+  }
+
   /** The pid of a site: one the runner put in, or an invited one found by its number. */
   #pidOf(site: number): string | undefined {
     const pid = this.#pids.get(site);
     if (pid !== undefined) return pid;
     const phone = this.#phones.get(site);
     return phone !== undefined ? this.#pidOfNumber(phone) : undefined;
-  }
-
-  /** Executes one step; resolves with a reason when it was skipped, throws when the node refused it. */
-  async #execute(step: Step): Promise<string | undefined> {
-    const pidOf = (n: number): string => {
-      const pid = this.#pidOf(n);
-      if (pid === undefined) throw new SkipStep(`site ${n} is not in the meeting`);
-      return pid;
-    };
-    try {
-      switch (step.kind) {
-        case 'join': {
-          const answer = await this.#media.join({
-            name: step.name,
-            tel: step.tel,
-            role: step.role,
-            loginType: step.loginType,
-            video: step.video,
-            camera: step.camera,
-            viaWaitingRoom: step.viaWaitingRoom,
-            ...(step.role === 1 ? { hostPassword: this.#meeting!.hostPassword } : {}),
-          });
-          this.#pids.set(step.site, answer.pid);
-          return undefined;
-        }
-        case 'captions': {
-          const reply = await this.#session!.confControl('REALTIMESUBTITLE', {
-            isSubtitle: 1,
-            subtitleType: 0,
-          });
-          this.#captionsOn = reply.returnCode === 0;
-          if (!this.#captionsOn) throw new Error(`captions refused: ${reply.returnCode} ${reply.returnDesc}`);
-          return undefined;
-        }
-        case 'admit':
-          await this.#control.allowWaitingParticipant(pidOf(step.site));
-          return undefined;
-        case 'invite':
-          this.#phones.set(step.site, step.phone);
-          await this.#control.invite([{ name: step.name, phone: step.phone, type: 'normal' }]);
-          return undefined;
-        case 'leave':
-          await this.#media.leave(pidOf(step.site), step.reason);
-          this.#pids.delete(step.site);
-          return undefined;
-        case 'removeAttendees':
-          await this.#control.deleteAttendees(step.phones);
-          for (const [n, phone] of this.#phones) if (step.phones.includes(phone)) this.#phones.delete(n);
-          return undefined;
-        case 'volumes':
-          await this.#media.reportVolumes(
-            step.samples.map((s) => ({ pid: pidOf(s.site), volume: s.volume })),
-          );
-          return undefined;
-        case 'netQuality':
-          await this.#media.reportNetQuality(
-            step.reports.map(({ site: n, ...report }) => ({ pid: pidOf(n), ...report })),
-          );
-          return undefined;
-        case 'caption':
-          if (!this.#captionsOn) return 'captions are off';
-          await this.#media.caption({
-            pid: pidOf(step.site),
-            text: step.text,
-            lang: step.lang,
-            isFinal: step.isFinal,
-            beginTime: step.beginTime,
-            endTime: step.endTime,
-          });
-          return undefined;
-        case 'mute':
-          await this.#media.setMute(pidOf(step.site), step.mute);
-          return undefined;
-        case 'hand':
-          await this.#media.setHand(pidOf(step.site), step.raised);
-          return undefined;
-        case 'share':
-          await this.#media.setShare(pidOf(step.site), step.sharing);
-          return undefined;
-        case 'camera':
-          await this.#media.setCamera(pidOf(step.site), step.on);
-          return undefined;
-      }
-    } catch (error) {
-      if (error instanceof SkipStep) return error.message;
-      throw error;
-    }
   }
 
   /**
@@ -456,5 +384,3 @@ class Runner {
     this.#phones.clear();
   }
 }
-
-class SkipStep extends Error {}
