@@ -1,5 +1,6 @@
 /** Replies to `ConfControl` frames, matched by `sequence`: each request waits for exactly one. */
 import { decodeData, isPlainObject } from '@confpush/protocol';
+import { nextSequence } from './encoding.js';
 import { ConfpushProtocolError } from './errors.js';
 
 /** The reply to a `ConfControl` frame: `returnCode` 0 is success (docs/protocol.md lists the others). */
@@ -54,4 +55,12 @@ export class ConfControlReplies {
     }
     this.#waiting.clear();
   }
+}
+
+/** A `ConfControl` frame with a fresh `sequence`; `data` is sent JSON-encoded, as Huawei documents. */
+export function confControlFrame(
+  type: string,
+  data: Readonly<Record<string, unknown>>,
+): { sequence: string; action: 'ConfControl'; type: string; data: string } {
+  return { sequence: nextSequence(), action: 'ConfControl', type, data: JSON.stringify(data) };
 }
