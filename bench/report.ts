@@ -11,8 +11,9 @@ import type { MemoryResult } from './memory.js';
 import type { ProfileSummary } from './lib/profile.js';
 import type { RedisInfo } from './lib/redis.js';
 import type { ResumeResult } from './resume.js';
-import type { EncodeTiming, SnapshotResult } from './snapshot.js';
+import type { SnapshotResult } from './snapshot.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi, median } from './lib/stats.js';
+import { goals, worst } from './report/goals.js';
 
 export const BENCHMARKS = [
   'fanout',
@@ -95,159 +96,6 @@ const LAYOUT: Record<Layout, string> = { one: 'one meeting', hundred: '100 meeti
 
 function fanoutPoint(f: FanoutResult, layout: Layout, n: number, target: string): FanoutPoint | undefined {
   return f.points.find((p) => p.layout === layout && p.n === n && p.target === target);
-}
-
-export interface Goal {
-  goal: string;
-  measured: string;
-  ok: boolean | undefined;
-}
-
-export function goals(r: Results): Goal[] {
-  const out: Goal[] = [];
-  const f = r.fanout;
-  if (f) {
-    const vsWs: string[] = [];
-    const vsIo: string[] = [];
-    let okWs = true;
-    let okIo = true;
-    for (const layout of ['one', 'hundred'] as Layout[]) {
-      for (const n of f.sizes) {
-        const c = fanoutPoint(f, layout, n, 'confpush')?.framesPerSec ?? NaN;
-        const w = fanoutPoint(f, layout, n, 'bare-ws')?.framesPerSec ?? NaN;
-        const s = fanoutPoint(f, layout, n, 'socketio')?.framesPerSec ?? NaN;
-        const rw = c / w;
-        const rs = c / s;
-        okWs &&= rw >= 0.8;
-        okIo &&= rs >= 2;
-        vsWs.push(`${fmtSi(n)}${layout === 'one' ? '' : '/100'}: ${rw.toFixed(2)}×`);
-        vsIo.push(`${fmtSi(n)}${layout === 'one' ? '' : '/100'}: ${rs.toFixed(2)}×`);
-      }
-    }
-    out.push({
-      goal: 'Fan-out ≥ 0.8× the bare ws limit at every subscriber count',
-      measured: vsWs.join(', '),
-      ok: okWs,
-    });
-    out.push({
-      goal: 'Fan-out ≥ 2× Socket.IO at every subscriber count',
-      measured: vsIo.join(', '),
-      ok: okIo,
-    });
-  }
-  const m = r.memory;
-  if (m) {
-    const rss: string[] = [];
-    const heap: string[] = [];
-    let okRss = true;
-    let okHeap = true;
-    for (const n of m.sizes) {
-      const c = m.points.find((p) => p.target === 'confpush' && p.n === n);
-      const w = m.points.find((p) => p.target === 'bare-ws' && p.n === n);
-      if (!c || !w) continue;
-      const rh = c.heapExternalPerConn / w.heapExternalPerConn;
-      okHeap &&= rh <= 1.3;
-      heap.push(`${fmtSi(n)}: ${rh.toFixed(2)}×`);
-      if (c.rssMarginal !== undefined && w.rssMarginal !== undefined) {
-        const rr = c.rssMarginal / w.rssMarginal;
-        okRss &&= rr <= 1.3;
-        rss.push(`${fmtSi(n)}: ${rr.toFixed(2)}× (${fmtBytes(c.rssMarginal)} vs ${fmtBytes(w.rssMarginal)})`);
-      }
-    }
-    out.push({
-      goal: 'Memory per idle subscribed connection ≤ 1.3× bare ws: V8 heap + external',
-      measured: heap.join(', '),
-      ok: okHeap,
-    });
-    out.push({
-      goal: '… RSS (marginal, between consecutive sizes)',
-      measured: rss.length ? rss.join(', ') : 'needs two sizes',
-      ok: rss.length ? okRss : undefined,
-    });
-  }
-  const l = r.latency;
-  if (l) {
-    const p = l.points.find((x) => x.driver === 'in-process' && x.offered === 1000);
-    out.push({
-      goal: 'p99 latency ≤ 20 ms at 1k subscribers, sustained 1,000 changes/s (engine-driven)',
-      measured: p ? `p50 ${fmtMs(p.p50)} ms, p99 ${fmtMs(p.p99)} ms, max ${fmtMs(p.max)} ms` : 'not measured',
-      ok: p ? p.p99 <= 20 : undefined,
-    });
-    const q = l.points.find((x) => x.driver === 'rest' && x.offered === 1000);
-    if (q)
-      out.push({
-        goal: '(same, REST-driven: request sent → frame received; no goal set, for reference)',
-        measured: `p50 ${fmtMs(q.p50)} ms, p99 ${fmtMs(q.p99)} ms, max ${fmtMs(q.max)} ms`,
-        ok: undefined,
-      });
-    const o = l.overload;
-    if (o) {
-      const bounded =
-        o.maxQueuedPerSocketKiB <= 8 * 1024 &&
-        o.gaps === 0 &&
-        o.atFinalSeq + (o.subscribers - o.open) >= o.subscribers;
-      out.push({
-        goal: 'No unbounded queue growth at saturation (slow-consumer rules take over, every subscriber correct)',
-        measured:
-          `${o.subscribers} subscribers of one meeting at ${fmtInt(o.offered)} changes/s: max queue ${fmtInt(o.maxQueuedPerSocketKiB)} KiB/socket, ` +
-          `${fmtInt(o.maxQueuedMiB)} MiB total, ${fmtInt(o.collapses)} collapses, ${o.slowConsumerCloses} slow closes, ` +
-          `${o.atFinalSeq}/${o.subscribers} at the final seq, ${o.gaps} gaps`,
-        ok: bounded,
-      });
-    }
-  }
-  const s = r.snapshot;
-  if (s) {
-    const p = s.points.find((x) => x.members === 3000);
-    out.push({
-      goal: 'Snapshot of a 3,000-member meeting encoded in ≤ 10 ms (each full message)',
-      measured: p
-        ? `cold (every item serialized): ParticipantsNotify ${fmtMs(worst(p.participants))} ms, AttendeesNotify ` +
-          `${fmtMs(worst(p.attendees))} ms; warm (item JSON cached): ${fmtMs(p.participants.medianMs)} ms, ` +
-          `${fmtMs(p.attendees.medianMs)} ms`
-        : 'not measured',
-      ok: p ? worst(p.participants) <= 10 && worst(p.attendees) <= 10 : undefined,
-    });
-    if (s.storm)
-      out.push({
-        goal: 'Subscribe storm encodes the snapshot once',
-        measured: `${s.storm.subscribers} subscribers × ${s.storm.categories.length} categories → ${s.storm.encodes} encodes`,
-        ok: s.storm.encodes === s.storm.categories.length,
-      });
-  }
-  const d = r.durable;
-  if (d) {
-    const full = d.points.filter((p) => p.syncMode === 'full');
-    const best = full.reduce((a, b) => (b.changesPerSec > (a?.changesPerSec ?? 0) ? b : a), full[0]);
-    out.push({
-      goal: '≥ 5,000 durable meeting changes/s on SQLite (synchronous=FULL)',
-      measured: best ? `${fmtInt(best.changesPerSec)}/s (${best.inFlight} in flight)` : 'not measured',
-      ok: best ? best.changesPerSec >= 5000 : undefined,
-    });
-    out.push({ goal: '… and in Redis mode (no number set)', measured: redisGoal(d), ok: undefined });
-  }
-  return out;
-}
-
-/** The Redis-mode durable rate at every level, against SQLite FULL at the same level. */
-function redisGoal(d: DurableResult): string {
-  const redis = d.redis;
-  if (!redis) return 'not measured yet';
-  if (redis.points.length === 0) return `not measured: ${redis.skipped ?? 'no result'}`;
-  const full = (n: number): number =>
-    d.points.find((p) => p.syncMode === 'full' && p.inFlight === n)?.changesPerSec ?? NaN;
-  const levels = redis.points.map(
-    (p) =>
-      `${p.inFlight}: ${fmtInt(p.changesPerSec)}/s (${(p.changesPerSec / full(p.inFlight)).toFixed(2)}× FULL)`,
-  );
-  const best = redis.points.reduce((a, b) => (b.changesPerSec > a.changesPerSec ? b : a));
-  const notDurable =
-    redis.server?.durable === false
-      ? '; **not durable**: Redis did not fsync every write (see section 5)'
-      : redis.server?.durable === undefined
-        ? '; Redis persistence unknown (CONFIG disabled)'
-        : '';
-  return `best ${fmtInt(best.changesPerSec)}/s (${best.inFlight} in flight); by changes in flight: ${levels.join(', ')}${notDurable}`;
 }
 
 /** Where Redis came from and the persistence settings that applied. */
@@ -536,11 +384,6 @@ function memorySection(m: MemoryResult): string {
       .map(([t, b]) => `${NAMES[t]} RSS ${fmtBytes(b.rss)}, heap ${fmtBytes(b.heapUsed)}`)
       .join('; ')}.`,
   ].join('\n');
-}
-
-/** The slower of cold and warm (results from before cold was measured have only warm). */
-function worst(t: EncodeTiming): number {
-  return Math.max(t.medianMs, t.coldMedianMs ?? 0);
 }
 
 function snapshotSection(s: SnapshotResult): string {

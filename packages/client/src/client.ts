@@ -14,6 +14,10 @@ import { PushConnection } from './connection.js';
 import { TypedEmitter } from './emitter.js';
 import { MeetingReplica } from './meeting.js';
 import { resolveOptions, type ConfpushClientInit, type ConfpushClientOptions } from './options.js';
+import { MeetingControl } from './api/control.js';
+import { MediaPlane } from './api/media-plane.js';
+import { MeetingManagement } from './api/meetings.js';
+import type { ConfControlReply } from './conf-control.js';
 import { RestClient } from './rest.js';
 import type { Attendee } from './views/attendees.js';
 import type { BasicInfo, ConfStatus } from './views/conference.js';
@@ -102,6 +106,20 @@ export class MeetingSession extends TypedEmitter<SessionEvents> {
     return this.connection.start();
   }
 
+  /** Sends a `ConfControl` frame on the live socket and resolves with its reply (see `PushConnection`). */
+  confControl(type: string, data?: Readonly<Record<string, unknown>>): Promise<ConfControlReply> {
+    return this.connection.confControl(type, data);
+  }
+
+  /** REST meeting control of this meeting with the session's own control token (kept alive while connected). */
+  control(): MeetingControl {
+    return new MeetingControl(this.connection.rest, this.conferenceID, () => {
+      const control = this.connection.controlToken;
+      if (!control) throw new Error('the session has no control token yet: start() it first');
+      return control.token;
+    });
+  }
+
   /** Closes the socket; no reconnect follows. */
   close(): void {
     this.connection.close();
@@ -120,6 +138,21 @@ export class ConfpushClient {
       fetch: this.options.fetch,
       requestTimeoutMs: this.options.requestTimeoutMs,
     });
+  }
+
+  /** Meeting management (create, start) with an access token (or a function returning the current one). */
+  meetings(accessToken: string | (() => string)): MeetingManagement {
+    return new MeetingManagement(this.rest, accessToken);
+  }
+
+  /** REST meeting control of a meeting with a meeting-control token (or a function returning the current one). */
+  control(conferenceID: string, controlToken: string | (() => string)): MeetingControl {
+    return new MeetingControl(this.rest, conferenceID, controlToken);
+  }
+
+  /** confpush's media-plane API of a meeting, with an access token (or a function returning the current one). */
+  mediaPlane(conferenceID: string, accessToken: string | (() => string)): MediaPlane {
+    return new MediaPlane(this.rest, conferenceID, accessToken);
   }
 
   /** Connects to a meeting; resolves with the live session once subscribed and synced. */

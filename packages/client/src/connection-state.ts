@@ -1,5 +1,5 @@
-/** The states, events and counters of a `PushConnection`. */
-import type { PushCategory } from '@confpush/protocol';
+/** The states, events and counters of a `PushConnection`, and what each close code means. */
+import { CLOSE_CODES, type CloseCodeSpec, type PushCategory } from '@confpush/protocol';
 import type { MeetingChange } from './changes.js';
 import type { RebuildReason } from './sync.js';
 
@@ -62,4 +62,13 @@ export function emptySocketStats(): SocketStats {
     resumes: 0,
     heartbeatsSent: 0,
   };
+}
+
+const CLOSE_BY_CODE = new Map<number, CloseCodeSpec>(
+  Object.values(CLOSE_CODES).map((spec) => [spec.code, spec]),
+);
+
+/** The documented close code `code` (undefined for one the protocol does not define). */
+export function closeCodeSpec(code: number): CloseCodeSpec | undefined {
+  return CLOSE_BY_CODE.get(code);
 }

@@ -16,13 +16,13 @@ import {
   isPlainObject,
   isPushCategory,
   pushSocketUrl,
-  REPLY_CODES,
   trimKeys,
-  type CloseCodeSpec,
   type PushCategory,
 } from '@confpush/protocol';
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
+import { ConfControlReplies, confControlFrame, type ConfControlReply } from './conf-control.js';
 import {
+  closeCodeSpec,
   emptySocketStats,
   TRANSITIONS,
   type SocketStats,
@@ -31,33 +31,27 @@ import {
   type ConnectionStats,
 } from './connection-state.js';
 import { TypedEmitter } from './emitter.js';
+import { NamedTimers } from './timers.js';
 import { nextSequence } from './encoding.js';
 import { ConfpushCloseError, ConfpushProtocolError, ConfpushSubscribeError } from './errors.js';
 import { MeetingReplica } from './meeting.js';
-import { defaultOptions, reconnectOptionsOf, type ConfpushClientOptions } from './options.js';
+import {
+  defaultOptions,
+  reconnectOptionsOf,
+  type PushConnectionInit,
+  type PushConnectionSettings,
+} from './options.js';
 import type { ConfTokenInfo, RestClient } from './rest.js';
-import { openSocket, parseFrame, resolveWebSocket, WS_OPEN, type WebSocketLike } from './socket.js';
-import { SubscriptionSync, type SyncEvent } from './sync.js';
+import * as sockets from './socket.js';
+import type { WebSocketLike } from './socket.js';
+import { subscribeRefusal, SubscriptionSync, type SyncEvent } from './sync.js';
 import { ChainFailure, TokenChain } from './token-chain.js';
 
-export type PushConnectionSettings = Omit<ConfpushClientOptions, 'baseUrl' | 'fetch' | 'requestTimeoutMs'>;
-
-export interface PushConnectionInit extends Partial<PushConnectionSettings> {
-  rest: RestClient;
-  conferenceID: string;
-  /** Host password (the meeting-control token is obtained and renewed with it). */
-  password: string;
-  /** The replica to keep up to date (default: a new one). */
-  replica?: MeetingReplica;
-}
+export type { PushConnectionInit, PushConnectionSettings } from './options.js';
 
 /** Closed with this code when the REST API or a `Subscribe` reply says the meeting is not in progress. */
 const MEETING_ENDED = CLOSE_CODES.MEETING_ENDED;
 type TimerName = 'retry' | 'open' | 'subscribe' | 'heartbeat';
-
-const CLOSE_BY_CODE = new Map<number, CloseCodeSpec>(
-  Object.values(CLOSE_CODES).map((spec) => [spec.code, spec]),
-);
 
 /**
  * `closed(code, reason)`: `code` is the server's close code when a terminal close ended the connection, 4005
@@ -67,6 +61,8 @@ const CLOSE_BY_CODE = new Map<number, CloseCodeSpec>(
 export class PushConnection extends TypedEmitter<ConnectionEvents> {
   readonly conferenceID: string;
   readonly replica: MeetingReplica;
+  /** The REST client of the token chain. */
+  readonly rest: RestClient;
   readonly #o: Readonly<PushConnectionSettings>;
   readonly #reconnect: ReconnectOptions;
   readonly #tokens: TokenChain;
@@ -79,15 +75,17 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   #lastReceivedAt = 0;
   readonly #gapped = new Set<PushCategory>();
   readonly #noResume = new Set<PushCategory>();
-  readonly #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
+  readonly #timers = new NamedTimers<TimerName>();
   #started: { resolve: () => void; reject: (err: Error) => void } | undefined;
   readonly #stats: SocketStats = emptySocketStats();
+  readonly #replies = new ConfControlReplies();
 
   constructor(init: PushConnectionInit) {
     super();
     const { rest, conferenceID, password, replica, ...settings } = init;
     if (!conferenceID) throw new TypeError('PushConnection: conferenceID is required');
     this.conferenceID = conferenceID;
+    this.rest = rest;
     this.replica = replica ?? new MeetingReplica();
     const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     this.#o = Object.freeze({ ...defaultOptions, ...defined });
@@ -123,6 +121,24 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     return started;
   }
 
+  /**
+   * Sends a `ConfControl` frame of `type` on the live socket (`data` gets the meeting's `conferenceID` and the
+   * current control token as `confToken`) and resolves with its reply; rejects when not live, or when no reply
+   * comes (the socket closed, or `subscribeTimeoutMs` passed).
+   */
+  confControl(type: string, data: Readonly<Record<string, unknown>> = {}): Promise<ConfControlReply> {
+    const socket = this.#socket;
+    const token = this.#tokens.control?.token;
+    if (this.#state !== 'live' || !socket || token === undefined)
+      return Promise.reject(
+        new ConfpushProtocolError(`ConfControl needs a live connection (${this.#state})`),
+      );
+    const frame = confControlFrame(type, { conferenceID: this.conferenceID, confToken: token, ...data });
+    const reply = this.#replies.expect(frame.sequence, this.#o.subscribeTimeoutMs);
+    this.#send(socket, frame);
+    return reply;
+  }
+
   /** Ends the connection; no reconnect follows. */
   close(code = 1000, reason = 'closed by client'): void {
     this.#finish(code, reason);
@@ -139,20 +155,6 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     this.emit('state', { oldState, newState: next });
   }
 
-  #setTimer(name: TimerName, ms: number, run: () => void, repeat = false): void {
-    this.#clearTimer(name);
-    this.#timers.set(name, repeat ? setInterval(run, ms) : setTimeout(run, ms));
-  }
-
-  #clearTimer(name: TimerName): void {
-    const timer = this.#timers.get(name);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      clearInterval(timer);
-      this.#timers.delete(name);
-    }
-  }
-
   // --- connecting -----------------------------------------------------------------------------------------------
 
   #connect(): void {
@@ -162,11 +164,11 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     void (async () => {
       try {
         const wsToken = await this.#tokens.wsToken();
-        const Ctor = await resolveWebSocket(this.#o.WebSocket);
+        const Ctor = await sockets.resolveWebSocket(this.#o.WebSocket);
         if (stale()) return;
         this.#stats.connects++;
-        this.#wire(openSocket(Ctor, pushSocketUrl(wsToken.wsURL, this.conferenceID, wsToken.token)));
-        this.#setTimer('open', this.#o.connectTimeoutMs, () =>
+        this.#wire(sockets.openSocket(Ctor, pushSocketUrl(wsToken.wsURL, this.conferenceID, wsToken.token)));
+        this.#timers.set('open', this.#o.connectTimeoutMs, () =>
           this.#drop(new ConfpushProtocolError(`socket did not open within ${this.#o.connectTimeoutMs} ms`)),
         );
       } catch (err) {
@@ -197,7 +199,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     }
     this.#setState('reconnecting');
     this.#stats.reconnects++;
-    this.#setTimer('retry', backoffDelay(this.#failures, this.#reconnect), () => this.#connect());
+    this.#timers.set('retry', backoffDelay(this.#failures, this.#reconnect), () => this.#connect());
   }
 
   // --- the socket -----------------------------------------------------------------------------------------------
@@ -215,7 +217,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   #socketOnOpen(socket: WebSocketLike): void {
     const control = this.#tokens.control;
     if (socket !== this.#socket || this.#state !== 'connecting' || !control) return;
-    this.#clearTimer('open');
+    this.#timers.clear('open');
     this.#lastReceivedAt = Date.now();
     this.#setState('subscribing');
     this.#sync = new SubscriptionSync({
@@ -227,30 +229,26 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     });
     const data = this.#sync.subscribeData(control.token);
     this.#send(socket, { sequence: nextSequence(), action: 'Subscribe', data: JSON.stringify(data) });
-    this.#setTimer('subscribe', this.#o.subscribeTimeoutMs, () =>
+    this.#timers.set('subscribe', this.#o.subscribeTimeoutMs, () =>
       this.#drop(new ConfpushProtocolError(`subscription incomplete after ${this.#o.subscribeTimeoutMs} ms`)),
     );
     const interval = this.#o.heartbeatIntervalMs;
     const silenceLimit = Math.max(this.#o.heartbeatTimeoutMs, 2 * interval);
-    this.#setTimer(
-      'heartbeat',
-      interval,
-      () => {
-        if (socket !== this.#socket) return;
-        if (Date.now() - this.#lastReceivedAt > silenceLimit) {
-          return this.#drop(new ConfpushProtocolError(`nothing received for ${silenceLimit} ms`));
-        }
-        const sent = this.#send(socket, { sequence: nextSequence(), action: 'HeartBeat' });
-        if (sent) this.#stats.heartbeatsSent++;
-      },
-      true,
-    );
+    this.#timers.set('heartbeat', interval, () => this.#beat(socket, silenceLimit), true);
+  }
+
+  /** One heartbeat interval: a `HeartBeat` frame, or the socket dropped after `silenceLimit` ms of silence. */
+  #beat(socket: WebSocketLike, silenceLimit: number): void {
+    if (socket !== this.#socket) return;
+    if (Date.now() - this.#lastReceivedAt > silenceLimit)
+      return this.#drop(new ConfpushProtocolError(`nothing received for ${silenceLimit} ms`));
+    if (this.#send(socket, { sequence: nextSequence(), action: 'HeartBeat' })) this.#stats.heartbeatsSent++;
   }
 
   #socketOnMessage(socket: WebSocketLike, data: unknown): void {
     if (socket !== this.#socket) return;
     this.#lastReceivedAt = Date.now();
-    const parsed = parseFrame(data);
+    const parsed = sockets.parseFrame(data);
     if (!parsed) {
       this.emit('error', new ConfpushProtocolError('received a frame that is not a JSON object'), false);
       return;
@@ -260,6 +258,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     const frame = trimKeys(parsed) as Record<string, unknown>;
     const action = frame['action'];
     if (action === 'Subscribe') this.#onSubscribeReply(frame);
+    else if (action === 'ConfControl') this.#replies.settle(frame);
     else if (isPushCategory(action)) this.#onPush(frame);
   }
 
@@ -267,7 +266,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     if (socket !== this.#socket) return;
     this.#releaseSocket();
     const error = new ConfpushCloseError(code, reason);
-    const advice = CLOSE_BY_CODE.get(code)?.advice;
+    const advice = closeCodeSpec(code)?.advice;
     if (advice === 'terminal') return this.#finish(code, reason, error);
     if (advice === 'refresh-token') this.#tokens.invalidate();
     this.emit('error', error, false);
@@ -275,14 +274,9 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   #send(socket: WebSocketLike, frame: Record<string, unknown>): boolean {
-    if (socket.readyState !== WS_OPEN) return false;
-    try {
-      socket.send(JSON.stringify(frame));
-      return true;
-    } catch (err) {
-      this.emit('error', err instanceof Error ? err : new Error(String(err)), false);
-      return false;
-    }
+    const failure = sockets.sendFrame(socket, frame);
+    if (failure) this.emit('error', failure, false);
+    return failure === undefined && socket.readyState === sockets.WS_OPEN;
   }
 
   /** Forgets the current socket (closing it if still open) and its timers. */
@@ -290,14 +284,9 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     const socket = this.#socket;
     this.#socket = undefined;
     this.#sync = undefined;
-    for (const name of ['open', 'subscribe', 'heartbeat'] as const) this.#clearTimer(name);
-    if (socket && socket.readyState <= WS_OPEN) {
-      try {
-        socket.close(1000, reason);
-      } catch {
-        // Closing a socket that is already going away cannot fail in a way that matters here.
-      }
-    }
+    this.#replies.rejectAll(new ConfpushProtocolError('the push socket closed before the ConfControl reply'));
+    for (const name of ['open', 'subscribe', 'heartbeat'] as const) this.#timers.clear(name);
+    if (socket) sockets.closeQuietly(socket, reason);
   }
 
   /** Drops the current socket after a transient failure and reconnects. */
@@ -332,18 +321,12 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   #onSubscribeRefused(error: ConfpushSubscribeError): void {
-    switch (error.returnCode) {
-      case REPLY_CODES.MEETING_NOT_IN_PROGRESS.code:
-        return this.#meetingEnded(error);
-      case REPLY_CODES.INVALID_DATA.code:
-      case REPLY_CODES.CONF_TOKEN_WRONG_MEETING.code:
-      case REPLY_CODES.UNKNOWN_ACTION.code:
-        return this.#finish(1000, error.message, error);
-      default:
-        // Token refused (or a code this SDK does not know): authenticate again and retry.
-        this.#tokens.invalidate();
-        return this.#drop(error, 'subscribe refused');
-    }
+    const outcome = subscribeRefusal(error.returnCode);
+    if (outcome === 'meeting-ended') return this.#meetingEnded(error);
+    if (outcome === 'fatal') return this.#finish(1000, error.message, error);
+    // Token refused (or a code this SDK does not know): authenticate again and retry.
+    this.#tokens.invalidate();
+    this.#drop(error, 'subscribe refused');
   }
 
   #onPush(frame: Record<string, unknown>): void {
@@ -387,7 +370,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
 
   #checkLive(): void {
     if (this.#state !== 'subscribing' || !this.#sync?.complete) return;
-    this.#clearTimer('subscribe');
+    this.#timers.clear('subscribe');
     this.#failures = 0;
     this.#gapped.clear();
     this.#noResume.clear();
@@ -404,7 +387,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   #finish(code: number, reason: string, error?: Error): void {
     if (this.#state === 'closed') return;
     this.#releaseSocket(code === MEETING_ENDED.code ? MEETING_ENDED.reason : 'closed by client');
-    for (const name of [...this.#timers.keys()]) this.#clearTimer(name);
+    this.#timers.clearAll();
     this.#tokens.stop();
     this.#setState('closed');
     if (error) this.emit('error', error, true);

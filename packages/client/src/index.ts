@@ -15,6 +15,7 @@ export {
   type AppAuthParams,
   type ConfTokenAuth,
   type ConfTokenInfo,
+  type JsonRequestOptions,
   type RestClientOptions,
   type SignAppAuthInput,
 } from './rest.js';
@@ -34,3 +35,14 @@ export * from './views/attendees.js';
 export * from './views/conference.js';
 export * from './views/media.js';
 export * from './views/participants.js';
+export { MeetingManagement, type CreateMeetingBody, type CreatedMeeting } from './api/meetings.js';
+export { MeetingControl, type InvitedAttendee } from './api/control.js';
+export {
+  MediaPlane,
+  type CaptionReport,
+  type JoinAnswer,
+  type JoiningSite,
+  type NetQualityReport,
+  type VolumeSample,
+} from './api/media-plane.js';
+export type { ConfControlReply } from './conf-control.js';

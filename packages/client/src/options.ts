@@ -1,6 +1,8 @@
 /** Options of the SDK: one definition, with documented defaults in `defaultOptions`. */
 import { PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import type { ReconnectOptions } from './backoff.js';
+import type { MeetingReplica } from './meeting.js';
+import type { RestClient } from './rest.js';
 import type { WebSocketConstructor } from './socket.js';
 
 export interface ConfpushClientOptions {
@@ -47,6 +49,18 @@ export interface ConfpushClientOptions {
    * category; set this when the deployment numbers across categories.
    */
   acceptGapsWithoutExtensions: boolean;
+}
+
+/** The options of a `PushConnection`: the client's, without those of its REST calls. */
+export type PushConnectionSettings = Omit<ConfpushClientOptions, 'baseUrl' | 'fetch' | 'requestTimeoutMs'>;
+
+export interface PushConnectionInit extends Partial<PushConnectionSettings> {
+  rest: RestClient;
+  conferenceID: string;
+  /** Host password (the meeting-control token is obtained and renewed with it). */
+  password: string;
+  /** The replica to keep up to date (default: a new one). */
+  replica?: MeetingReplica;
 }
 
 export type ConfpushClientInit = Required<Pick<ConfpushClientOptions, 'baseUrl'>> &

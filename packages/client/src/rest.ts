@@ -121,6 +121,12 @@ export interface RestClientOptions {
   requestTimeoutMs?: number;
 }
 
+export interface JsonRequestOptions {
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
 const CONTROL = '/v1/mmc/control/conferences';
 
 export class RestClient {
@@ -216,13 +222,14 @@ export class RestClient {
     return token;
   }
 
-  async #call(
-    method: 'GET' | 'POST',
-    path: string,
-    extraHeaders: Record<string, string>,
-    body?: unknown,
-  ): Promise<unknown> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
+  /**
+   * One JSON call to the server (any path, for calls the SDK has no method for): `body` is sent as JSON; resolves
+   * with the parsed answer (undefined when the answer is empty), throws `ConfpushApiError` for any other status
+   * than 2xx (with the Huawei-style `error_code` and `error_msg`) or when no answer arrives.
+   */
+  async request(method: string, path: string, options: JsonRequestOptions = {}): Promise<unknown> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+    const { body } = options;
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=UTF-8';
     const doFetch = this.#fetch ?? globalThis.fetch;
     let response: Response;
@@ -255,8 +262,24 @@ export class RestClient {
         errorMsg: errorMsg ?? (response.statusText || text.slice(0, 200)),
       });
     }
+    if (parsed === undefined && text !== '')
+      throw badResponse(
+        `${method} ${path.split('?')[0]} answered with a body that is not JSON`,
+        response.status,
+      );
+    return parsed;
+  }
+
+  /** A call of the token chain: its answer must be a JSON body. */
+  async #call(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Promise<unknown> {
+    const parsed = await this.request(method, path, { headers, ...(body !== undefined ? { body } : {}) });
     if (parsed === undefined)
-      throw badResponse(`${method} ${path.split('?')[0]} answered without a JSON body`, response.status);
+      throw badResponse(`${method} ${path.split('?')[0]} answered without a JSON body`);
     return parsed;
   }
 }

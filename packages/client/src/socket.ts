@@ -59,6 +59,27 @@ export function openSocket(Ctor: WebSocketConstructor, url: string): WebSocketLi
   return new Ctor(url) as WebSocketLike;
 }
 
+/** Sends `frame` as JSON if the socket is open; the error of a send that threw, else undefined. */
+export function sendFrame(socket: WebSocketLike, frame: Record<string, unknown>): Error | undefined {
+  if (socket.readyState !== WS_OPEN) return undefined;
+  try {
+    socket.send(JSON.stringify(frame));
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** Closes a socket that is still connecting or open with 1000 and `reason`. */
+export function closeQuietly(socket: WebSocketLike, reason: string): void {
+  if (socket.readyState > WS_OPEN) return;
+  try {
+    socket.close(1000, reason);
+  } catch {
+    // Closing a socket that is already going away cannot fail in a way that matters here.
+  }
+}
+
 /** A received message as a JSON object; undefined when it is anything else. */
 export function parseFrame(data: unknown): Record<string, unknown> | undefined {
   const text = messageText(data);

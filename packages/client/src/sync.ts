@@ -178,3 +178,17 @@ export class SubscriptionSync {
     return before.epoch !== undefined ? 'backpressure' : undefined;
   }
 }
+
+/** What a refused `Subscribe` means: the meeting is over, retrying cannot help, or a new token may. */
+export function subscribeRefusal(returnCode: number): 'meeting-ended' | 'fatal' | 'new-token' {
+  switch (returnCode) {
+    case REPLY_CODES.MEETING_NOT_IN_PROGRESS.code:
+      return 'meeting-ended';
+    case REPLY_CODES.INVALID_DATA.code:
+    case REPLY_CODES.CONF_TOKEN_WRONG_MEETING.code:
+    case REPLY_CODES.UNKNOWN_ACTION.code:
+      return 'fatal';
+    default:
+      return 'new-token';
+  }
+}

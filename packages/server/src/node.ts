@@ -27,7 +27,7 @@ import { hex32, newEpoch, secretHex } from './ids.js';
 import { Limits } from './limits/index.js';
 import { LOG_REDACT } from './log-redact.js';
 import { Metrics } from './metrics.js';
-import { Demo } from './simulator/demo.js';
+import { startOwnDemo, type Demo } from './simulator/demo.js';
 import { openStore } from './store/open.js';
 import type { SharedMeetingStore, Store } from './store/types.js';
 
@@ -65,7 +65,7 @@ export class ConfpushNode {
   readonly limits: Limits;
   readonly clock: Clock;
   credential: AppCredential | undefined;
-  /** The demo meeting's scenario (`demo` setting). */
+  /** The demo meeting's scenario (`demo` setting); undefined when it could not start. */
   demo: Demo | undefined;
   #url = '';
   #housekeeping: TimerHandle | undefined;
@@ -197,18 +197,17 @@ export class ConfpushNode {
     node.#housekeeping = node.clock.setInterval(() => void node.store.purgeExpired(node.clock.now()), 60_000);
     node.#ready = true;
     if (node.config.demo && node.credential) {
-      try {
-        node.demo = await Demo.start({
-          baseUrl: node.url,
-          appId: node.credential.appId,
-          appKey: node.credential.appKey,
-          dataDir: node.config.dataDir,
-          logger: node.logger,
-        });
-      } catch (error) {
-        await node.close();
-        throw error;
-      }
+      node.demo = await startOwnDemo({
+        node: {
+          api: node.api,
+          url: node.url,
+          publicUrl: node.publicUrl,
+          certificate: node.config.tlsCert !== '' ? readFileSync(node.config.tlsCert) : undefined,
+        },
+        credential: node.credential,
+        dataDir: node.config.dataDir,
+        logger: node.logger,
+      });
     }
     return node;
   }

@@ -16,16 +16,10 @@ import type {
 } from '@confpush/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCategories, parseConferenceId } from '../src/cli/credentials.js';
-import {
-  colorEnabled,
-  displayWidth,
-  formatDuration,
-  RedrawScheduler,
-  redrawSequence,
-  render,
-  truncate,
-  type MeetingView,
-} from '../src/cli/render.js';
+import { colorEnabled } from '../src/cli/palette.js';
+import { formatDuration, render, type MeetingView } from '../src/cli/render.js';
+import { RedrawScheduler, redrawSequence } from '../src/cli/terminal.js';
+import { displayWidth, truncate } from '../src/cli/text.js';
 import { frameLine } from '../src/cli/tail.js';
 import { confToken, http, runningMeeting } from './chain.js';
 import { eventually, startTestServer, type TestServer } from './helpers.js';
@@ -217,6 +211,26 @@ describe('render', () => {
     const lines = render(view, { width: 60, color: false });
     const header = lines.find((l) => l.startsWith('NAME'))!;
     const row = lines.find((l) => l.startsWith('张三'))!;
+    expect(displayWidth(row.slice(0, row.indexOf('+861')))).toBe(header.indexOf('NUMBER'));
+  });
+
+  it('measures emoji and grapheme clusters as a terminal draws them, and never cuts one apart', () => {
+    // Unicode UAX #11 / emoji-data: emoji with default emoji presentation are wide (2 columns); a ZWJ sequence
+    // and a flag are one grapheme, drawn as one wide emoji.
+    const rocket = '\u{1F680}';
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+    const flag = '\u{1F1E8}\u{1F1F3}';
+    expect(displayWidth(rocket)).toBe(2);
+    expect(displayWidth(family)).toBe(2);
+    expect(displayWidth(flag)).toBe(2);
+    expect(displayWidth(`${ESC}[1m${family}${ESC}[22m ok`)).toBe(5);
+    expect(truncate(`${family}${family}${family}`, 5)).toBe(`${family}${family}…`);
+    const view = meetingView({
+      participants: new Map([['p1', participant('p1', { name: `Ann ${rocket}`, tel: '+861' })]]),
+    });
+    const lines = render(view, { width: 60, color: false });
+    const header = lines.find((l) => l.startsWith('NAME'))!;
+    const row = lines.find((l) => l.startsWith('Ann'))!;
     expect(displayWidth(row.slice(0, row.indexOf('+861')))).toBe(header.indexOf('NUMBER'));
   });
 

@@ -190,7 +190,7 @@ describe('cluster on Redis', () => {
     resumer.subscribe(conf.token, categories, 'r', { resume });
     await resumer.nextAction('Subscribe');
     const resumed: Subscriber = { node: 2, client: resumer, start: first.start };
-    await waitUntil(() =>
+    await eventually(() =>
       categories.every((c) => incrementals(resumed, c).length === finalSeq(c) - first.start.get(c)!),
     );
     for (const category of categories)

@@ -1,8 +1,8 @@
 /**
  * The terminal view of `confpush watch`: `render(view, options)` is a pure function from the SDK's typed
  * meeting state (plus what the watcher remembers: recent invitation results and captions, connection counters,
- * the time) to lines of text, so it can be tested without a terminal. The rest of this file is what redraws
- * those lines in place: the escape sequences and a scheduler that coalesces bursts of changes.
+ * the time) to lines of text, so it can be tested without a terminal. Text measuring and cutting is in
+ * text.ts, colours in palette.ts, and redrawing in place in terminal.ts.
  *
  *     MeetingSession views ─► MeetingView ─► render() ─► string[] ─► redrawSequence() ─► stdout (TTY)
  *                                                                 └─► lines + '\n'    ─► stdout (pipe, --once)
@@ -21,6 +21,8 @@ import type {
   Subtitle,
   WaitingMember,
 } from '@confpush/client';
+import { palette, type Palette } from './palette.js';
+import { pad, sanitize, truncate, displayWidth } from './text.js';
 
 /** Everything the view shows. `MeetingSession` provides the meeting part; the watcher adds the rest. */
 export interface MeetingView {
@@ -68,131 +70,6 @@ export interface RenderOptions {
 export const MAX_INVITE_RESULTS = 5;
 export const MAX_CAPTIONS = 3;
 const MIN_WIDTH = 20;
-
-// --- text ---------------------------------------------------------------------------------------------------
-
-const ESC = '\x1b';
-// eslint-disable-next-line no-control-regex -- matching terminal control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/y;
-
-/** Network text made safe for a terminal: control characters (escape, newline, …) become spaces. */
-export function sanitize(text: string): string {
-  return text.replace(CONTROL, ' ');
-}
-
-/** Columns a code point takes in a terminal: 0 for combining marks, 2 for East Asian wide and emoji, else 1. */
-export function charWidth(cp: number): number {
-  if (
-    (cp >= 0x0300 && cp <= 0x036f) ||
-    (cp >= 0x200b && cp <= 0x200f) ||
-    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-    (cp >= 0x20d0 && cp <= 0x20ff)
-  )
-    return 0;
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  )
-    return 2;
-  return 1;
-}
-
-/** Display width of `text`, not counting ANSI escape sequences. */
-export function displayWidth(text: string): number {
-  let width = 0;
-  for (let i = 0; i < text.length;) {
-    ANSI.lastIndex = i;
-    const escape = ANSI.exec(text);
-    if (escape) {
-      i += escape[0].length;
-      continue;
-    }
-    const cp = text.codePointAt(i)!;
-    width += charWidth(cp);
-    i += cp > 0xffff ? 2 : 1;
-  }
-  return width;
-}
-
-/**
- * `text` cut to at most `width` columns, ending in `…` when something was cut. ANSI sequences are kept (and a
- * reset is appended when the cut may have left a style open).
- */
-export function truncate(text: string, width: number): string {
-  if (displayWidth(text) <= width) return text;
-  if (width <= 0) return '';
-  let out = '';
-  let used = 0;
-  let styled = false;
-  for (let i = 0; i < text.length;) {
-    ANSI.lastIndex = i;
-    const escape = ANSI.exec(text);
-    if (escape) {
-      out += escape[0];
-      styled = true;
-      i += escape[0].length;
-      continue;
-    }
-    const cp = text.codePointAt(i)!;
-    const w = charWidth(cp);
-    if (used + w > width - 1) break;
-    out += String.fromCodePoint(cp);
-    used += w;
-    i += cp > 0xffff ? 2 : 1;
-  }
-  return `${out}…${styled ? `${ESC}[0m` : ''}`;
-}
-
-/** `text` padded with spaces (or cut) to exactly `width` columns. */
-export function pad(text: string, width: number): string {
-  const cut = truncate(text, width);
-  return cut + ' '.repeat(Math.max(0, width - displayWidth(cut)));
-}
-
-// --- colour -------------------------------------------------------------------------------------------------
-
-type Paint = (text: string) => string;
-
-interface Palette {
-  bold: Paint;
-  dim: Paint;
-  red: Paint;
-  green: Paint;
-  yellow: Paint;
-  cyan: Paint;
-  inverse: Paint;
-}
-
-function palette(color: boolean): Palette {
-  const sgr =
-    (open: number, close: number): Paint =>
-    (text) =>
-      color && text !== '' ? `${ESC}[${open}m${text}${ESC}[${close}m` : text;
-  return {
-    bold: sgr(1, 22),
-    dim: sgr(2, 22),
-    red: sgr(31, 39),
-    green: sgr(32, 39),
-    yellow: sgr(33, 39),
-    cyan: sgr(36, 39),
-    inverse: sgr(7, 27),
-  };
-}
-
-/** Colours only for a terminal, and never when `NO_COLOR` is set to anything non-empty (no-color.org). */
-export function colorEnabled(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>) {
-  return stream.isTTY === true && !env['NO_COLOR'];
-}
 
 // --- the view -----------------------------------------------------------------------------------------------
 
@@ -481,72 +358,4 @@ export function render(view: MeetingView, options: RenderOptions): string[] {
   const lines = [...top, ...rosterTitle, ...roster, ...speakers, ...waiting, ...invites, ...captions];
   const fitted = lines.map((line) => truncate(line, width));
   return options.height === undefined ? fitted : fitted.slice(0, Math.max(1, Math.floor(options.height)));
-}
-
-// --- drawing ------------------------------------------------------------------------------------------------
-
-export const TERMINAL = {
-  /** Switch to the alternate screen and hide the cursor. */
-  enter: `${ESC}[?1049h${ESC}[?25l`,
-  /** Show the cursor and go back to the normal screen. */
-  leave: `${ESC}[?25h${ESC}[?1049l`,
-} as const;
-
-/** Redraws `lines` in place: cursor home, each line cleared to its end, then the rest of the screen cleared. */
-export function redrawSequence(lines: readonly string[]): string {
-  return `${ESC}[H${lines.map((line) => `${line}${ESC}[K`).join('\n')}\n${ESC}[J`;
-}
-
-/**
- * Calls `draw` at most once per `intervalMs`, coalescing every request made in between into one draw (so a
- * burst of changes costs one redraw, and the last state is always drawn).
- */
-export class RedrawScheduler {
-  readonly #draw: () => void;
-  readonly #intervalMs: number;
-  readonly #now: () => number;
-  #last = -Infinity;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #stopped = false;
-  draws = 0;
-
-  constructor(draw: () => void, options: { intervalMs?: number; now?: () => number } = {}) {
-    this.#draw = draw;
-    this.#intervalMs = options.intervalMs ?? 100;
-    this.#now = options.now ?? Date.now;
-  }
-
-  /** Asks for a redraw: now if the last one is old enough, else once when it is. */
-  request(): void {
-    if (this.#stopped || this.#timer !== undefined) return;
-    const wait = Math.max(0, this.#last + this.#intervalMs - this.#now());
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#run();
-    }, wait);
-  }
-
-  /** Draws now (a pending request is served by this draw). */
-  flush(): void {
-    if (this.#stopped) return;
-    this.#cancel();
-    this.#run();
-  }
-
-  /** No more draws. */
-  stop(): void {
-    this.#stopped = true;
-    this.#cancel();
-  }
-
-  #cancel(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #run(): void {
-    this.#last = this.#now();
-    this.draws++;
-    this.#draw();
-  }
 }

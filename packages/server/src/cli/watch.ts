@@ -19,16 +19,9 @@ import {
   meetingTarget,
   type Lifecycle,
 } from './credentials.js';
-import {
-  colorEnabled,
-  MAX_CAPTIONS,
-  MAX_INVITE_RESULTS,
-  RedrawScheduler,
-  redrawSequence,
-  render,
-  TERMINAL,
-  type MeetingView,
-} from './render.js';
+import { colorEnabled } from './palette.js';
+import { MAX_CAPTIONS, MAX_INVITE_RESULTS, render, type MeetingView } from './render.js';
+import { RedrawScheduler, redrawSequence, TERMINAL } from './terminal.js';
 
 /** Redraws per second, at most, on a terminal. */
 const TTY_INTERVAL_MS = 100;

@@ -7,10 +7,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { ownNodeTransport, type NodeTransport, type OwnNode } from './own-node.js';
 import { runScenario, type MeetingInfo, type ScenarioEvent } from './scenario.js';
 
 export interface DemoOptions {
   baseUrl: string;
+  /** How the scenario reaches the node (the node's own: in-process REST, its certificate pinned). */
+  transport: NodeTransport;
   appId: string;
   appKey: string;
   dataDir: string;
@@ -81,6 +84,7 @@ export class Demo {
       try {
         await runScenario({
           baseUrl: this.#o.baseUrl,
+          transport: this.#o.transport,
           appId: this.#o.appId,
           appKey: this.#o.appKey,
           participants: this.#o.participants ?? 8,
@@ -170,5 +174,33 @@ export class Demo {
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#running;
+  }
+}
+
+export interface OwnDemoOptions {
+  node: OwnNode;
+  credential: { appId: string; appKey: string };
+  dataDir: string;
+  logger: Logger;
+}
+
+/**
+ * Starts the demo of a node against the node itself. A demo that cannot start never stops the node: the reason
+ * is logged and the node serves without it (undefined).
+ */
+export async function startOwnDemo(options: OwnDemoOptions): Promise<Demo | undefined> {
+  try {
+    return await Demo.start({
+      baseUrl: options.node.url,
+      transport: ownNodeTransport(options.node),
+      appId: options.credential.appId,
+      appKey: options.credential.appKey,
+      dataDir: options.dataDir,
+      logger: options.logger,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    options.logger.error({ err: error, reason }, 'the demo meeting could not start; serving without it');
+    return undefined;
   }
 }

@@ -1,5 +1,7 @@
 /**
- * The scenario runner: drives a whole meeting on any confpush node through its HTTP API and push socket —
+ * The scenario runner: drives a whole meeting on any confpush node through the client SDK (`@confpush/client`:
+ * App ID authentication, meeting management, REST meeting control, the media-plane API, and a push session that
+ * follows the participants and the waiting room and sends `ConfControl` frames) —
  * sites joining over time (some through the waiting room, admitted by the host), invitations (some failing),
  * talking, muting, raised hands, network quality (some degrading, then dropping), captions, sharing, camera, and
  * leaving with the documented reasons.
@@ -8,10 +10,19 @@
  * one step at a time, in order, at the planned times. Pass n of a looping run uses seed + n. The same seed and
  * parameters therefore give the same sequence of API calls; only the IDs the server generates differ.
  */
+import {
+  ConfpushApiError,
+  ConfpushClient,
+  type MediaPlane,
+  type MeetingControl,
+  type MeetingSession,
+  type WebSocketConstructor,
+} from '@confpush/client';
+import { CLOSE_CODES, ERRORS, type PushCategory } from '@confpush/protocol';
+import { WebSocket } from 'ws';
 import { LEAVE_REASONS } from '../domain/commands.js';
-import { ApiCallError, ConfpushApi, readJoinAnswer } from './api-client.js';
 import { checkPlanParams, plan, type PlanParams, type Step } from './plan.js';
-import { RunnerSocket } from './push-socket.js';
+import { executeStep, type StepContext } from './steps.js';
 
 export interface ScenarioOptions extends PlanParams {
   /** Base URL of the node, e.g. `http://127.0.0.1:8080`. */
@@ -19,6 +30,8 @@ export interface ScenarioOptions extends PlanParams {
   appId: string;
   appKey: string;
   seed: number;
+  /** How to reach the node (default: global `fetch` and the `ws` package); the demo passes its own node's. */
+  transport?: { fetch?: typeof fetch; WebSocket?: WebSocketConstructor };
   /** Drive this meeting (in progress) instead of creating one; needs `hostPassword`. */
   conferenceID?: string;
   hostPassword?: string;
@@ -63,9 +76,14 @@ export interface ScenarioResult extends MeetingInfo {
 
 const MAX_FAILURES_KEPT = 20;
 const ACCESS_TOKEN_REFRESH_MS = 3_600_000;
-const CONF_TOKEN_REFRESH_MS = 10 * 60_000;
+/** What the runner's own push session follows: sites by number, and who is left to clear. */
+const CATEGORIES: readonly PushCategory[] = ['ParticipantsNotify', 'WaitingListNotify'];
 /** Errors meaning the meeting is no longer in progress (or no longer ours to drive). */
-const MEETING_GONE_CODES = new Set(['MMC.111072005', 'MMC.111070005', 'MMC.111072065']);
+const MEETING_GONE_CODES: ReadonlySet<string> = new Set([
+  ERRORS.CONF_NOT_STARTED.code,
+  ERRORS.CONF_NOT_EXIST.code,
+  ERRORS.CONF_AUTH_FAILED.code,
+]);
 
 /** Runs the scenario; resolves when its passes are done or `signal` aborted it (after leaving cleanly). */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
@@ -79,28 +97,37 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
 class MeetingGone extends Error {}
 
+const MEETING_ENDED_CLOSE = CLOSE_CODES.MEETING_ENDED.code;
+
 class Runner {
   readonly #o: ScenarioOptions;
-  readonly #api: ConfpushApi;
+  readonly #client: ConfpushClient;
   readonly #params: PlanParams;
   #meeting: MeetingInfo | undefined;
   #accessToken = '';
   #accessTokenAt = 0;
-  #confToken = '';
-  #confTokenAt = 0;
-  #wsURL = '';
-  #socket: RunnerSocket | undefined;
+  /** The runner's push session: the participants and waiting room, `ConfControl`, a control token kept alive. */
+  #session: MeetingSession | undefined;
+  #meetingEnded = false;
+  #mediaPlane: MediaPlane | undefined;
+  #meetingControl: MeetingControl | undefined;
   /** Sites the runner has put in the meeting (or its waiting room), by site number. */
   readonly #pids = new Map<number, string>();
   /** Numbers of invited sites, by site number. */
   readonly #phones = new Map<number, string>();
-  #captionsOn = false;
+  /** Live captions are on (switched on by the `captions` step). */
+  readonly #captions = { on: false };
   #counts = { ok: 0, skipped: 0, failed: 0 };
   readonly #failures: string[] = [];
 
   constructor(options: ScenarioOptions) {
     this.#o = options;
-    this.#api = new ConfpushApi(options.baseUrl);
+    this.#client = new ConfpushClient({
+      baseUrl: options.baseUrl,
+      fetch: options.transport?.fetch,
+      WebSocket: options.transport?.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
+      categories: CATEGORIES,
+    });
     this.#params = {
       participants: options.participants,
       durationMs: options.durationMs,
@@ -131,80 +158,77 @@ class Runner {
       }
     } finally {
       await this.#leaveAll();
-      this.#socket?.close();
+      this.#session?.close();
     }
     const meeting = this.#meeting!;
     return { ...meeting, passes: done, ...this.#counts, failures: [...this.#failures] };
   }
 
-  /** Authentication, the meeting (given or created), a control token and the push socket. */
+  /** Authentication, the meeting (given or created) and the runner's push session on it. */
   async #connect(conferenceID: string | undefined, hostPassword: string | undefined): Promise<void> {
-    this.#socket?.close();
-    this.#socket = undefined;
-    this.#captionsOn = false;
-    this.#accessToken = await this.#api.appAuth(this.#o.appId, this.#o.appKey);
-    this.#accessTokenAt = Date.now();
+    this.#session?.close();
+    this.#session = undefined;
+    this.#captions.on = false;
+    await this.#authenticate();
     let meeting: MeetingInfo | undefined;
-    let token: { token: string; wsURL: string } | undefined;
     if (conferenceID !== undefined && hostPassword !== undefined) {
       try {
-        token = await this.#api.controlToken(conferenceID, { password: hostPassword });
+        await this.#openSession(conferenceID, hostPassword);
         meeting = { conferenceID, hostPassword, created: false };
       } catch (error) {
-        const gone = error instanceof ApiCallError && MEETING_GONE_CODES.has(error.errorCode);
-        if (!gone || !this.#o.replaceEndedMeeting) throw error;
+        if (!(this.#classify(error) instanceof MeetingGone) || !this.#o.replaceEndedMeeting) throw error;
       }
     }
-    if (!meeting || !token) {
-      const created = await this.#api.createMeeting(
-        this.#accessToken,
-        this.#o.subject ?? 'confpush scenario',
-        this.#o.meetingMinutes ?? 60,
-      );
+    if (!meeting) {
+      const management = this.#client.meetings(() => this.#accessToken);
+      const created = await management.create({
+        subject: this.#o.subject ?? 'confpush scenario',
+        mediaTypes: 'HDVideo',
+        length: this.#o.meetingMinutes ?? 60,
+      });
+      if (created.state !== 'Created') await management.start(created.conferenceID, created.hostPassword);
       meeting = {
         conferenceID: created.conferenceID,
         hostPassword: created.hostPassword,
-        guestPassword: created.guestPassword,
+        ...(created.guestPassword !== undefined ? { guestPassword: created.guestPassword } : {}),
         created: true,
       };
-      token = await this.#api.controlToken(created.conferenceID, { password: created.hostPassword });
+      await this.#openSession(created.conferenceID, created.hostPassword);
     }
     this.#meeting = meeting;
-    this.#confToken = token.token;
-    this.#confTokenAt = Date.now();
-    this.#wsURL = token.wsURL.replace(/\/+$/, '');
-    await this.#openSocket();
+    this.#mediaPlane = this.#client.mediaPlane(meeting.conferenceID, () => this.#accessToken);
     this.#o.onProgress?.({ kind: 'ready', ...meeting });
   }
 
-  /** The push socket through the token chain: WebSocket token, then the connection URL. */
-  async #openSocket(): Promise<void> {
-    const id = this.#meetingId;
-    const tmp = await this.#api.webSocketToken(id, this.#confToken);
-    const url = `${this.#wsURL}/cms/open/websocket/confctl/increment/conn?confID=${encodeURIComponent(id)}&tmpToken=${encodeURIComponent(tmp)}`;
-    this.#socket = await RunnerSocket.open(url, this.#confToken);
+  async #authenticate(): Promise<void> {
+    const token = await this.#client.rest.appAuth({ appId: this.#o.appId, appKey: this.#o.appKey });
+    this.#accessToken = token.accessToken;
+    this.#accessTokenAt = Date.now();
   }
 
+  /** The push session through the token chain; resolves once it has the participants and the waiting room. */
+  async #openSession(conferenceID: string, hostPassword: string): Promise<void> {
+    const session = this.#client.createSession({ conferenceID, hostPassword });
+    this.#meetingEnded = false;
+    session.on('closed', (code) => {
+      if (code === MEETING_ENDED_CLOSE) this.#meetingEnded = true;
+    });
+    // Transient errors are the session's to retry; fatal ones end it, and the next step sees it closed.
+    session.on('error', () => undefined);
+    await session.start();
+    this.#session = session;
+    this.#meetingControl = session.control();
+  }
+
+  /** Long passes: a fresh access token now and then; a new push session if the last one ended. */
   async #refreshTokens(): Promise<void> {
-    const now = Date.now();
-    if (now - this.#accessTokenAt > ACCESS_TOKEN_REFRESH_MS) {
-      this.#accessToken = await this.#api.appAuth(this.#o.appId, this.#o.appKey);
-      this.#accessTokenAt = now;
-    }
-    if (now - this.#confTokenAt > CONF_TOKEN_REFRESH_MS) {
-      try {
-        await this.#api.controlToken(this.#meetingId, { token: this.#confToken });
-      } catch (error) {
-        throw this.#classify(error);
-      }
-      this.#confTokenAt = now;
-    }
-    if (this.#socket?.closed) {
-      try {
-        await this.#openSocket();
-      } catch (error) {
-        throw this.#classify(error);
-      }
+    if (Date.now() - this.#accessTokenAt > ACCESS_TOKEN_REFRESH_MS) await this.#authenticate();
+    if (this.#session?.state !== 'closed') return;
+    if (this.#meetingEnded) throw new MeetingGone('the meeting ended');
+    try {
+      await this.#openSession(this.#meetingId, this.#meeting!.hostPassword);
+    } catch (error) {
+      throw this.#classify(error);
     }
   }
 
@@ -214,13 +238,11 @@ class Runner {
 
   /** Makes every site already present leave (a meeting left over from an earlier, interrupted run). */
   async #clearMeeting(): Promise<void> {
-    const socket = this.#socket!;
-    const pids = [...socket.participants.items.keys(), ...socket.waiting.items.keys()];
+    const session = this.#session!;
+    const pids = [...session.participants.keys(), ...session.waitingList.keys()];
     for (const pid of pids) {
       try {
-        await this.#media('POST', `participants/${encodeURIComponent(pid)}/leave`, {
-          reason: LEAVE_REASONS.HUNG_UP_BY_PORTAL,
-        });
+        await this.#media.leave(pid, LEAVE_REASONS.HUNG_UP_BY_PORTAL);
       } catch {
         // Already gone.
       }
@@ -247,7 +269,7 @@ class Runner {
       let outcome: StepOutcome;
       let detail: string | undefined;
       try {
-        const skipped = await this.#execute(step);
+        const skipped = await executeStep(step, this.#stepContext());
         outcome = skipped === undefined ? 'ok' : 'skipped';
         detail = skipped;
       } catch (error) {
@@ -276,7 +298,7 @@ class Runner {
   }
 
   #classify(error: unknown): Error {
-    if (error instanceof ApiCallError && MEETING_GONE_CODES.has(error.errorCode)) {
+    if (error instanceof ConfpushApiError && MEETING_GONE_CODES.has(error.errorCode)) {
       return new MeetingGone(error.message);
     }
     return error instanceof Error ? error : new Error(String(error));
@@ -297,12 +319,32 @@ class Runner {
     });
   }
 
-  #media(method: string, path: string, body?: unknown): Promise<unknown> {
-    return this.#api.media(method, this.#meetingId, this.#accessToken, path, body);
+  get #media(): MediaPlane {
+    return this.#mediaPlane!;
   }
 
-  #control(method: string, path: string, body?: unknown): Promise<unknown> {
-    return this.#api.control(method, this.#meetingId, this.#confToken, path, body);
+  get #control(): MeetingControl {
+    return this.#meetingControl!;
+  }
+
+  /** The pid of the online participant (in the meeting or being called) with this number. */
+  #pidOfNumber(tel: string): string | undefined {
+    for (const [pid, participant] of this.#session?.participants ?? [])
+      if (participant.tel === tel) return pid;
+    return undefined;
+  }
+
+  #stepContext(): StepContext {
+    return {
+      media: this.#media,
+      control: this.#control,
+      session: this.#session!,
+      hostPassword: this.#meeting!.hostPassword,
+      pids: this.#pids,
+      phones: this.#phones,
+      pidOf: (site) => this.#pidOf(site),
+      captions: this.#captions,
+    };
   }
 
   /** The pid of a site: one the runner put in, or an invited one found by its number. */
@@ -310,109 +352,7 @@ class Runner {
     const pid = this.#pids.get(site);
     if (pid !== undefined) return pid;
     const phone = this.#phones.get(site);
-    return phone !== undefined ? this.#socket?.pidOfNumber(phone) : undefined;
-  }
-
-  /** Executes one step; resolves with a reason when it was skipped, throws when the node refused it. */
-  async #execute(step: Step): Promise<string | undefined> {
-    const pidOf = (n: number): string => {
-      const pid = this.#pidOf(n);
-      if (pid === undefined) throw new SkipStep(`site ${n} is not in the meeting`);
-      return pid;
-    };
-    const site = (n: number): string => encodeURIComponent(pidOf(n));
-    try {
-      switch (step.kind) {
-        case 'join': {
-          const answer = readJoinAnswer(
-            await this.#media('POST', 'participants', {
-              name: step.name,
-              tel: step.tel,
-              role: step.role,
-              loginType: step.loginType,
-              video: step.video,
-              camera: step.camera,
-              viaWaitingRoom: step.viaWaitingRoom,
-              ...(step.role === 1 ? { hostPassword: this.#meeting!.hostPassword } : {}),
-            }),
-          );
-          this.#pids.set(step.site, answer.pid);
-          return undefined;
-        }
-        case 'captions': {
-          const reply = await this.#socket!.confControl('REALTIMESUBTITLE', {
-            conferenceID: this.#meetingId,
-            confToken: this.#confToken,
-            isSubtitle: 1,
-            subtitleType: 0,
-          });
-          this.#captionsOn = reply.returnCode === 0;
-          if (!this.#captionsOn) throw new Error(`captions refused: ${reply.returnCode} ${reply.returnDesc}`);
-          return undefined;
-        }
-        case 'admit':
-          await this.#control('PUT', 'allowWaitingParticipant', {
-            participantID: pidOf(step.site),
-          });
-          return undefined;
-        case 'invite':
-          this.#phones.set(step.site, step.phone);
-          await this.#control('POST', 'participants', {
-            attendees: [{ name: step.name, phone: step.phone, type: 'normal' }],
-          });
-          return undefined;
-        case 'leave': {
-          await this.#media('POST', `participants/${site(step.site)}/leave`, { reason: step.reason });
-          this.#pids.delete(step.site);
-          return undefined;
-        }
-        case 'removeAttendees':
-          await this.#control('POST', 'attendees/delete', {
-            bulkDelAttendInfo: step.phones.map((number) => ({ number })),
-          });
-          for (const [n, phone] of this.#phones) if (step.phones.includes(phone)) this.#phones.delete(n);
-          return undefined;
-        case 'volumes':
-          await this.#media('POST', 'volumes', {
-            samples: step.samples.map((s) => ({ pid: pidOf(s.site), volume: s.volume })),
-          });
-          return undefined;
-        case 'netQuality':
-          await this.#media('POST', 'net-quality', {
-            reports: step.reports.map(({ site: n, ...report }) => ({
-              pid: pidOf(n),
-              ...report,
-            })),
-          });
-          return undefined;
-        case 'caption':
-          if (!this.#captionsOn) return 'captions are off';
-          await this.#media('POST', 'captions', {
-            pid: pidOf(step.site),
-            text: step.text,
-            lang: step.lang,
-            isFinal: step.isFinal,
-            beginTime: step.beginTime,
-            endTime: step.endTime,
-          });
-          return undefined;
-        case 'mute':
-          await this.#media('PUT', `participants/${site(step.site)}/mute`, { mute: step.mute });
-          return undefined;
-        case 'hand':
-          await this.#media('PUT', `participants/${site(step.site)}/hand`, { raised: step.raised });
-          return undefined;
-        case 'share':
-          await this.#media('PUT', `participants/${site(step.site)}/share`, { sharing: step.sharing });
-          return undefined;
-        case 'camera':
-          await this.#media('PUT', `participants/${site(step.site)}/camera`, { on: step.on });
-          return undefined;
-      }
-    } catch (error) {
-      if (error instanceof SkipStep) return error.message;
-      throw error;
-    }
+    return phone !== undefined ? this.#pidOfNumber(phone) : undefined;
   }
 
   /**
@@ -420,25 +360,23 @@ class Runner {
    * attendee list (best effort: after an abort or failed steps, the meeting is left as the runner found it).
    */
   async #leaveAll(): Promise<void> {
-    if (!this.#meeting) return;
+    if (!this.#meeting || !this.#mediaPlane) return;
     const leaving = new Set(this.#pids.values());
     for (const phone of this.#phones.values()) {
-      const pid = this.#socket?.pidOfNumber(phone);
+      const pid = this.#pidOfNumber(phone);
       if (pid !== undefined) leaving.add(pid);
     }
     this.#pids.clear();
     for (const pid of leaving) {
       try {
-        await this.#media('POST', `participants/${encodeURIComponent(pid)}/leave`, {
-          reason: LEAVE_REASONS.LEFT_BY_ITSELF,
-        });
+        await this.#media.leave(pid, LEAVE_REASONS.LEFT_BY_ITSELF);
       } catch {
         // Already gone, or the meeting ended.
       }
     }
     for (const phone of this.#phones.values()) {
       try {
-        await this.#control('POST', 'attendees/delete', { bulkDelAttendInfo: [{ number: phone }] });
+        await this.#control.deleteAttendees([phone]);
       } catch {
         // Not an attendee any more, or the meeting ended.
       }
@@ -446,5 +384,3 @@ class Runner {
     this.#phones.clear();
   }
 }
-
-class SkipStep extends Error {}
