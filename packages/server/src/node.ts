@@ -9,8 +9,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApi } from './api/app.js';
+import { DEMO_REQUEST_HEADER } from './api/request-log.js';
 import type { Api } from './api/context.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { MeetingTokens } from './auth/meeting-tokens.js';
@@ -24,7 +25,7 @@ import { MediaPlane } from './media/service.js';
 import type { MediaTimers } from './media/timers.js';
 import { hex32, secretHex } from './ids.js';
 import { Limits } from './limits/index.js';
-import { LOG_REDACT } from './log-redact.js';
+import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Demo } from './simulator/demo.js';
 import { RedisStore } from './store/redis.js';
@@ -67,6 +68,8 @@ export class ConfpushNode {
   /** The demo meeting's scenario (`demo` setting). */
   demo: Demo | undefined;
   #url = '';
+  /** Marks the demo's own requests, which the request log writes at debug. */
+  readonly #demoRequestToken = secretHex();
   #housekeeping: NodeJS.Timeout | undefined;
   /** True from the end of `start()` until `close()` begins (`/readyz`). */
   #ready = false;
@@ -74,9 +77,7 @@ export class ConfpushNode {
   private constructor(options: NodeOptions) {
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
-    this.logger =
-      options.logger ??
-      pino({ level: this.config.logLevel, base: { service: 'confpush' }, redact: LOG_REDACT });
+    this.logger = options.logger ?? createLogger(this.config);
     this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
     let cluster: ConstructorParameters<typeof Engine>[0]['cluster'];
     if (this.config.redisUrl !== '') {
@@ -171,7 +172,13 @@ export class ConfpushNode {
           meetingState: async (confId) => (await this.engine.load(confId))?.working,
         }),
       },
-      { logger: this.logger, ready: () => this.#ready, metrics: this.metrics, ...(https ? { https } : {}) },
+      {
+        logger: this.logger,
+        ready: () => this.#ready,
+        metrics: this.metrics,
+        demoRequestToken: this.#demoRequestToken,
+        ...(https ? { https } : {}),
+      },
     );
     this.api.server.on('upgrade', (req, socket, head) => {
       if (!this.gateway.handleUpgrade(req, socket, head)) {
@@ -222,6 +229,7 @@ export class ConfpushNode {
           appKey: node.credential.appKey,
           dataDir: node.config.dataDir,
           logger: node.logger,
+          requestHeaders: { [DEMO_REQUEST_HEADER]: node.#demoRequestToken },
         });
       } catch (error) {
         await node.close();

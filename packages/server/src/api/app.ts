@@ -13,6 +13,7 @@ import { liveControlRoutes } from './live-control-routes.js';
 import { mediaRoutes } from './media-routes.js';
 import { meetingRoutes } from './meeting-routes.js';
 import { registerOpenApi } from './openapi.js';
+import { requestLogLevel } from './request-log.js';
 import { opsRoutes } from './ops-routes.js';
 import type { Metrics } from '../metrics.js';
 
@@ -22,6 +23,8 @@ export interface BuildApiOptions {
   /** Readiness of the node (`/readyz`); always ready when absent. */
   ready?: () => boolean;
   metrics?: Metrics;
+  /** Requests carrying this token in `X-Confpush-Demo` (the node's own demo) are logged at debug. */
+  demoRequestToken?: string;
 }
 
 export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
@@ -46,7 +49,7 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    request.log[requestLogLevel(request, options.demoRequestToken)](
       {
         method: request.method,
         url: request.url.split('?')[0],

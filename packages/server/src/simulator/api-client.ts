@@ -45,9 +45,12 @@ function text(value: unknown): string {
 
 export class ConfpushApi {
   readonly baseUrl: string;
+  readonly #headers: Record<string, string>;
 
-  constructor(baseUrl: string) {
+  /** `headers` go with every call (the demo marks its own requests with them). */
+  constructor(baseUrl: string, headers: Record<string, string> = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#headers = headers;
   }
 
   /** One call; resolves with the parsed body of a 2xx answer, throws ApiCallError otherwise. */
@@ -56,7 +59,7 @@ export class ConfpushApi {
     path: string,
     options: { headers?: Record<string, string>; body?: unknown } = {},
   ): Promise<unknown> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...this.#headers, ...options.headers };
     let body: string | undefined;
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json;charset=UTF-8';

@@ -15,6 +15,8 @@ export interface DemoOptions {
   appKey: string;
   dataDir: string;
   logger: Logger;
+  /** Sent with every REST call of the demo (the node logs them at debug). */
+  requestHeaders?: Record<string, string>;
   participants?: number;
   passMs?: number;
   seed?: number;
@@ -92,6 +94,7 @@ export class Demo {
           passes: Infinity,
           signal: this.#abort.signal,
           clearMeeting: true,
+          ...(this.#o.requestHeaders ? { requestHeaders: this.#o.requestHeaders } : {}),
           replaceEndedMeeting: true,
           ...(saved ? { conferenceID: saved.conferenceID, hostPassword: saved.hostPassword } : {}),
           onProgress: (event) => {

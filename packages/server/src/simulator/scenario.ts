@@ -34,6 +34,8 @@ export interface ScenarioOptions extends PlanParams {
   passes?: number;
   signal?: AbortSignal;
   onProgress?: (event: ScenarioEvent) => void;
+  /** Sent with every REST call. */
+  requestHeaders?: Record<string, string>;
 }
 
 export interface MeetingInfo {
@@ -100,7 +102,7 @@ class Runner {
 
   constructor(options: ScenarioOptions) {
     this.#o = options;
-    this.#api = new ConfpushApi(options.baseUrl);
+    this.#api = new ConfpushApi(options.baseUrl, options.requestHeaders);
     this.#params = {
       participants: options.participants,
       durationMs: options.durationMs,
