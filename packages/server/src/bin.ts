@@ -12,6 +12,7 @@ import {
 } from './config.js';
 import { ConfpushNode } from './node.js';
 import { withMeetingOptions } from './cli/credentials.js';
+import { formatStartupSummary } from './cli/startup-summary.js';
 
 const program = new Command()
   .name('confpush')
@@ -72,27 +73,22 @@ serve.action(async (flags: Record<string, unknown>) => {
     } else throw error;
     process.exit(2);
   }
-  const cred = node.credential;
   const where =
     config.redisUrl !== ''
       ? `cluster node ${node.nodeId} on ${redisLocation(config)}`
       : `data in ${config.dataDir}`;
-  console.log(`confpush listening on ${node.url} (public URL ${node.publicUrl}, ${where})`);
-  if (cred) {
-    console.log(
-      `app credential: appId=${cred.appId} appKey=${config.appId ? '(as configured)' : cred.appKey} corpId=${cred.corpId}`,
-    );
-  } else {
-    console.log('no app credential configured (set CONFPUSH_APP_ID and CONFPUSH_APP_KEY, or run with --dev)');
-  }
-  if (node.demo) {
-    const demo = node.demo.meeting;
-    console.log(
-      `demo meeting "confpush demo" is live: conferenceID=${demo.conferenceID} hostPassword=${demo.hostPassword}` +
-        (demo.guestPassword ? ` guestPassword=${demo.guestPassword}` : '') +
-        ` (GET ${node.publicUrl}/v1/mmc/control/conferences/token?conferenceID=${demo.conferenceID} with X-Password and X-Login-Type: 1, then the push socket)`,
-    );
-  }
+  const demoMeeting = node.demo?.meeting;
+  console.log(
+    formatStartupSummary({
+      url: node.url,
+      publicUrl: node.publicUrl,
+      where,
+      credential: node.credential,
+      appKeyConfigured: config.appId !== '',
+      demoWanted: config.demo,
+      demo: demoMeeting,
+    }),
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

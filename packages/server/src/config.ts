@@ -15,7 +15,10 @@ export const ConfigSchema = Type.Object(
       default: 8080,
       description: 'TCP port (0 = any free port).',
     }),
-    host: Type.String({ default: '0.0.0.0', description: 'Interface to listen on.' }),
+    host: Type.String({
+      default: '0.0.0.0',
+      description: 'Interface to listen on: every interface by default; with dev, 127.0.0.1 unless set.',
+    }),
     dataDir: Type.String({ default: './data', description: 'Directory of the SQLite database file.' }),
     publicUrl: Type.String({
       default: '',
@@ -33,7 +36,8 @@ export const ConfigSchema = Type.Object(
     }),
     dev: Type.Boolean({
       default: false,
-      description: 'Development mode: generate and print an app credential when none is configured.',
+      description:
+        'Development mode: generate and print an app credential when none is configured, human-readable logs, listen on 127.0.0.1 unless host is set.',
     }),
     redisUrl: Type.String({ default: '', description: 'Redis URL; when set the node runs in cluster mode.' }),
     redisPrefix: Type.String({
@@ -259,6 +263,9 @@ export class ConfigError extends Error {
 
 type Source = Record<string, unknown>;
 
+/** Where `dev` listens when no host is set. */
+export const DEV_HOST = '127.0.0.1';
+
 /** Reads settings from the environment (strings are converted to the schema's types). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Source {
   const out: Source = {};
@@ -288,7 +295,10 @@ export function resolveConfig(...sources: Source[]): Config {
     if (!(key in ConfigSchema.properties)) problems.push(`unknown setting "${key}"`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged));
+  const converted = Value.Convert(ConfigSchema, merged) as Source;
+  // A printed dev credential must not be reachable from the network unless the host is chosen explicitly.
+  if (converted['dev'] === true && converted['host'] === undefined) converted['host'] = DEV_HOST;
+  const value = Value.Default(ConfigSchema, converted);
   for (const error of Value.Errors(ConfigSchema, value)) {
     const key = error.path.slice(1);
     const env = ENV_VARS[key as keyof Config];

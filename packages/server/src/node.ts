@@ -10,8 +10,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApi } from './api/app.js';
+import { DEMO_REQUEST_HEADER } from './api/request-log.js';
 import type { Api } from './api/context.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { MeetingTokens } from './auth/meeting-tokens.js';
@@ -25,7 +26,7 @@ import { MediaPlane } from './media/service.js';
 import type { MediaTimers } from './media/timers.js';
 import { hex32, newEpoch, secretHex } from './ids.js';
 import { Limits } from './limits/index.js';
-import { LOG_REDACT } from './log-redact.js';
+import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { startOwnDemo, type Demo } from './simulator/demo.js';
 import { openStore } from './store/open.js';
@@ -68,6 +69,8 @@ export class ConfpushNode {
   /** The demo meeting's scenario (`demo` setting); undefined when it could not start. */
   demo: Demo | undefined;
   #url = '';
+  /** Marks the demo's own requests, which the request log writes at debug. */
+  readonly #demoRequestToken = secretHex();
   #housekeeping: TimerHandle | undefined;
   /** True from the end of `start()` until `close()` begins (`/readyz`). */
   #ready = false;
@@ -148,7 +151,13 @@ export class ConfpushNode {
           meetingState: async (confId) => (await this.engine.load(confId))?.working,
         }),
       },
-      { logger: this.logger, ready: () => this.#ready, metrics: this.metrics, ...(https ? { https } : {}) },
+      {
+        logger: this.logger,
+        ready: () => this.#ready,
+        metrics: this.metrics,
+        demoRequestToken: this.#demoRequestToken,
+        ...(https ? { https } : {}),
+      },
     );
     this.api.server.on('upgrade', (req, socket, head) => {
       if (!this.gateway.handleUpgrade(req, socket, head)) {
@@ -163,9 +172,7 @@ export class ConfpushNode {
   }
 
   static async start(options: NodeOptions): Promise<ConfpushNode> {
-    const logger =
-      options.logger ??
-      pino({ level: options.config.logLevel, base: { service: 'confpush' }, redact: LOG_REDACT });
+    const logger = options.logger ?? createLogger(options.config);
     const opened = await openStore(options.config, { clock: options.clock, logger });
     let node: ConfpushNode;
     try {
@@ -203,6 +210,7 @@ export class ConfpushNode {
           url: node.url,
           publicUrl: node.publicUrl,
           certificate: node.config.tlsCert !== '' ? readFileSync(node.config.tlsCert) : undefined,
+          requestHeaders: { [DEMO_REQUEST_HEADER]: node.#demoRequestToken },
         },
         credential: node.credential,
         dataDir: node.config.dataDir,

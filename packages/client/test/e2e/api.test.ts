@@ -3,7 +3,7 @@
  * meeting control, the media-plane API and `ConfControl` frames on the push socket. Each change is seen where a
  * subscriber sees it: in the session's replica, through the push stream.
  */
-import { REST_ERRORS, REPLY_CODES } from '@confpush/protocol';
+import { ERRORS, REPLY_CODES } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestServer } from '../../../server/test/helpers.js';
@@ -44,7 +44,7 @@ describe('SDK REST helpers and ConfControl', () => {
       })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ConfpushApiError);
-    expect((refused as ConfpushApiError).errorCode).toBe(REST_ERRORS.CONF_AUTH_FAILED.code);
+    expect((refused as ConfpushApiError).errorCode).toBe(ERRORS.CONF_AUTH_FAILED.code);
 
     const meeting = await client
       .meetings(accessToken)

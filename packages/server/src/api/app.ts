@@ -15,6 +15,7 @@ import { meetingRoutes } from './meeting-routes.js';
 import { multiPictureRoutes } from './multi-picture-routes.js';
 import { registerOpenApi } from './openapi.js';
 import { strictBodyValidators } from './validation.js';
+import { requestLogLevel } from './request-log.js';
 import { opsRoutes } from './ops-routes.js';
 import type { Metrics } from '../metrics.js';
 
@@ -24,6 +25,8 @@ export interface BuildApiOptions {
   /** Readiness of the node (`/readyz`); always ready when absent. */
   ready?: () => boolean;
   metrics?: Metrics;
+  /** Requests carrying this token in `X-Confpush-Demo` (the node's own demo) are logged at debug. */
+  demoRequestToken?: string;
 }
 
 export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
@@ -50,7 +53,7 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    request.log[requestLogLevel(request, options.demoRequestToken)](
       {
         method: request.method,
         url: request.url.split('?')[0],

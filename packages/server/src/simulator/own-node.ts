@@ -23,18 +23,21 @@ export interface OwnNode {
   publicUrl: string;
   /** PEM of the certificate the node serves (undefined: plain HTTP). */
   certificate: Buffer | undefined;
+  /** Sent with every REST request of the demo (marks them for the request log). */
+  requestHeaders?: Record<string, string>;
 }
 
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
 
 /** A `fetch` that hands each request to the node's app in-process. */
-export function inProcessFetch(api: Api): typeof fetch {
+export function inProcessFetch(api: Api, extraHeaders: Record<string, string> = {}): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
     const url = new URL(request.url);
     const payload = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
     const headersIn: Record<string, string> = {};
     request.headers.forEach((value, name) => (headersIn[name] = value));
+    Object.assign(headersIn, extraHeaders);
     const res = await api.inject({
       method: request.method as 'GET',
       url: `${url.pathname}${url.search}`,
@@ -81,5 +84,5 @@ export function ownNodeWebSocket(node: Omit<OwnNode, 'api'>): WebSocketConstruct
 }
 
 export function ownNodeTransport(node: OwnNode): NodeTransport {
-  return { fetch: inProcessFetch(node.api), WebSocket: ownNodeWebSocket(node) };
+  return { fetch: inProcessFetch(node.api, node.requestHeaders), WebSocket: ownNodeWebSocket(node) };
 }
