@@ -20,5 +20,12 @@ export async function startSharedServer(config: Partial<Config> = {}, logger?: L
     await node.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  return { node, url: node.url, appId: resolved.appId, appKey: resolved.appKey, corpId: resolved.corpId, dataDir };
+  return {
+    node,
+    url: node.url,
+    appId: resolved.appId,
+    appKey: resolved.appKey,
+    corpId: resolved.corpId,
+    dataDir,
+  };
 }
