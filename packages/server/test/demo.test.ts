@@ -3,8 +3,7 @@
  * when the node serves HTTPS/WSS with a self-signed certificate; and a demo that cannot start never stops the
  * server, which keeps serving without it. Both run the real `confpush serve` command.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { ConfpushClient, type WebSocketConstructor } from '@confpush/client';
@@ -12,36 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { tempDir } from './helpers.js';
 import { spawnServer, type ServerProcess } from './process.js';
-
-function selfSigned(): { cert: string; key: string; ca: Buffer } {
-  const dir = tempDir('confpush-demo-tls-');
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'pipe' },
-  );
-  return { cert, key, ca: readFileSync(cert) };
-}
+import { selfSigned } from './support/certificate.js';
 
 /** A `fetch` over node:https that trusts `ca` (the test's client of the node, as a user would configure one). */
 function fetchTrusting(ca: Buffer): typeof fetch {

@@ -3,51 +3,13 @@
  * — the official Huawei SDKs call the authentication endpoint over https only — and `wsURL` follows the scheme.
  * The certificate is made at test time with openssl, for 127.0.0.1, and the clients verify it against it.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { signedAppAuth } from './chain.js';
 import { startTestServer, tempDir, type TestServer } from './helpers.js';
 import { spawnServer } from './process.js';
-
-function selfSigned(): { cert: string; key: string; ca: Buffer } {
-  const dir = tempDir('confpush-tls-');
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'pipe' },
-    );
-  } catch (error) {
-    throw new Error(
-      `the TLS test needs the openssl command to make a self-signed certificate: ${(error as Error).message}`,
-    );
-  }
-  return { cert, key, ca: readFileSync(cert) };
-}
+import { selfSigned } from './support/certificate.js';
 
 function https(
   server: TestServer,
