@@ -29,6 +29,8 @@ import { Limits } from './limits/index.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { startOwnDemo, type Demo } from './simulator/demo.js';
+import { sourcePort, sourcesHealth } from './sources/port.js';
+import type { Source } from './sources/source.js';
 import { openStore } from './store/open.js';
 import type { SharedMeetingStore, Store } from './store/types.js';
 
@@ -38,6 +40,11 @@ export interface NodeOptions {
   logger?: Logger;
   /** Time of the media plane (speaker coalescing, simulated callees) when not `clock`; tests inject `ManualTimers`. */
   mediaTimers?: MediaTimers;
+  /**
+   * Sources and sinks beyond the built-in ones (src/sources/source.ts): started after the engine, stopped before
+   * it drains, their routes served by the API and their health part of `/readyz`.
+   */
+  sources?: readonly Source[];
 }
 
 export interface AppCredential {
@@ -65,6 +72,8 @@ export class ConfpushNode {
   /** Abuse limits (src/limits/, SECURITY.md). */
   readonly limits: Limits;
   readonly clock: Clock;
+  /** Everything that feeds meetings besides the control API, or reads their changes (src/sources/). */
+  readonly sources: readonly Source[];
   credential: AppCredential | undefined;
   /** The demo meeting's scenario (`demo` setting); undefined when it could not start. */
   demo: Demo | undefined;
@@ -85,6 +94,7 @@ export class ConfpushNode {
     this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
     this.store = opened.store;
     this.broker = opened.broker;
+    this.sources = options.sources ?? [];
     this.engine = new Engine({
       store: this.store,
       broker: this.broker,
@@ -153,9 +163,10 @@ export class ConfpushNode {
       },
       {
         logger: this.logger,
-        ready: () => this.#ready,
+        ready: () => this.#ready && sourcesHealth(this.sources).ready,
         metrics: this.metrics,
         demoRequestToken: this.#demoRequestToken,
+        sourceRoutes: this.sources.flatMap((source) => (source.routes ? [source.routes] : [])),
         ...(https ? { https } : {}),
       },
     );
@@ -190,8 +201,14 @@ export class ConfpushNode {
           .catch((err: unknown) => node.logger.error({ err }, 'registering the app credential again failed'));
       });
       node.credential = await node.#registerApp();
+      for (const source of node.sources) {
+        await source.start(
+          sourcePort(node.engine, { logger: node.logger, clock: node.clock, name: source.name }),
+        );
+      }
       await node.api.listen({ port: node.config.port, host: node.config.host });
     } catch (error) {
+      for (const source of node.sources) await source.stop().catch(() => undefined);
       await node.engine.close();
       await node.store.close();
       throw error;
@@ -275,6 +292,7 @@ export class ConfpushNode {
     this.#ready = false;
     if (this.#housekeeping) this.clock.clearInterval(this.#housekeeping);
     await this.demo?.stop();
+    for (const source of this.sources) await source.stop();
     await this.media.close();
     await this.gateway.close();
     await this.api.close();

@@ -16,6 +16,7 @@ import type { Clock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
 import { hex32, token } from '../src/ids.js';
 import { ConfpushNode } from '../src/node.js';
+import type { Source } from '../src/sources/source.js';
 import type { User } from '../src/store/types.js';
 import { testConfig, testLogger } from './support/config.js';
 
@@ -83,6 +84,8 @@ export interface TestServerOptions {
   dataDir?: string;
   /** In cluster runs: how many nodes (default 3); tests of one node's own counters ask for 1. */
   nodes?: number;
+  /** Sources of each node (src/sources/): called once per node, so every node of a cluster has its own. */
+  sources?: () => Source[];
 }
 
 /** Starts a node on 127.0.0.1:0 with a fresh data directory (or the given one) and registers its teardown. */
@@ -94,6 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config,
     logger: testLogger(),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sources ? { sources: options.sources() } : {}),
   });
   let closed = false;
   cleanups.push(async () => {
@@ -117,6 +121,7 @@ export async function startTestCluster(options: TestServerOptions): Promise<Test
       config,
       logger: testLogger(),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.sources ? { sources: options.sources() } : {}),
     });
     nodes.push(node);
     let closed = false;

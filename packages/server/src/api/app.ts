@@ -1,6 +1,6 @@
 /** The REST application: one Fastify instance, Huawei-compatible plugins plus confpush's own. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController } from 'fastify';
+import Fastify, { LogController, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { hex32 } from '../ids.js';
 import { authRoutes } from './auth-routes.js';
@@ -27,6 +27,8 @@ export interface BuildApiOptions {
   metrics?: Metrics;
   /** Requests carrying this token in `X-Confpush-Demo` (the node's own demo) are logged at debug. */
   demoRequestToken?: string;
+  /** Routes added by the node's sources (src/sources/), registered after the built-in ones. */
+  sourceRoutes?: readonly FastifyPluginAsync[];
 }
 
 export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
@@ -81,5 +83,6 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
   app.register(mediaRoutes(deps));
   app.register(opsRoutes({ ready: options.ready ?? (() => true), metrics: options.metrics }));
   app.register(consoleRoutes());
+  for (const routes of options.sourceRoutes ?? []) app.register(routes);
   return app;
 }

@@ -138,6 +138,13 @@ export class Engine {
     if (options.remote !== false) this.#remoteListeners.push(listener);
   }
 
+  removeListener(listener: EngineListener): void {
+    for (const list of [this.#listeners, this.#remoteListeners]) {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    }
+  }
+
   get nodeId(): string {
     return this.#cluster.nodeId;
   }
