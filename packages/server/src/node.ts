@@ -29,6 +29,7 @@ import { Limits } from './limits/index.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { startOwnDemo, type Demo } from './simulator/demo.js';
+import { builtinSources } from './sources/builtin.js';
 import { sourcePort, sourcesHealth } from './sources/port.js';
 import type { Source } from './sources/source.js';
 import { openStore } from './store/open.js';
@@ -94,7 +95,10 @@ export class ConfpushNode {
     this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
     this.store = opened.store;
     this.broker = opened.broker;
-    this.sources = options.sources ?? [];
+    this.sources = [
+      ...builtinSources({ config: this.config, store: this.store }),
+      ...(options.sources ?? []),
+    ];
     this.engine = new Engine({
       store: this.store,
       broker: this.broker,

@@ -1,0 +1,19 @@
+/**
+ * The sources a node builds from its configuration. The one place that lists them: a new bridge, relay or sink
+ * adds one line here (and its settings in config.ts), nothing else.
+ */
+import type { Config } from '../config.js';
+import type { Store } from '../store/types.js';
+import type { Source } from './source.js';
+
+export interface BuiltinSourceDeps {
+  config: Config;
+  /** The node's store (a sink keeps its durable state, e.g. an outbox, beside the meetings). */
+  store: Store;
+}
+
+export function builtinSources(deps: BuiltinSourceDeps): Source[] {
+  const sources: Source[] = [];
+  void deps;
+  return sources;
+}
