@@ -3,6 +3,7 @@
  * adds one line here (and its settings in config.ts), nothing else.
  */
 import type { Config } from '../config.js';
+import { RelaySource } from '../relay/relay-source.js';
 import type { Store } from '../store/types.js';
 import type { Source } from './source.js';
 
@@ -14,6 +15,7 @@ export interface BuiltinSourceDeps {
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
   const sources: Source[] = [];
-  void deps;
+  if (deps.config.upstreamUrl !== '')
+    sources.push(new RelaySource({ config: deps.config, store: deps.store }));
   return sources;
 }

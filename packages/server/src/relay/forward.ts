@@ -1,0 +1,95 @@
+/**
+ * A mirrored meeting is read-only here: its control calls (`/v1/mmc/control/conferences/...`, every method but
+ * GET, besides the token chain) are forwarded upstream with the relay's control token and answered with the
+ * upstream's answer; the change reaches subscribers when the upstream pushes it.
+ *
+ * The caller still authenticates here first, with a control token of this relay for that meeting (obtained with
+ * the meeting's host password): the relay's own token is a host token, so a participant's token is refused rather
+ * than raised to host rights upstream. A hook of the whole API (the plugin is not encapsulated), so no route knows.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { HEADERS } from '@confpush/protocol';
+import type { MeetingTokens } from '../auth/meeting-tokens.js';
+import { DomainError } from '../domain/errors.js';
+
+const CONTROL = '/v1/mmc/control/conferences';
+/** Served here: the token chain of downstream clients. */
+const LOCAL = new Set([`${CONTROL}/token`, `${CONTROL}/wsToken`]);
+
+export interface ForwardDeps {
+  upstreamUrl: string;
+  /** The downstream caller's control token is checked with these. */
+  tokens(): MeetingTokens;
+  /** The relay's current control token of a mirrored meeting; undefined when the meeting is not mirrored. */
+  controlToken(conferenceID: string): string | undefined | 'not-mirrored';
+  fetch?: typeof fetch;
+  /** A call was forwarded (for the counters). */
+  forwarded?(status: number): void;
+}
+
+export function forwardingPlugin(deps: ForwardDeps): FastifyPluginAsync {
+  return fp(async (app) => {
+    app.addHook('preHandler', async (request, reply) => {
+      const conferenceID = forwardable(request);
+      if (conferenceID === undefined) return;
+      const token = deps.controlToken(conferenceID);
+      if (token === 'not-mirrored') return;
+      const header = request.headers[HEADERS.conferenceAuthorization.toLowerCase()];
+      const held = await deps
+        .tokens()
+        .checkConfToken(typeof header === 'string' ? header : undefined, conferenceID);
+      if (held.role !== 1)
+        throw new DomainError('CONF_NOT_CHAIR', 'a mirrored meeting is controlled with a host token');
+      if (token === undefined)
+        throw new DomainError('UNAVAILABLE', 'the relay is not connected to this meeting upstream');
+      await forward(deps, request, reply, token);
+      return reply;
+    });
+  });
+}
+
+function forwardable(request: FastifyRequest): string | undefined {
+  if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+  const path = request.url.split('?')[0] ?? '';
+  if (!path.startsWith(`${CONTROL}/`) && path !== CONTROL) return undefined;
+  if (LOCAL.has(path)) return undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  const id = query?.['conferenceID'];
+  return typeof id === 'string' ? id : undefined;
+}
+
+async function forward(
+  deps: ForwardDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+): Promise<void> {
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    [HEADERS.conferenceAuthorization]: token,
+  };
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  if (body !== undefined) headers['Content-Type'] = 'application/json; charset=UTF-8';
+  const doFetch = deps.fetch ?? globalThis.fetch;
+  let response: Response;
+  try {
+    response = await doFetch(`${deps.upstreamUrl.replace(/\/+$/, '')}${request.url}`, {
+      method: request.method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    throw new DomainError(
+      'UNAVAILABLE',
+      `upstream unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const text = await response.text();
+  deps.forwarded?.(response.status);
+  reply.status(response.status);
+  const type = response.headers.get('content-type');
+  if (type) reply.header('content-type', type);
+  await reply.send(text);
+}
