@@ -7,8 +7,7 @@
  * the meeting's host password): the relay's own token is a host token, so a participant's token is refused rather
  * than raised to host rights upstream. A hook of the whole API (the plugin is not encapsulated), so no route knows.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HEADERS } from '@confpush/protocol';
 import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import { DomainError } from '../domain/errors.js';
@@ -28,24 +27,23 @@ export interface ForwardDeps {
   forwarded?(status: number): void;
 }
 
-export function forwardingPlugin(deps: ForwardDeps): FastifyPluginAsync {
-  return fp(async (app) => {
-    app.addHook('preHandler', async (request, reply) => {
-      const conferenceID = forwardable(request);
-      if (conferenceID === undefined) return;
-      const token = deps.controlToken(conferenceID);
-      if (token === 'not-mirrored') return;
-      const header = request.headers[HEADERS.conferenceAuthorization.toLowerCase()];
-      const held = await deps
-        .tokens()
-        .checkConfToken(typeof header === 'string' ? header : undefined, conferenceID);
-      if (held.role !== 1)
-        throw new DomainError('CONF_NOT_CHAIR', 'a mirrored meeting is controlled with a host token');
-      if (token === undefined)
-        throw new DomainError('UNAVAILABLE', 'the relay is not connected to this meeting upstream');
-      await forward(deps, request, reply, token);
-      return reply;
-    });
+/** Adds the forwarding hook to `app`; the caller's plugin must not be encapsulated (fastify-plugin). */
+export function addForwarding(app: FastifyInstance, deps: ForwardDeps): void {
+  app.addHook('preHandler', async (request, reply) => {
+    const conferenceID = forwardable(request);
+    if (conferenceID === undefined) return;
+    const token = deps.controlToken(conferenceID);
+    if (token === 'not-mirrored') return;
+    const header = request.headers[HEADERS.conferenceAuthorization.toLowerCase()];
+    const held = await deps
+      .tokens()
+      .checkConfToken(typeof header === 'string' ? header : undefined, conferenceID);
+    if (held.role !== 1)
+      throw new DomainError('CONF_NOT_CHAIR', 'a mirrored meeting is controlled with a host token');
+    if (token === undefined)
+      throw new DomainError('UNAVAILABLE', 'the relay is not connected to this meeting upstream');
+    await forward(deps, request, reply, token);
+    return reply;
   });
 }
 

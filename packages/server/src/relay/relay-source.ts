@@ -10,6 +10,7 @@
  */
 import type { WebSocketConstructor } from '@confpush/client';
 import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { TimerHandle } from '../clock.js';
 import type { Config } from '../config.js';
@@ -17,7 +18,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
 import type { Store } from '../store/types.js';
 import { Follower, type FollowerStatus } from './follower.js';
-import { forwardingPlugin } from './forward.js';
+import { addForwarding, type ForwardDeps } from './forward.js';
 import { RelayMetrics } from './metrics.js';
 import { UpstreamApi, UpstreamAuthError } from './upstream-api.js';
 
@@ -53,7 +54,7 @@ export class RelaySource implements Source {
 
   constructor(options: RelaySourceOptions) {
     this.#o = options;
-    const forwarding = forwardingPlugin({
+    const forwarding: ForwardDeps = {
       upstreamUrl: options.config.upstreamUrl,
       tokens: () => {
         if (!this.#port) throw new DomainError('UNAVAILABLE', 'the relay is starting');
@@ -69,11 +70,12 @@ export class RelaySource implements Source {
         const follower = this.#followers.get(id);
         return follower && follower.state !== 'ended' ? follower.controlToken : 'not-mirrored';
       },
-    });
-    this.routes = async (app) => {
-      await app.register(forwarding);
-      app.get('/confpush/v1/relay/status', { schema: { hide: true } }, async () => this.status());
     };
+    // Not encapsulated: the forwarding hook applies to every route of the API.
+    this.routes = fp(async (app) => {
+      addForwarding(app, forwarding);
+      app.get('/confpush/v1/relay/status', { schema: { hide: true } }, async () => this.status());
+    });
   }
 
   /** The follower of a meeting (tests and the status endpoint). */
