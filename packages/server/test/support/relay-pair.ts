@@ -7,10 +7,10 @@
  * the proxy too. The upstream can be restarted on its data directory (same credential, same proxy).
  */
 import { PUSH_CATEGORIES, type Item } from '@confpush/protocol';
+import type { Logger } from 'pino';
 import { afterEach } from 'vitest';
 import type { Config } from '../../src/config.js';
 import type { MeetingState } from '../../src/domain/meeting.js';
-import { hex32 } from '../../src/ids.js';
 import { ConfpushNode } from '../../src/node.js';
 import type { RelaySource } from '../../src/relay/relay-source.js';
 import {
@@ -71,26 +71,34 @@ export async function startProxy(): Promise<FaultProxy> {
   return proxy;
 }
 
-/** A relay node (one node) following `upstream` through `proxy`. */
+/** A relay node (one node; on Redis in cluster runs) following `upstream` through `proxy`. */
 export async function startRelay(
   proxy: FaultProxy,
   upstream: { appId: string; appKey: string },
   config: Partial<Config> = {},
+  logger: Logger = testLogger(),
 ): Promise<{ server: TestServer; relay: RelaySource }> {
-  const server = await startTestServer({
-    nodes: 1,
-    config: {
-      upstreamUrl: proxy.url,
-      upstreamAppId: upstream.appId,
-      upstreamAppKey: upstream.appKey,
-      upstreamPollMs: 200,
-      corpId: '100000002',
-      appId: hex32(),
-      appKey: hex32(),
-      ...config,
-    },
+  const dataDir = tempDir();
+  const resolved = testConfig(dataDir, {
+    upstreamUrl: proxy.url,
+    upstreamAppId: upstream.appId,
+    upstreamAppKey: upstream.appKey,
+    upstreamPollMs: 200,
+    corpId: '100000002',
+    ...(CLUSTER ? { redisUrl: TEST_REDIS_URL, redisPrefix: testRedisPrefix(dataDir) } : {}),
+    ...config,
   });
-  return { server, relay: relaySourceOf(server.node) };
+  const node = await ConfpushNode.start({ config: resolved, logger });
+  started.push(node);
+  const server: TestServer = {
+    node,
+    url: node.url,
+    appId: resolved.appId,
+    appKey: resolved.appKey,
+    corpId: resolved.corpId,
+    dataDir,
+  };
+  return { server, relay: relaySourceOf(node) };
 }
 
 export function relaySourceOf(node: ConfpushNode): RelaySource {
