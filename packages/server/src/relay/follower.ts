@@ -130,6 +130,9 @@ export class Follower {
       replica: this.#replica,
       // Huawei cannot resume; every reconnect brings full messages, which the mirror reconciles by diff.
       resume: false,
+      // Huawei's `version` is a timestamp (reference §8.3 example), so from a server that does not number its
+      // streams a skip says nothing; a server that does (epoch and seq) still has its gaps detected.
+      acceptGapsWithoutExtensions: true,
       maxInitialAttempts: Infinity,
       ...(this.#o.WebSocket ? { WebSocket: this.#o.WebSocket } : {}),
     });

@@ -71,9 +71,9 @@ export async function startProxy(): Promise<FaultProxy> {
   return proxy;
 }
 
-/** A relay node (one node; on Redis in cluster runs) following `upstream` through `proxy`. */
+/** A relay node (one node; on Redis in cluster runs) following the upstream at `proxy.url`. */
 export async function startRelay(
-  proxy: FaultProxy,
+  proxy: { url: string },
   upstream: { appId: string; appKey: string },
   config: Partial<Config> = {},
   logger: Logger = testLogger(),
