@@ -9,7 +9,7 @@ import { ConfpushClient, MeetingControl, type MeetingSession } from '@confpush/c
 import { CATEGORY_SPECS, HEADERS, type PushCategory } from '@confpush/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Command } from '../src/domain/commands.js';
-import { http, runningMeeting } from './chain.js';
+import { appAuth, http, runningMeeting } from './chain.js';
 import { eventually, type TestServer } from './helpers.js';
 import { seededRandom } from './support/fault-proxy.js';
 import {
@@ -128,6 +128,10 @@ describe('relay in front of an upstream meeting service', () => {
     const status = relay.status().meetings[0]!;
     expect(status.commits).toBeGreaterThan(0);
     expect(status.connects).toBeGreaterThan(1);
+    const metrics = await (await fetch(`${server.node.url}/metrics`)).text();
+    expect(metrics).toContain(`confpush_relay_upstream_up{conference="${meeting.conferenceID}"} 1`);
+    expect(metrics).toMatch(/confpush_relay_commit_lag_seconds_count\{from="relay"\} [1-9]/);
+    expect(metrics).toContain('confpush_relay_upstream_auth_ok 1');
     // realTimeInfo, as a caller of each reads it, says the same.
     const realTime = async (target: TestServer) => {
       const token = await http(
@@ -192,6 +196,49 @@ describe('relay in front of an upstream meeting service', () => {
       },
     );
     expect(refused.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('forwards a management call of a mirrored meeting (an administrator ends it); a guest token is refused', async () => {
+    const proxy = await startProxy();
+    const upstream = await startUpstream(proxy);
+    const meeting = await runningMeeting(upstream);
+    const { server, relay } = await startRelay(proxy, upstream);
+    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', 10_000);
+    const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
+    const closed = new Promise<number>((resolve) => downstream.session.on('closed', (code) => resolve(code)));
+
+    const guest = await http(
+      server,
+      'GET',
+      `/v1/mmc/control/conferences/token?conferenceID=${meeting.conferenceID}`,
+      {
+        headers: { [HEADERS.password]: meeting.guestPwd, [HEADERS.loginType]: '1' },
+      },
+    );
+    const guestToken = (guest.body as { data: { token: string } }).data.token;
+    const refused = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/lock?conferenceID=${meeting.conferenceID}`,
+      {
+        headers: { [HEADERS.conferenceAuthorization]: guestToken },
+        body: { isLock: 1 },
+      },
+    );
+    expect(refused.status).toBe(403);
+
+    const admin = await appAuth(server);
+    const ended = await http(
+      server,
+      'DELETE',
+      `/v1/mmc/management/conferences?conferenceID=${meeting.conferenceID}&type=1`,
+      {
+        headers: { [HEADERS.accessToken]: admin },
+      },
+    );
+    expect(ended.status).toBe(200);
+    expect((await upstream.node.engine.load(meeting.conferenceID))?.committed.record.state).toBe('Destroyed');
+    expect(await closed).toBe(4005);
   });
 
   it('follows the meeting again after the upstream restarted', async () => {

@@ -3,16 +3,23 @@
  * GET, besides the token chain) are forwarded upstream with the relay's control token and answered with the
  * upstream's answer; the change reaches subscribers when the upstream pushes it.
  *
- * The caller still authenticates here first, with a control token of this relay for that meeting (obtained with
- * the meeting's host password): the relay's own token is a host token, so a participant's token is refused rather
- * than raised to host rights upstream. A hook of the whole API (the plugin is not encapsulated), so no route knows.
+ * Management calls that change a mirrored meeting (`PUT`/`DELETE /v1/mmc/management/conferences?conferenceID=`)
+ * are forwarded the same way, with the relay's upstream access token.
+ *
+ * The caller still authenticates here first: with a control token of this relay for that meeting (obtained with
+ * the meeting's host password), or with an access token of an administrator of the relay's enterprise. The relay's
+ * own tokens are a host's and an administrator's, so lesser rights are refused rather than raised upstream. A hook
+ * of the whole API (the plugin is not encapsulated), so no route knows.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HEADERS } from '@confpush/protocol';
+import type { AccessTokens } from '../auth/access-tokens.js';
 import type { MeetingTokens } from '../auth/meeting-tokens.js';
+import { isEnterpriseAdmin } from '../domain/conference-info.js';
 import { DomainError } from '../domain/errors.js';
 
 const CONTROL = '/v1/mmc/control/conferences';
+const MANAGEMENT = '/v1/mmc/management/conferences';
 /** Served here: the token chain of downstream clients. */
 const LOCAL = new Set([`${CONTROL}/token`, `${CONTROL}/wsToken`]);
 
@@ -22,6 +29,12 @@ export interface ForwardDeps {
   tokens(): MeetingTokens;
   /** The relay's current control token of a mirrored meeting; undefined when the meeting is not mirrored. */
   controlToken(conferenceID: string): string | undefined | 'not-mirrored';
+  /** The downstream caller's access token is checked with these. */
+  accessTokens(): AccessTokens;
+  /** The relay's enterprise: its administrators may manage mirrored meetings. */
+  corpId: string;
+  /** The relay's access token upstream. */
+  upstreamAccessToken(): Promise<string>;
   fetch?: typeof fetch;
   /** A call was forwarded (for the counters). */
   forwarded?(status: number): void;
@@ -30,9 +43,20 @@ export interface ForwardDeps {
 /** Adds the forwarding hook to `app`; the caller's plugin must not be encapsulated (fastify-plugin). */
 export function addForwarding(app: FastifyInstance, deps: ForwardDeps): void {
   app.addHook('preHandler', async (request, reply) => {
-    const conferenceID = forwardable(request);
-    if (conferenceID === undefined) return;
+    const target = forwardable(request);
+    if (target === undefined) return;
+    const { conferenceID, kind } = target;
     const token = deps.controlToken(conferenceID);
+    if (token === 'not-mirrored') return;
+    if (kind === 'management') {
+      const header = request.headers[HEADERS.accessToken.toLowerCase()];
+      const caller = await deps.accessTokens().authenticate(typeof header === 'string' ? header : undefined);
+      if (!isEnterpriseAdmin(caller.user, deps.corpId))
+        throw new DomainError('CONF_NO_PERMISSION', 'a mirrored meeting is managed by an administrator');
+      const access = await deps.upstreamAccessToken();
+      await forward(deps, request, reply, { [HEADERS.accessToken]: access });
+      return reply;
+    }
     if (token === 'not-mirrored') return;
     const header = request.headers[HEADERS.conferenceAuthorization.toLowerCase()];
     const held = await deps
@@ -42,31 +66,30 @@ export function addForwarding(app: FastifyInstance, deps: ForwardDeps): void {
       throw new DomainError('CONF_NOT_CHAIR', 'a mirrored meeting is controlled with a host token');
     if (token === undefined)
       throw new DomainError('UNAVAILABLE', 'the relay is not connected to this meeting upstream');
-    await forward(deps, request, reply, token);
+    await forward(deps, request, reply, { [HEADERS.conferenceAuthorization]: token });
     return reply;
   });
 }
 
-function forwardable(request: FastifyRequest): string | undefined {
+function forwardable(
+  request: FastifyRequest,
+): { conferenceID: string; kind: 'control' | 'management' } | undefined {
   if (request.method === 'GET' || request.method === 'HEAD') return undefined;
   const path = request.url.split('?')[0] ?? '';
-  if (!path.startsWith(`${CONTROL}/`) && path !== CONTROL) return undefined;
-  if (LOCAL.has(path)) return undefined;
+  const kind = path.startsWith(`${CONTROL}/`) ? 'control' : path === MANAGEMENT ? 'management' : undefined;
+  if (kind === undefined || LOCAL.has(path)) return undefined;
   const query = request.query as Record<string, unknown> | undefined;
   const id = query?.['conferenceID'];
-  return typeof id === 'string' ? id : undefined;
+  return typeof id === 'string' ? { conferenceID: id, kind } : undefined;
 }
 
 async function forward(
   deps: ForwardDeps,
   request: FastifyRequest,
   reply: FastifyReply,
-  token: string,
+  auth: Record<string, string>,
 ): Promise<void> {
-  const headers: Record<string, string> = {
-    Accept: 'application/json',
-    [HEADERS.conferenceAuthorization]: token,
-  };
+  const headers: Record<string, string> = { Accept: 'application/json', ...auth };
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
   if (body !== undefined) headers['Content-Type'] = 'application/json; charset=UTF-8';
   const doFetch = deps.fetch ?? globalThis.fetch;

@@ -11,6 +11,7 @@
 import type { WebSocketConstructor } from '@confpush/client';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { AccessTokens } from '../auth/access-tokens.js';
 import { MeetingTokens } from '../auth/meeting-tokens.js';
 import type { TimerHandle } from '../clock.js';
 import type { Config } from '../config.js';
@@ -44,6 +45,7 @@ export class RelaySource implements Source {
   readonly #followers = new Map<string, Follower>();
   #port: SourcePort | undefined;
   #tokens: MeetingTokens | undefined;
+  #accessTokens: AccessTokens | undefined;
   #api: UpstreamApi | undefined;
   #metrics: RelayMetrics | undefined;
   #timer: TimerHandle | undefined;
@@ -69,6 +71,24 @@ export class RelaySource implements Source {
       controlToken: (id) => {
         const follower = this.#followers.get(id);
         return follower && follower.state !== 'ended' ? follower.controlToken : 'not-mirrored';
+      },
+      accessTokens: () => {
+        if (!this.#port) throw new DomainError('UNAVAILABLE', 'the relay is starting');
+        this.#accessTokens ??= new AccessTokens({
+          store: options.store,
+          clock: this.#port.clock,
+          config: options.config,
+        });
+        return this.#accessTokens;
+      },
+      corpId: options.config.corpId,
+      upstreamAccessToken: async () => {
+        if (!this.#api) throw new DomainError('UNAVAILABLE', 'the relay is starting');
+        try {
+          return await this.#api.accessToken();
+        } catch (error) {
+          throw new DomainError('UNAVAILABLE', error instanceof Error ? error.message : String(error));
+        }
       },
     };
     // Not encapsulated: the forwarding hook applies to every route of the API.
