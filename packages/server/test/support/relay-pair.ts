@@ -15,7 +15,6 @@ import { ConfpushNode } from '../../src/node.js';
 import type { RelaySource } from '../../src/relay/relay-source.js';
 import {
   CLUSTER,
-  startTestServer,
   tempDir,
   testRedisPrefix,
   TEST_REDIS_URL,
