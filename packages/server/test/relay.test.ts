@@ -93,20 +93,26 @@ async function converged(upstream: Upstream, relay: TestServer, conferenceID: st
   }
 }
 
+/** An upstream behind a fault proxy, a meeting in progress there, and a relay following it (live). */
+async function followedMeeting() {
+  const proxy = await startProxy();
+  const upstream = await startUpstream(proxy);
+  const meeting = await runningMeeting(upstream);
+  const { server, relay } = await startRelay(proxy, upstream);
+  await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', {
+    timeoutMs: 10_000,
+    what: 'the relay following the meeting',
+  });
+  return { proxy, upstream, meeting, server, relay };
+}
+
 describe('relay in front of an upstream meeting service', () => {
   it('mirrors a meeting through seeded faults; subscribers see only incrementals and equal replicas', async () => {
     const seed = Number(process.env['CONFPUSH_TEST_SEED'] ?? 20261206);
     const rng = seededRandom(seed);
-    const proxy = await startProxy();
-    const upstream = await startUpstream(proxy);
-    const meeting = await runningMeeting(upstream);
-    const { server, relay } = await startRelay(proxy, upstream);
+    const { proxy, upstream, meeting, server, relay } = await followedMeeting();
     const change = changer(upstream, meeting.conferenceID, rng);
     for (let i = 0; i < 5; i++) await change();
-    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', {
-      timeoutMs: 10_000,
-      what: 'the relay following the meeting',
-    });
     await converged(upstream, server, meeting.conferenceID, 'the first mirror');
     const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
 
@@ -158,11 +164,7 @@ describe('relay in front of an upstream meeting service', () => {
   });
 
   it('ends the mirrored meeting when it ends upstream: subscribers get Destroyed and the close', async () => {
-    const proxy = await startProxy();
-    const upstream = await startUpstream(proxy);
-    const meeting = await runningMeeting(upstream);
-    const { server, relay } = await startRelay(proxy, upstream);
-    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', 10_000);
+    const { upstream, meeting, server, relay } = await followedMeeting();
     const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
     const closed = new Promise<number>((resolve) => downstream.session.on('closed', (code) => resolve(code)));
     await upstream.node.engine.execute(meeting.conferenceID, { type: 'stop' });
@@ -173,11 +175,7 @@ describe('relay in front of an upstream meeting service', () => {
   });
 
   it('forwards a control call of a mirrored meeting upstream; the change comes back as a push', async () => {
-    const proxy = await startProxy();
-    const upstream = await startUpstream(proxy);
-    const meeting = await runningMeeting(upstream);
-    const { server, relay } = await startRelay(proxy, upstream);
-    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', 10_000);
+    const { upstream, meeting, server } = await followedMeeting();
     const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
     const token = downstream.session.connection.controlToken!.token;
     const control = new MeetingControl(downstream.session.connection.rest, meeting.conferenceID, token);
@@ -199,11 +197,7 @@ describe('relay in front of an upstream meeting service', () => {
   });
 
   it('forwards a management call of a mirrored meeting (an administrator ends it); a guest token is refused', async () => {
-    const proxy = await startProxy();
-    const upstream = await startUpstream(proxy);
-    const meeting = await runningMeeting(upstream);
-    const { server, relay } = await startRelay(proxy, upstream);
-    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', 10_000);
+    const { upstream, meeting, server } = await followedMeeting();
     const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
     const closed = new Promise<number>((resolve) => downstream.session.on('closed', (code) => resolve(code)));
 
@@ -241,14 +235,22 @@ describe('relay in front of an upstream meeting service', () => {
     expect(await closed).toBe(4005);
   });
 
-  it('follows the meeting again after the upstream restarted', async () => {
+  it('follows only the configured meetings (upstreamMeetings)', async () => {
     const proxy = await startProxy();
     const upstream = await startUpstream(proxy);
-    const meeting = await runningMeeting(upstream);
-    const { server, relay } = await startRelay(proxy, upstream);
+    const ignored = await runningMeeting(upstream);
+    const followed = await runningMeeting(upstream);
+    const { server, relay } = await startRelay(proxy, upstream, { upstreamMeetings: followed.conferenceID });
+    await eventually(() => relay.follower(followed.conferenceID)?.state === 'live', 10_000);
+    await relay.pollNow();
+    expect(relay.status().meetings.map((m) => m.conferenceID)).toEqual([followed.conferenceID]);
+    expect(await server.node.engine.load(ignored.conferenceID)).toBeUndefined();
+  });
+
+  it('follows the meeting again after the upstream restarted', async () => {
+    const { upstream, meeting, server, relay } = await followedMeeting();
     const change = changer(upstream, meeting.conferenceID, seededRandom(7));
     for (let i = 0; i < 5; i++) await change();
-    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', 10_000);
     await converged(upstream, server, meeting.conferenceID, 'before the restart');
     const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
     await upstream.restart();
