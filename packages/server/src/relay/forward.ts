@@ -27,8 +27,10 @@ export interface ForwardDeps {
   upstreamUrl: string;
   /** The downstream caller's control token is checked with these. */
   tokens(): MeetingTokens;
-  /** The relay's current control token of a mirrored meeting; undefined when the meeting is not mirrored. */
-  controlToken(conferenceID: string): string | undefined | 'not-mirrored';
+  /** Is the meeting mirrored here (created by the relay)? */
+  mirrored(conferenceID: string): Promise<boolean>;
+  /** The relay's control token of a mirrored meeting upstream. Throws a `DomainError` when it has none. */
+  controlToken(conferenceID: string): Promise<string>;
   /** The downstream caller's access token is checked with these. */
   accessTokens(): AccessTokens;
   /** The relay's enterprise: its administrators may manage mirrored meetings. */
@@ -46,8 +48,7 @@ export function addForwarding(app: FastifyInstance, deps: ForwardDeps): void {
     const target = forwardable(request);
     if (target === undefined) return;
     const { conferenceID, kind } = target;
-    const token = deps.controlToken(conferenceID);
-    if (token === 'not-mirrored') return;
+    if (!(await deps.mirrored(conferenceID))) return;
     if (kind === 'management') {
       const header = request.headers[HEADERS.accessToken.toLowerCase()];
       const caller = await deps.accessTokens().authenticate(typeof header === 'string' ? header : undefined);
@@ -57,15 +58,13 @@ export function addForwarding(app: FastifyInstance, deps: ForwardDeps): void {
       await forward(deps, request, reply, { [HEADERS.accessToken]: access });
       return reply;
     }
-    if (token === 'not-mirrored') return;
     const header = request.headers[HEADERS.conferenceAuthorization.toLowerCase()];
     const held = await deps
       .tokens()
       .checkConfToken(typeof header === 'string' ? header : undefined, conferenceID);
     if (held.role !== 1)
       throw new DomainError('CONF_NOT_CHAIR', 'a mirrored meeting is controlled with a host token');
-    if (token === undefined)
-      throw new DomainError('UNAVAILABLE', 'the relay is not connected to this meeting upstream');
+    const token = await deps.controlToken(conferenceID);
     await forward(deps, request, reply, { [HEADERS.conferenceAuthorization]: token });
     return reply;
   });

@@ -4,6 +4,8 @@
  * follower per meeting, forwards control calls of mirrored meetings upstream, and reports its state (`/readyz`,
  * `/metrics`, `GET /confpush/v1/relay/status`). Built by sources/builtin.ts only when `upstreamUrl` is set.
  *
+ * In a cluster, one node follows each meeting (a lease in Redis, lease.ts); any node forwards control calls.
+ *
  * A refused App ID credential is logged once (and once more when it works again) and makes the node not ready;
  * the relay keeps trying at the poll interval, and meetings already followed keep being followed (their control
  * tokens come from the host password, not from the App ID).
@@ -19,9 +21,14 @@ import { DomainError } from '../domain/errors.js';
 import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
 import type { Store } from '../store/types.js';
 import { Follower, type FollowerStatus } from './follower.js';
+import { RELAY_OWNER_ID } from './record.js';
 import { addForwarding, type ForwardDeps } from './forward.js';
+import { type FollowLease, openLease } from './lease.js';
 import { RelayMetrics } from './metrics.js';
 import { UpstreamApi, UpstreamAuthError } from './upstream-api.js';
+
+/** A meeting's lease lasts this many discovery passes: a dead holder is replaced within it. */
+const LEASE_POLLS = 3;
 
 export interface RelayStatus {
   upstream: string;
@@ -46,9 +53,11 @@ export class RelaySource implements Source {
   #port: SourcePort | undefined;
   #tokens: MeetingTokens | undefined;
   #accessTokens: AccessTokens | undefined;
+  readonly #controlTokens = new Map<string, { token: string; renewAt: number }>();
   #api: UpstreamApi | undefined;
   #metrics: RelayMetrics | undefined;
   #timer: TimerHandle | undefined;
+  #lease: FollowLease = openLease({ redisUrl: '', prefix: '', nodeId: '', ttlMs: 0 });
   #polling: Promise<void> | undefined;
   #authProblem: string | null = null;
   #problem: string | null = null;
@@ -68,10 +77,8 @@ export class RelaySource implements Source {
         });
         return this.#tokens;
       },
-      controlToken: (id) => {
-        const follower = this.#followers.get(id);
-        return follower && follower.state !== 'ended' ? follower.controlToken : 'not-mirrored';
-      },
+      mirrored: async (id) => (await this.#port?.read(id))?.record.ownerId === RELAY_OWNER_ID,
+      controlToken: (id) => this.#controlToken(id),
       accessTokens: () => {
         if (!this.#port) throw new DomainError('UNAVAILABLE', 'the relay is starting');
         this.#accessTokens ??= new AccessTokens({
@@ -116,6 +123,12 @@ export class RelaySource implements Source {
       followers: () => this.status().meetings,
       authOk: () => this.#authProblem === null,
     });
+    this.#lease = openLease({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      nodeId: port.nodeId,
+      ttlMs: LEASE_POLLS * config.upstreamPollMs,
+    });
     port.logger.info({ upstream: config.upstreamUrl }, 'relay: mirroring meetings of the upstream');
     this.#polling = this.#poll();
     this.#timer = port.clock.setInterval(() => {
@@ -149,6 +162,8 @@ export class RelaySource implements Source {
     if (this.#timer !== undefined) this.#port?.clock.clearInterval(this.#timer);
     for (const follower of this.#followers.values()) follower.stop();
     await this.#polling;
+    for (const id of this.#followers.keys()) await this.#lease.release(id).catch(() => undefined);
+    await this.#lease.close();
   }
 
   async #poll(): Promise<void> {
@@ -181,8 +196,21 @@ export class RelaySource implements Source {
       if (finished && (!wanted.includes(id) || follower.state === 'failed')) this.#followers.delete(id);
     }
     for (const id of wanted) {
-      if (this.#stopped || this.#followers.has(id)) continue;
-      await this.#follow(api, id);
+      if (this.#stopped) return;
+      let held: boolean;
+      try {
+        held = await this.#lease.hold(id);
+      } catch (error) {
+        this.#failed(error, id);
+        continue;
+      }
+      const follower = this.#followers.get(id);
+      if (held && !follower) await this.#follow(api, id);
+      if (!held && follower) {
+        // Another node of the cluster follows it now.
+        follower.stop();
+        this.#followers.delete(id);
+      }
     }
   }
 
@@ -203,6 +231,28 @@ export class RelaySource implements Source {
     } catch (error) {
       follower.fail(error);
       this.#failed(error, conferenceID);
+    }
+  }
+
+  /**
+   * The relay's control token of a mirrored meeting upstream: its follower's, or (no follower on this node) one
+   * obtained with the host password the mirrored record keeps, reused until shortly before it expires.
+   */
+  async #controlToken(conferenceID: string): Promise<string> {
+    const own = this.#followers.get(conferenceID)?.controlToken;
+    if (own) return own;
+    const now = this.#port?.clock.now() ?? Date.now();
+    const cached = this.#controlTokens.get(conferenceID);
+    if (cached && cached.renewAt > now) return cached.token;
+    const record = (await this.#port?.read(conferenceID))?.record;
+    if (!this.#api || !record) throw new DomainError('UNAVAILABLE', 'the relay is starting');
+    try {
+      const info = await this.#api.rest.getConfToken(conferenceID, record.chairPwd);
+      this.#controlTokens.set(conferenceID, { token: info.token, renewAt: (now + info.expireTime) / 2 });
+      return info.token;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new DomainError('UNAVAILABLE', `no control token of this meeting upstream: ${reason}`);
     }
   }
 

@@ -13,13 +13,7 @@ import type { Config } from '../../src/config.js';
 import type { MeetingState } from '../../src/domain/meeting.js';
 import { ConfpushNode } from '../../src/node.js';
 import type { RelaySource } from '../../src/relay/relay-source.js';
-import {
-  CLUSTER,
-  tempDir,
-  testRedisPrefix,
-  TEST_REDIS_URL,
-  type TestServer,
-} from '../helpers.js';
+import { CLUSTER, tempDir, testRedisPrefix, TEST_REDIS_URL, type TestServer } from '../helpers.js';
 import { testConfig, testLogger } from './config.js';
 import { FaultProxy } from './fault-proxy.js';
 
@@ -76,7 +70,7 @@ export async function startRelay(
   upstream: { appId: string; appKey: string },
   config: Partial<Config> = {},
   logger: Logger = testLogger(),
-): Promise<{ server: TestServer; relay: RelaySource }> {
+): Promise<{ server: TestServer; relay: RelaySource; close(): Promise<void> }> {
   const dataDir = tempDir();
   const resolved = testConfig(dataDir, {
     upstreamUrl: proxy.url,
@@ -88,7 +82,9 @@ export async function startRelay(
     ...config,
   });
   const node = await ConfpushNode.start({ config: resolved, logger });
-  started.push(node);
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= node.close());
+  started.push({ close });
   const server: TestServer = {
     node,
     url: node.url,
@@ -97,7 +93,7 @@ export async function startRelay(
     corpId: resolved.corpId,
     dataDir,
   };
-  return { server, relay: relaySourceOf(node) };
+  return { server, relay: relaySourceOf(node), close };
 }
 
 export function relaySourceOf(node: ConfpushNode): RelaySource {
