@@ -27,8 +27,8 @@ afterEach(() => {
 });
 
 /** A downstream subscriber of the relay, counting the full messages it receives after its first per category. */
-async function subscribe(server: TestServer, conferenceID: string, hostPassword: string) {
-  const client = new ConfpushClient({ baseUrl: server.node.url, reconnectInitialDelayMs: 50 });
+async function subscribe(baseUrl: string, conferenceID: string, hostPassword: string) {
+  const client = new ConfpushClient({ baseUrl, reconnectInitialDelayMs: 50, reconnectMaxDelayMs: 500 });
   const session = await client.join({ conferenceID, hostPassword });
   sessions.push(session);
   const fulls = new Map<PushCategory, number>();
@@ -114,7 +114,7 @@ describe('relay in front of an upstream meeting service', () => {
     const change = changer(upstream, meeting.conferenceID, rng);
     for (let i = 0; i < 5; i++) await change();
     await converged(upstream, server, meeting.conferenceID, 'the first mirror');
-    const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
+    const downstream = await subscribe(server.node.url, meeting.conferenceID, meeting.chairPwd);
 
     const faults: string[] = [];
     for (let round = 0; round < 8; round++) {
@@ -165,7 +165,7 @@ describe('relay in front of an upstream meeting service', () => {
 
   it('ends the mirrored meeting when it ends upstream: subscribers get Destroyed and the close', async () => {
     const { upstream, meeting, server, relay } = await followedMeeting();
-    const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
+    const downstream = await subscribe(server.node.url, meeting.conferenceID, meeting.chairPwd);
     const closed = new Promise<number>((resolve) => downstream.session.on('closed', (code) => resolve(code)));
     await upstream.node.engine.execute(meeting.conferenceID, { type: 'stop' });
     expect(await closed).toBe(4005);
@@ -176,7 +176,7 @@ describe('relay in front of an upstream meeting service', () => {
 
   it('forwards a control call of a mirrored meeting upstream; the change comes back as a push', async () => {
     const { upstream, meeting, server } = await followedMeeting();
-    const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
+    const downstream = await subscribe(server.node.url, meeting.conferenceID, meeting.chairPwd);
     const token = downstream.session.connection.controlToken!.token;
     const control = new MeetingControl(downstream.session.connection.rest, meeting.conferenceID, token);
     await control.lock(true);
@@ -198,7 +198,7 @@ describe('relay in front of an upstream meeting service', () => {
 
   it('forwards a management call of a mirrored meeting (an administrator ends it); a guest token is refused', async () => {
     const { upstream, meeting, server } = await followedMeeting();
-    const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
+    const downstream = await subscribe(server.node.url, meeting.conferenceID, meeting.chairPwd);
     const closed = new Promise<number>((resolve) => downstream.session.on('closed', (code) => resolve(code)));
 
     const guest = await http(
@@ -247,12 +247,40 @@ describe('relay in front of an upstream meeting service', () => {
     expect(await server.node.engine.load(ignored.conferenceID)).toBeUndefined();
   });
 
+  it('keeps subscribers resuming across a relay restart: no rebuild, replicas equal', async () => {
+    const proxy = await startProxy();
+    const upstream = await startUpstream(proxy);
+    const meeting = await runningMeeting(upstream);
+    const front = await startProxy();
+    const relay = await startRelay(proxy, upstream, { publicUrl: front.url });
+    front.target(Number(new URL(relay.server.node.url).port));
+    const id = meeting.conferenceID;
+    await eventually(() => relay.relay.follower(id)?.state === 'live', 10_000);
+    const change = changer(upstream, id, seededRandom(11));
+    for (let i = 0; i < 5; i++) await change();
+    await converged(upstream, relay.server, id, 'before the relay restart');
+    const downstream = await subscribe(front.url, id, meeting.chairPwd);
+
+    await relay.restart();
+    front.target(Number(new URL(relay.server.node.url).port));
+    for (let i = 0; i < 5; i++) await change();
+    await eventually(() => relay.relay.follower(id)?.state === 'live', 10_000);
+    await converged(upstream, relay.server, id, 'after the relay restart');
+    const up = await committedStreams(upstream.node, id);
+    await eventually(() => JSON.stringify(downstream.streams()) === JSON.stringify(up), {
+      timeoutMs: 10_000,
+      what: 'the subscriber equal after the relay restart',
+    });
+    expect(downstream.session.stats.resumes).toBeGreaterThan(0);
+    expect(downstream.rebuilds).toEqual([]);
+  });
+
   it('follows the meeting again after the upstream restarted', async () => {
     const { upstream, meeting, server, relay } = await followedMeeting();
     const change = changer(upstream, meeting.conferenceID, seededRandom(7));
     for (let i = 0; i < 5; i++) await change();
     await converged(upstream, server, meeting.conferenceID, 'before the restart');
-    const downstream = await subscribe(server, meeting.conferenceID, meeting.chairPwd);
+    const downstream = await subscribe(server.node.url, meeting.conferenceID, meeting.chairPwd);
     await upstream.restart();
     for (let i = 0; i < 5; i++) await change();
     await converged(upstream, server, meeting.conferenceID, 'after the restart');

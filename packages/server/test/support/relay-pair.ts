@@ -65,12 +65,20 @@ export async function startProxy(): Promise<FaultProxy> {
 }
 
 /** A relay node (one node; on Redis in cluster runs) following the upstream at `proxy.url`. */
+export interface Relay {
+  server: TestServer;
+  relay: RelaySource;
+  close(): Promise<void>;
+  /** Stops the node and starts it again on the same data (a new port; `server` and `relay` name the new node). */
+  restart(): Promise<void>;
+}
+
 export async function startRelay(
   proxy: { url: string },
   upstream: { appId: string; appKey: string },
   config: Partial<Config> = {},
   logger: Logger = testLogger(),
-): Promise<{ server: TestServer; relay: RelaySource; close(): Promise<void> }> {
+): Promise<Relay> {
   const dataDir = tempDir();
   const resolved = testConfig(dataDir, {
     upstreamUrl: proxy.url,
@@ -81,19 +89,34 @@ export async function startRelay(
     ...(CLUSTER ? { redisUrl: TEST_REDIS_URL, redisPrefix: testRedisPrefix(dataDir) } : {}),
     ...config,
   });
-  const node = await ConfpushNode.start({ config: resolved, logger });
+  let node = await ConfpushNode.start({ config: resolved, logger });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= node.close());
-  started.push({ close });
+  started.push({ close: () => close() });
   const server: TestServer = {
-    node,
-    url: node.url,
+    get node() {
+      return node;
+    },
+    get url() {
+      return node.url;
+    },
     appId: resolved.appId,
     appKey: resolved.appKey,
     corpId: resolved.corpId,
     dataDir,
   };
-  return { server, relay: relaySourceOf(node), close };
+  const relay: Relay = {
+    server,
+    relay: relaySourceOf(node),
+    close,
+    async restart() {
+      await close();
+      node = await ConfpushNode.start({ config: resolved, logger });
+      closing = undefined;
+      relay.relay = relaySourceOf(node);
+    },
+  };
+  return relay;
 }
 
 export function relaySourceOf(node: ConfpushNode): RelaySource {
