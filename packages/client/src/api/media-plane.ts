@@ -10,13 +10,14 @@ import {
   type CaptionReport,
   type JoinAnswer,
   type JoiningSite,
+  type LeaveReason,
   type NetQualityReport,
   type VolumeSample,
 } from '@confpush/protocol';
 import type { RestClient } from '../rest.js';
 
 /** The bodies and answers, defined once with the server's schemas (`@confpush/protocol`, rest/media.ts). */
-export type { CaptionReport, JoinAnswer, JoiningSite, NetQualityReport, VolumeSample };
+export type { CaptionReport, JoinAnswer, JoiningSite, LeaveReason, NetQualityReport, VolumeSample };
 
 const MEDIA = '/confpush/v1/media/conferences';
 
@@ -48,8 +49,8 @@ export class MediaPlane {
     return { pid, waiting: isPlainObject(answer) && answer['waiting'] === true };
   }
 
-  /** A site leaves (with one of the documented leave reasons), or leaves the waiting room. */
-  async leave(pid: string, reason?: number): Promise<void> {
+  /** A site leaves (with one of the documented leave reasons; default 11076010, left by itself), or leaves the waiting room. */
+  async leave(pid: string, reason?: LeaveReason): Promise<void> {
     await this.call('POST', `${site(pid)}/leave`, reason === undefined ? {} : { reason });
   }
 
