@@ -22,7 +22,6 @@ import type { Broker } from './broker/broker.js';
 import { Engine } from './engine/engine.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hub } from './hub/hub.js';
-import { MediaPlane } from './media/service.js';
 import type { MediaTimers } from './media/timers.js';
 import { hex32, newEpoch, secretHex } from './ids.js';
 import { Limits } from './limits/index.js';
@@ -66,7 +65,6 @@ export class ConfpushNode {
   readonly engine: Engine;
   readonly hub: Hub;
   readonly gateway: Gateway;
-  readonly media: MediaPlane;
   readonly api: Api;
   readonly logger: Logger;
   readonly metrics = new Metrics();
@@ -95,10 +93,6 @@ export class ConfpushNode {
     this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
     this.store = opened.store;
     this.broker = opened.broker;
-    this.sources = [
-      ...builtinSources({ config: this.config, store: this.store }),
-      ...(options.sources ?? []),
-    ];
     this.engine = new Engine({
       store: this.store,
       broker: this.broker,
@@ -111,17 +105,6 @@ export class ConfpushNode {
     });
     this.hub = new Hub(this.clock);
     this.engine.addListener(this.hub);
-    this.media = new MediaPlane({
-      engine: this.engine,
-      logger: this.logger,
-      timers: options.mediaTimers ?? this.clock,
-      speakerIntervalMs: this.config.speakerIntervalMs,
-      calleeAnswerDelayMs: this.config.calleeAnswerDelayMs,
-      calleeFailPattern: this.config.calleeFailPattern,
-      calleeFailCode: this.config.calleeFailCode,
-    });
-    // The media plane acts on this node's own changes only (one node answers a call it was asked to place).
-    this.engine.addListener(this.media, { remote: false });
     const meetingTokens = new MeetingTokens({
       store: this.store,
       clock: this.clock,
@@ -130,6 +113,15 @@ export class ConfpushNode {
       wsTokenBudget: this.limits.wsTokens,
     });
     const accessTokens = new AccessTokens({ store: this.store, clock: this.clock, config: this.config });
+    this.sources = [
+      ...builtinSources({
+        config: this.config,
+        store: this.store,
+        accessTokens,
+        mediaTimers: options.mediaTimers,
+      }),
+      ...(options.sources ?? []),
+    ];
     this.gateway = new Gateway({
       engine: this.engine,
       hub: this.hub,
@@ -158,7 +150,6 @@ export class ConfpushNode {
         accessTokens,
         clock: this.clock,
         publicUrl: () => this.publicUrl,
-        media: this.media,
         authAttempts: this.limits.authAttempts,
         quotas: this.limits.quotas({
           store: this.store,
@@ -297,7 +288,6 @@ export class ConfpushNode {
     if (this.#housekeeping) this.clock.clearInterval(this.#housekeeping);
     await this.demo?.stop();
     for (const source of this.sources) await source.stop();
-    await this.media.close();
     await this.gateway.close();
     await this.api.close();
     await this.engine.drain();
