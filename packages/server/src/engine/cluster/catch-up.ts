@@ -4,7 +4,7 @@
  */
 import type { ClusterPosition } from '../position.js';
 import type { MeetingRuntime } from '../runtime.js';
-import type { ClusterContext, Resync } from './context.js';
+import type { ClusterContext } from './context.js';
 import { refreshWorking } from './working.js';
 
 /** How long to wait for the broker to bring a meeting up to a revision the store reported, before a resync. */
@@ -12,11 +12,9 @@ const CATCH_UP_TIMEOUT_MS = 500;
 
 export class CatchUp {
   readonly #ctx: ClusterContext;
-  readonly #resync: Resync;
 
-  constructor(ctx: ClusterContext, resync: Resync) {
+  constructor(ctx: ClusterContext) {
     this.#ctx = ctx;
-    this.#resync = resync;
   }
 
   /**
@@ -50,7 +48,7 @@ export class CatchUp {
     const { store } = this.#ctx;
     const stored = await store.revision(runtime.confId);
     if (!stored || stored.incarnation !== (await store.incarnation())) {
-      await this.#resync(runtime);
+      await this.#ctx.resync(runtime);
       return true;
     }
     if (stored.rev <= decidedAt) return false;
@@ -67,7 +65,7 @@ export class CatchUp {
     c.lastUsed = this.#ctx.clock.now();
     const { store } = this.#ctx;
     const stored = await store.revision(runtime.confId);
-    if (!stored || stored.incarnation !== (await store.incarnation())) await this.#resync(runtime);
+    if (!stored || stored.incarnation !== (await store.incarnation())) await this.#ctx.resync(runtime);
     else if (stored.rev > c.rev) await this.#catchUp(runtime, stored.rev);
     if (c.resyncing) await c.resyncing;
     return this.#ctx.host.runtimes.get(runtime.confId);
@@ -85,7 +83,7 @@ export class CatchUp {
     try {
       while (c.rev < rev && !c.resyncing && this.#ctx.holds(runtime)) {
         if (expired) {
-          await this.#resync(runtime);
+          await this.#ctx.resync(runtime);
           break;
         }
         await this.#change(c);

@@ -43,7 +43,8 @@ export interface ClusterContext {
   newEntryId(): string;
   /** Whether `runtime` is still the one this node holds for its meeting (not unloaded or replaced). */
   holds(runtime: MeetingRuntime): boolean;
+  /** Brings a meeting back in step with the store (`resync.ts`). */
+  resync(runtime: MeetingRuntime): Promise<void>;
+  /** Applies the buffered remote entries that continue the committed state (`ordering.ts`). */
+  drain(runtime: MeetingRuntime): void;
 }
-
-/** Brings a meeting back in step with the store (see `resync.ts`). */
-export type Resync = (runtime: MeetingRuntime) => Promise<void>;

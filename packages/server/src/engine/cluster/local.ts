@@ -4,19 +4,14 @@
  */
 import type { CommitResult, EntryPosition } from '../../store/types.js';
 import type { MeetingRuntime } from '../runtime.js';
-import type { ClusterContext, Resync } from './context.js';
+import type { ClusterContext } from './context.js';
 import { refreshWorking } from './working.js';
 
 export class LocalEntries {
   readonly #ctx: ClusterContext;
-  readonly #resync: Resync;
-  /** Applies the remote entries that waited for a local one (`ordering.ts`). */
-  readonly #drain: (runtime: MeetingRuntime) => void;
 
-  constructor(ctx: ClusterContext, resync: Resync, drain: (runtime: MeetingRuntime) => void) {
+  constructor(ctx: ClusterContext) {
     this.#ctx = ctx;
-    this.#resync = resync;
-    this.#drain = drain;
   }
 
   /** The position of a local entry staged on `runtime.working`; counts it as in flight. */
@@ -54,13 +49,13 @@ export class LocalEntries {
     }
     c.stale = true;
     c.minRev = Math.max(c.minRev, entry.rev);
-    if (c.rev < entry.rev) void this.#resync(runtime);
+    if (c.rev < entry.rev) void this.#ctx.resync(runtime);
     return false;
   }
 
   /** After a local entry's listeners ran: apply remote entries that waited for it. */
   settled(runtime: MeetingRuntime): void {
-    this.#drain(runtime);
+    this.#ctx.drain(runtime);
     refreshWorking(runtime);
     runtime.position.notify();
   }
@@ -71,7 +66,7 @@ export class LocalEntries {
     c.inflight--;
     c.stale = true;
     if (result.rev !== undefined) c.minRev = Math.max(c.minRev, result.rev);
-    if (result.reason !== 'stale') void this.#resync(runtime);
+    if (result.reason !== 'stale') void this.#ctx.resync(runtime);
     refreshWorking(runtime);
     c.notify();
   }
@@ -81,7 +76,7 @@ export class LocalEntries {
     const c = runtime.position;
     c.inflight--;
     c.stale = true;
-    void this.#resync(runtime);
+    void this.#ctx.resync(runtime);
     c.notify();
   }
 }

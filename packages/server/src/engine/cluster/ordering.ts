@@ -4,25 +4,23 @@
  */
 import type { BrokerEntry } from '../../broker/broker.js';
 import type { MeetingRuntime } from '../runtime.js';
-import type { ClusterContext, Resync } from './context.js';
+import type { ClusterContext } from './context.js';
 
 /** A remote entry missing this long (with no local commit in flight) means a lost message: resync. */
 const GAP_TIMEOUT_MS = 200;
 
 export class RemoteEntries {
   readonly #ctx: ClusterContext;
-  readonly #resync: Resync;
 
-  constructor(ctx: ClusterContext, resync: Resync) {
+  constructor(ctx: ClusterContext) {
     this.#ctx = ctx;
-    this.#resync = resync;
   }
 
   receive(runtime: MeetingRuntime, entry: BrokerEntry): void {
     const c = runtime.position;
     if (entry.nodeId === this.#ctx.nodeId || entry.kind === 'created') return;
     if (entry.kind === 'reset') {
-      if (entry.rev > c.rev) void this.#resync(runtime);
+      if (entry.rev > c.rev) void this.#ctx.resync(runtime);
       return;
     }
     if (entry.rev <= c.rev) return;
@@ -37,7 +35,7 @@ export class RemoteEntries {
     for (let next = c.buffer.get(c.rev + 1); next; next = c.buffer.get(c.rev + 1)) {
       c.buffer.delete(next.rev);
       if (next.base !== c.head || !this.#apply(runtime, next)) {
-        void this.#resync(runtime);
+        void this.#ctx.resync(runtime);
         return;
       }
     }
@@ -61,7 +59,7 @@ export class RemoteEntries {
       return;
     }
     this.#ctx.logger.warn({ confId: runtime.confId, rev: c.rev }, 'a broker message was lost; resyncing');
-    void this.#resync(runtime);
+    void this.#ctx.resync(runtime);
   }
 
   /** One remote entry, in order: committed state, working state when nothing local is in flight, listeners. */

@@ -12,20 +12,19 @@ import { refreshWorking } from './working.js';
 /** A resync that failed (store unreachable) is tried again after this long. */
 const RESYNC_RETRY_MS = 1000;
 
-export interface ResyncDeps {
+/** What a resync needs of the loader (`loading.ts`). */
+export interface MeetingReader {
   snapshot(confId: string, force?: boolean): Promise<MeetingSnapshot | undefined>;
   unload(confId: string): Promise<void>;
-  /** Applies the remote entries that continue the committed state (`ordering.ts`). */
-  drain(runtime: MeetingRuntime): void;
 }
 
 export class Resyncer {
   readonly #ctx: ClusterContext;
-  readonly #deps: ResyncDeps;
+  readonly #reader: MeetingReader;
 
-  constructor(ctx: ClusterContext, deps: ResyncDeps) {
+  constructor(ctx: ClusterContext, reader: MeetingReader) {
     this.#ctx = ctx;
-    this.#deps = deps;
+    this.#reader = reader;
   }
 
   /**
@@ -48,7 +47,7 @@ export class Resyncer {
         .finally(() => {
           c.resyncing = undefined;
           // Continue with what the broker delivered meanwhile.
-          if (this.#ctx.holds(runtime)) this.#deps.drain(runtime);
+          if (this.#ctx.holds(runtime)) this.#ctx.drain(runtime);
           c.notify();
         });
     }
@@ -68,20 +67,20 @@ export class Resyncer {
     const { host, logger } = this.#ctx;
     if (!this.#ctx.holds(runtime)) return;
     const c = runtime.position;
-    let snapshot = await this.#deps.snapshot(confId);
+    let snapshot = await this.#reader.snapshot(confId);
     // A snapshot read before a local commit was answered may miss it: read again. A store still behind what this
     // node committed lost data without a restart: renew the epochs.
     const target = () => Math.max(c.rev, c.minRev);
     for (let i = 0; snapshot && snapshot.rev < target() && i < 3; i++)
-      snapshot = await this.#deps.snapshot(confId);
+      snapshot = await this.#reader.snapshot(confId);
     if (snapshot && snapshot.rev < target()) {
-      snapshot = await this.#deps.snapshot(confId, true);
+      snapshot = await this.#reader.snapshot(confId, true);
       c.minRev = 0;
     }
     if (!this.#ctx.holds(runtime)) return;
     if (!snapshot) {
       logger.warn({ confId }, 'meeting no longer in the store');
-      await this.#deps.unload(confId);
+      await this.#reader.unload(confId);
       host.lost(runtime);
       return;
     }

@@ -17,7 +17,6 @@
  * One module per concern: `loading.ts`, `local.ts` (this node's entries), `ordering.ts` (other nodes' entries and
  * gap detection), `catch-up.ts`, `resync.ts`, `idle.ts` (idle unload). This one wires them together.
  */
-import type { MeetingRuntime } from '../runtime.js';
 import { CatchUp } from './catch-up.js';
 import type { ClusterContext, ClusterHost, ClusterOptions } from './context.js';
 import { IdleUnload } from './idle.js';
@@ -51,18 +50,14 @@ export class ClusterSync {
       closed: false,
       newEntryId: () => `${options.nodeId}.${(++entryCount).toString(36)}`,
       holds: (runtime) => host.runtimes.get(runtime.confId) === runtime,
+      resync: (runtime) => this.#resyncer.resync(runtime),
+      drain: (runtime) => this.#remote.drain(runtime),
     };
-    const resync = (runtime: MeetingRuntime) => this.#resyncer.resync(runtime);
-    const drain = (runtime: MeetingRuntime) => this.#remote.drain(runtime);
-    this.#remote = new RemoteEntries(this.#ctx, resync);
+    this.#remote = new RemoteEntries(this.#ctx);
     this.loader = new MeetingLoader(this.#ctx, (runtime, entry) => this.#remote.receive(runtime, entry));
-    this.#resyncer = new Resyncer(this.#ctx, {
-      snapshot: (confId, force) => this.loader.snapshot(confId, force),
-      unload: (confId) => this.loader.unload(confId),
-      drain,
-    });
-    this.local = new LocalEntries(this.#ctx, resync, drain);
-    this.catchUp = new CatchUp(this.#ctx, resync);
+    this.#resyncer = new Resyncer(this.#ctx, this.loader);
+    this.local = new LocalEntries(this.#ctx);
+    this.catchUp = new CatchUp(this.#ctx);
     options.broker.onReconnect(() => this.#resyncer.reconnected());
     this.#idle = new IdleUnload(this.#ctx, options.inUse, (confId) => this.loader.unload(confId));
   }
