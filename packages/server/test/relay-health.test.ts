@@ -61,8 +61,8 @@ describe('relay health', () => {
     await eventually(() => relay.follower(meeting.conferenceID)?.state === 'live', 10_000);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
-    const app = (await upstream.node.store.getApp(upstream.appId))!;
-    await upstream.node.store.putApp({ ...app, appKey: hex32() });
+    const app = (await upstream.node.store.identity.getApp(upstream.appId))!;
+    await upstream.node.store.identity.putApp({ ...app, appKey: hex32() });
     await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 503, {
       timeoutMs: 10_000,
       what: 'the relay not ready once its credential is refused',
@@ -80,7 +80,7 @@ describe('relay health', () => {
     for (let i = 0; i < 3; i++) await relay.pollNow();
     expect(log.relayErrors()).toHaveLength(1);
 
-    await upstream.node.store.putApp(app);
+    await upstream.node.store.identity.putApp(app);
     await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, 10_000);
     expect(log.lines.some((l) => /accepts the App ID credential again/.test(l.msg))).toBe(true);
   });

@@ -60,6 +60,8 @@ export class Follower {
   #lastMessageAt: number | null = null;
   #lagMs: number | null = null;
   #lastError: string | null = null;
+  /** A mirror commit failed and none succeeded since (logged once per run of failures). */
+  #commitFailing = false;
   /** Settles when the follower is done (ended, failed or stopped). */
   readonly done: Promise<void>;
   #finish!: () => void;
@@ -76,6 +78,7 @@ export class Follower {
         if (targets.length > 0) await port.execute(this.conferenceID, { type: 'mirror', targets });
       },
       committed: ({ receivedAt, createTime }) => {
+        this.#commitFailing = false;
         const now = port.clock.now();
         this.#commits++;
         this.#lagMs = createTime === undefined ? null : now - createTime;
@@ -208,9 +211,11 @@ export class Follower {
       this.fail(error);
       return;
     }
+    if (this.#commitFailing) return;
+    this.#commitFailing = true;
     this.#o.port.logger.warn(
       { err: error, conferenceID: this.conferenceID },
-      'relay: a mirror commit failed; retrying',
+      'relay: a mirror commit failed; retrying until one succeeds',
     );
   }
 }

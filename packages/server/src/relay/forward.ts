@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HEADERS } from '@confpush/protocol';
-import type { AccessTokens } from '../auth/access-tokens.js';
+import type { AccessTokenVerifier } from '../api/context.js';
 import type { MeetingTokens } from '../auth/meeting-tokens.js';
 import { isEnterpriseAdmin } from '../domain/conference-info.js';
 import { DomainError } from '../domain/errors.js';
@@ -31,8 +31,8 @@ export interface ForwardDeps {
   mirrored(conferenceID: string): Promise<boolean>;
   /** The relay's control token of a mirrored meeting upstream. Throws a `DomainError` when it has none. */
   controlToken(conferenceID: string): Promise<string>;
-  /** The downstream caller's access token is checked with these. */
-  accessTokens(): AccessTokens;
+  /** The downstream caller's access token is checked with it. */
+  accessTokens: AccessTokenVerifier;
   /** The relay's enterprise: its administrators may manage mirrored meetings. */
   corpId: string;
   /** The relay's access token upstream. */
@@ -51,7 +51,7 @@ export function addForwarding(app: FastifyInstance, deps: ForwardDeps): void {
     if (!(await deps.mirrored(conferenceID))) return;
     if (kind === 'management') {
       const header = request.headers[HEADERS.accessToken.toLowerCase()];
-      const caller = await deps.accessTokens().authenticate(typeof header === 'string' ? header : undefined);
+      const caller = await deps.accessTokens.authenticate(typeof header === 'string' ? header : undefined);
       if (!isEnterpriseAdmin(caller.user, deps.corpId))
         throw new DomainError('CONF_NO_PERMISSION', 'a mirrored meeting is managed by an administrator');
       const access = await deps.upstreamAccessToken();

@@ -13,8 +13,8 @@
 import type { WebSocketConstructor } from '@confpush/client';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { AccessTokens } from '../auth/access-tokens.js';
 import { MeetingTokens } from '../auth/meeting-tokens.js';
+import type { AccessTokenVerifier } from '../api/context.js';
 import type { TimerHandle } from '../clock.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
@@ -41,6 +41,8 @@ export interface RelayStatus {
 export interface RelaySourceOptions {
   config: Config;
   store: Store;
+  /** Checks the access token of a management call forwarded upstream. */
+  accessTokens: AccessTokenVerifier;
   /** WebSocket constructor of the upstream connections (default: the SDK's choice). */
   WebSocket?: WebSocketConstructor;
 }
@@ -52,7 +54,6 @@ export class RelaySource implements Source {
   readonly #followers = new Map<string, Follower>();
   #port: SourcePort | undefined;
   #tokens: MeetingTokens | undefined;
-  #accessTokens: AccessTokens | undefined;
   readonly #controlTokens = new Map<string, { token: string; renewAt: number }>();
   #api: UpstreamApi | undefined;
   #metrics: RelayMetrics | undefined;
@@ -79,15 +80,7 @@ export class RelaySource implements Source {
       },
       mirrored: async (id) => (await this.#port?.read(id))?.record.ownerId === RELAY_OWNER_ID,
       controlToken: (id) => this.#controlToken(id),
-      accessTokens: () => {
-        if (!this.#port) throw new DomainError('UNAVAILABLE', 'the relay is starting');
-        this.#accessTokens ??= new AccessTokens({
-          store: options.store,
-          clock: this.#port.clock,
-          config: options.config,
-        });
-        return this.#accessTokens;
-      },
+      accessTokens: options.accessTokens,
       corpId: options.config.corpId,
       upstreamAccessToken: async () => {
         if (!this.#api) throw new DomainError('UNAVAILABLE', 'the relay is starting');

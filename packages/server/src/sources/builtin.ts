@@ -2,7 +2,10 @@
  * The sources a node builds from its configuration. The one place that lists them: a new bridge, relay or sink
  * adds one line here (and its settings in config.ts), nothing else.
  */
+import type { AccessTokenVerifier } from '../api/context.js';
 import type { Config } from '../config.js';
+import { MediaSource } from '../media/source.js';
+import type { MediaTimers } from '../media/timers.js';
 import { RelaySource } from '../relay/relay-source.js';
 import type { Store } from '../store/types.js';
 import type { Source } from './source.js';
@@ -11,11 +14,22 @@ export interface BuiltinSourceDeps {
   config: Config;
   /** The node's store (a sink keeps its durable state, e.g. an outbox, beside the meetings). */
   store: Store;
+  /** Checks the `X-Access-Token` of calls to a source's routes (the caller and their enterprise). */
+  accessTokens: AccessTokenVerifier;
+  /** Time of the media plane when not the node's clock (node option `mediaTimers`). */
+  mediaTimers?: MediaTimers | undefined;
 }
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
   const sources: Source[] = [];
+  // The media-plane API and the simulated media plane (speaker coalescing, simulated callees).
+  sources.push(
+    new MediaSource({ config: deps.config, accessTokens: deps.accessTokens, timers: deps.mediaTimers }),
+  );
+  // The relay in front of Huawei Cloud Meeting (docs/relay.md), only when an upstream is configured.
   if (deps.config.upstreamUrl !== '')
-    sources.push(new RelaySource({ config: deps.config, store: deps.store }));
+    sources.push(
+      new RelaySource({ config: deps.config, store: deps.store, accessTokens: deps.accessTokens }),
+    );
   return sources;
 }
