@@ -32,7 +32,7 @@ import { builtinSources } from './sources/builtin.js';
 import { sourcePort, sourcesHealth } from './sources/port.js';
 import type { Source } from './sources/source.js';
 import { openStore } from './store/open.js';
-import type { SharedMeetingStore, Store } from './store/types.js';
+import type { Store } from './store/types.js';
 
 export interface NodeOptions {
   config: Config;
@@ -57,7 +57,7 @@ export interface AppCredential {
 export class ConfpushNode {
   readonly config: Config;
   /** SQLite (embedded) or Redis (cluster mode). */
-  readonly store: Store & SharedMeetingStore;
+  readonly store: Store;
   /** The fan-out of changes between nodes (in memory for the embedded store). */
   readonly broker: Broker;
   /** Identifies this process among the nodes of a cluster (new at every start). */
@@ -83,10 +83,7 @@ export class ConfpushNode {
   /** True from the end of `start()` until `close()` begins (`/readyz`). */
   #ready = false;
 
-  private constructor(
-    options: NodeOptions & { logger: Logger },
-    opened: { store: Store & SharedMeetingStore; broker: Broker },
-  ) {
+  private constructor(options: NodeOptions & { logger: Logger }, opened: { store: Store; broker: Broker }) {
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
@@ -94,7 +91,7 @@ export class ConfpushNode {
     this.store = opened.store;
     this.broker = opened.broker;
     this.engine = new Engine({
-      store: this.store,
+      store: this.store.meetings,
       broker: this.broker,
       nodeId: this.nodeId,
       inUse: (confId) => this.hub.hasSubscribers(confId),
@@ -112,7 +109,11 @@ export class ConfpushNode {
       wsTokenTtlMs: this.config.wsTokenTtlMs,
       wsTokenBudget: this.limits.wsTokens,
     });
-    const accessTokens = new AccessTokens({ store: this.store, clock: this.clock, config: this.config });
+    const accessTokens = new AccessTokens({
+      store: this.store.identity,
+      clock: this.clock,
+      config: this.config,
+    });
     this.sources = [
       ...builtinSources({
         config: this.config,
@@ -152,7 +153,7 @@ export class ConfpushNode {
         publicUrl: () => this.publicUrl,
         authAttempts: this.limits.authAttempts,
         quotas: this.limits.quotas({
-          store: this.store,
+          store: this.store.meetings,
           meetingState: async (confId) => (await this.engine.load(confId))?.working,
         }),
       },
@@ -269,10 +270,15 @@ export class ConfpushNode {
     }
     if (!credential) return undefined;
     const now = this.clock.now();
-    if (!(await this.store.getCorp(credential.corpId))) {
-      await this.store.putCorp({ corpId: credential.corpId, spId: null, name: 'confpush', createdAt: now });
+    if (!(await this.store.identity.getCorp(credential.corpId))) {
+      await this.store.identity.putCorp({
+        corpId: credential.corpId,
+        spId: null,
+        name: 'confpush',
+        createdAt: now,
+      });
     }
-    await this.store.putApp({
+    await this.store.identity.putApp({
       appId: credential.appId,
       appKey: credential.appKey,
       kind: 'enterprise',

@@ -709,16 +709,21 @@ describe('authentication and validation', () => {
 
     // Another enterprise's administrator does not see the meeting at all.
     const now = Date.now();
-    await server.node.store.putCorp({ corpId: '200000002', spId: null, name: 'other', createdAt: now });
+    await server.node.store.identity.putCorp({
+      corpId: '200000002',
+      spId: null,
+      name: 'other',
+      createdAt: now,
+    });
     const foreignUser = {
       ...admin.user,
       userId: hex32(),
       corpId: '200000002',
       thirdAccount: 'foreign-admin',
     };
-    await server.node.store.putUser(foreignUser);
+    await server.node.store.identity.putUser(foreignUser);
     const foreign = token('cpt');
-    await server.node.store.putAccessToken(
+    await server.node.store.identity.putAccessToken(
       {
         token: foreign,
         userId: foreignUser.userId,
