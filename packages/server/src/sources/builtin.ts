@@ -3,6 +3,8 @@
  * adds one line here (and its settings in config.ts), nothing else.
  */
 import type { Config } from '../config.js';
+import { JanusSource } from '../janus/source.js';
+import type { AuthAttempts } from '../limits/auth-attempts.js';
 import type { Store } from '../store/types.js';
 import type { Source } from './source.js';
 
@@ -10,10 +12,24 @@ export interface BuiltinSourceDeps {
   config: Config;
   /** The node's store (a sink keeps its durable state, e.g. an outbox, beside the meetings). */
   store: Store;
+  /** The node's authentication-attempt limits (a source that checks meeting passwords counts its failures). */
+  authAttempts: AuthAttempts;
 }
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
+  const { config } = deps;
   const sources: Source[] = [];
-  void deps;
+  if (config.janusUrl !== '') {
+    sources.push(
+      new JanusSource({
+        url: config.janusUrl,
+        adminKey: config.janusAdminKey,
+        publicUrl: config.janusPublicUrl || config.janusUrl,
+        eventsSecret: config.janusEventsSecret,
+        store: deps.store,
+        authAttempts: deps.authAttempts,
+      }),
+    );
+  }
   return sources;
 }
