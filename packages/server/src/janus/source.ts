@@ -116,7 +116,7 @@ export class JanusSource implements Source {
     const rooms = this.#rooms!;
     if (state === 'Created' && !rooms.known.has(confId) && /^[1-9]\d{0,14}$/.test(confId)) {
       this.#track(rooms.ensure(confId));
-    } else if (record && state !== 'Created' && rooms.known.has(confId)) {
+    } else if (record && (state === 'Destroyed' || (state !== 'Created' && rooms.known.has(confId)))) {
       this.#events!.forget(confId);
       this.#track(rooms.destroy(confId));
     }
