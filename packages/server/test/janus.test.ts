@@ -11,7 +11,16 @@ import { systemClock } from '../src/clock.js';
 import { JanusClient } from '../src/janus/client.js';
 import { JanusIdentity } from '../src/janus/identity.js';
 import { http, openPush, runningMeeting } from './chain.js';
-import { eventually, startTestServer, type TestServer } from './helpers.js';
+import { ConfpushNode } from '../src/node.js';
+import {
+  CLUSTER,
+  eventually,
+  startTestServer,
+  tempDir,
+  TEST_REDIS_URL,
+  testRedisPrefix,
+  type TestServer,
+} from './helpers.js';
 import { Participants, type JoinAnswer } from './janus/browser.js';
 import {
   createNamespace,
@@ -21,7 +30,7 @@ import {
   type Namespace,
 } from './janus/harness.js';
 import type { Frame, PushClient } from './push-client.js';
-import { testLogger } from './support/config.js';
+import { testConfig, testLogger } from './support/config.js';
 
 const EVENTS_SECRET = 'janus-events-secret-for-tests';
 const ADMIN_KEY = 'janus-admin-key-for-tests';
@@ -70,17 +79,16 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     ns?.remove();
   });
 
+  const bridgedConfig = () => ({
+    host: ns.outerHost,
+    port,
+    janusUrl: janus.wsUrl,
+    janusAdminKey: ADMIN_KEY,
+    janusEventsSecret: EVENTS_SECRET,
+  });
+
   async function bridged(): Promise<TestServer> {
-    return startTestServer({
-      config: {
-        host: ns.outerHost,
-        port,
-        janusUrl: janus.wsUrl,
-        janusAdminKey: ADMIN_KEY,
-        janusEventsSecret: EVENTS_SECRET,
-      },
-      nodes: 1,
-    });
+    return startTestServer({ config: bridgedConfig(), nodes: 1 });
   }
 
   async function subscribed(server: TestServer, meeting: { conferenceID: string; chairPwd: string }) {
@@ -210,6 +218,50 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     await participantFrame(client, carol.participantID, (i) => info(i)['NAME'] === 'Carol Janus');
     await bobPage.context().close();
     await carolPage.context().close();
+    client.close();
+  }, 90_000);
+
+  it('confpush restarted while a browser joined: the new node reconciles it from listparticipants', async () => {
+    const dataDir = tempDir();
+    const config = testConfig(dataDir, {
+      ...bridgedConfig(),
+      ...(CLUSTER ? { redisUrl: TEST_REDIS_URL, redisPrefix: testRedisPrefix(dataDir) } : {}),
+    });
+    const first = await ConfpushNode.start({ config, logger: testLogger() });
+    const before: TestServer = {
+      node: first,
+      url: first.url,
+      appId: config.appId,
+      appKey: config.appKey,
+      corpId: config.corpId,
+      dataDir,
+    };
+    let meeting: Awaited<ReturnType<typeof runningMeeting>>;
+    let erin: JoinAnswer;
+    try {
+      meeting = await runningMeeting(before);
+      erin = await join(before, meeting.conferenceID, 'Erin Janus', meeting.guestPwd);
+    } finally {
+      await first.close();
+    }
+    // Erin joins the room while no confpush node is there to hear of it.
+    const page = await participants.join(erin);
+
+    const server = await startTestServer({
+      dataDir,
+      config: { ...bridgedConfig(), appId: config.appId, appKey: config.appKey },
+      nodes: 1,
+    });
+    const { client } = await subscribed(server, meeting);
+    await participantFrame(
+      client,
+      erin.participantID,
+      (i) => info(i)['NAME'] === 'Erin Janus' && i['mode'] !== 1,
+    );
+
+    // Events flow again: closing the page is a leave.
+    await page.context().close();
+    await participantFrame(client, erin.participantID, (i) => i['mode'] === 1);
     client.close();
   }, 90_000);
 });

@@ -144,6 +144,8 @@ admin: {
   admin_key = "${options.adminKey}"
 }
 `,
+    // No retransmission: an event posted while the node under test is down is lost, as in an outage longer than
+    // the retries, so that what a restarted node learns comes from reconciliation only.
     'janus.eventhandler.sampleevh.jcfg': `general: {
   enabled = true
   events = "all"
@@ -152,8 +154,7 @@ admin: {
   backend = "${options.eventsUrl}"
   backend_user = "janus"
   backend_pwd = "${options.eventsSecret}"
-  max_retransmissions = 5
-  retransmissions_backoff = 100
+  max_retransmissions = 0
 }
 `,
   };
