@@ -34,7 +34,13 @@ import { testConfig, testLogger } from './support/config.js';
 
 const EVENTS_SECRET = 'janus-events-secret-for-tests';
 const ADMIN_KEY = 'janus-admin-key-for-tests';
-const CATEGORIES = ['ParticipantsNotify', 'SpeakerChangeNotify', 'InviteResultNotify'];
+const CATEGORIES = [
+  'ParticipantsNotify',
+  'SpeakerChangeNotify',
+  'InviteResultNotify',
+  'NetConditionNotify',
+  'WaitingListNotify',
+];
 const unavailable = janusUnavailable();
 if (unavailable) console.warn(`janus.test.ts skipped: ${unavailable}`);
 
@@ -155,6 +161,15 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
       15_000,
     );
     await client.next((f) => f.action === 'SpeakerChangeNotify' && items(f).length === 0, 15_000);
+    // Janus's media statistics of the page's audio reach the subscriber.
+    const net = await client.next(
+      (f) => f.action === 'NetConditionNotify' && items(f).some((i) => i['participantID'] === pid),
+      15_000,
+    );
+    expect(items(net).find((i) => i['participantID'] === pid)).toMatchObject({
+      lostPacketRate: expect.any(String),
+      jitter: expect.any(String),
+    });
 
     const control = { [HEADERS.conferenceAuthorization]: hostToken };
     const mute = await http(
@@ -166,6 +181,15 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     expect(mute.status).toBe(200);
     await participantFrame(client, pid, (i) => info(i)['MUTE'] === '1');
     await Participants.message(page, { videoroom: 'event', moderation: 'muted' });
+    const unmuteAll = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/mute?conferenceID=${meeting.conferenceID}`,
+      { headers: control, body: { isMute: 0 } },
+    );
+    expect(unmuteAll.status).toBe(200);
+    await participantFrame(client, pid, (i) => info(i)['MUTE'] === '0');
+    await Participants.message(page, { videoroom: 'event', moderation: 'unmuted' });
 
     const hangUp = await http(
       server,
@@ -262,6 +286,38 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     // Events flow again: closing the page is a leave.
     await page.context().close();
     await participantFrame(client, erin.participantID, (i) => i['mode'] === 1);
+    client.close();
+  }, 90_000);
+
+  it('waiting room: a guest is held until admitted, and only then may its token join', async () => {
+    const server = await bridged();
+    const meeting = await runningMeeting(server, { confConfigInfo: { enableWaitingRoom: true } });
+    const { client, hostToken } = await subscribed(server, meeting);
+    const gina = await join(server, meeting.conferenceID, 'Gina Janus', meeting.guestPwd);
+    expect(gina.waiting).toBe(true);
+    await client.next(
+      (f) => f.action === 'WaitingListNotify' && items(f).some((i) => i['pid'] === gina.participantID),
+    );
+    expect(await participants.refused(gina)).toMatchObject({ error_code: expect.any(Number) });
+
+    const admit = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/allowWaitingParticipant?conferenceID=${meeting.conferenceID}`,
+      {
+        headers: { [HEADERS.conferenceAuthorization]: hostToken },
+        body: { participantID: gina.participantID },
+      },
+    );
+    expect(admit.status).toBe(200);
+    await participantFrame(client, gina.participantID, (i) => info(i)['NAME'] === 'Gina Janus');
+    const page = await eventually(() => participants.join(gina).catch(() => undefined), {
+      timeoutMs: 20_000,
+      what: 'the admitted guest joined the room',
+    });
+    expect((await Participants.state(page)).joined).toBe(true);
+    await page.context().close();
+    await participantFrame(client, gina.participantID, (i) => i['mode'] === 1);
     client.close();
   }, 90_000);
 });

@@ -130,6 +130,46 @@ export class Participants {
 
   /** A page that joins with a join API answer; resolves once its PeerConnection is up. */
   async join(answer: JoinAnswer): Promise<Page> {
+    const page = await this.#open(answer);
+    try {
+      // Published, or refused by Janus (an error answer): a refusal fails at once instead of timing out.
+      await page.waitForFunction(
+        () => {
+          const state = (globalThis as unknown as { confpushState: PageState }).confpushState;
+          return state.published || state.messages.some((m) => m['error_code'] !== undefined);
+        },
+        undefined,
+        { timeout: 15_000 },
+      );
+      const state = await Participants.state(page);
+      if (!state.published) throw new Error(JSON.stringify(state));
+    } catch (error) {
+      const state = await Participants.state(page).catch(() => undefined);
+      await page.context().close();
+      throw new Error(`the page did not publish: ${JSON.stringify(state)}`, { cause: error });
+    }
+    return page;
+  }
+
+  /** A page whose join Janus refuses: resolves with the VideoRoom error it got (the page is closed). */
+  async refused(answer: JoinAnswer): Promise<Record<string, unknown>> {
+    const page = await this.#open(answer);
+    try {
+      const handle = await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { confpushState: PageState }).confpushState.messages.find(
+            (m) => m['error_code'] !== undefined,
+          ),
+        undefined,
+        { timeout: 10_000 },
+      );
+      return (await handle.jsonValue()) as Record<string, unknown>;
+    } finally {
+      await page.context().close();
+    }
+  }
+
+  async #open(answer: JoinAnswer): Promise<Page> {
     const context = await this.#browser.newContext();
     const page = await context.newPage();
     // The page comes from Janus's own origin (answered here, never fetched), which the browser was told to treat
@@ -144,17 +184,6 @@ export class Participants {
     await page.addScriptTag({ path: ADAPTER_JS });
     await page.addScriptTag({ path: JANUS_JS });
     await page.evaluate(`(${PAGE_JOIN})(${JSON.stringify(answer)})`);
-    try {
-      await page.waitForFunction(
-        () => (globalThis as unknown as { confpushState: PageState }).confpushState.published,
-        undefined,
-        { timeout: 15_000 },
-      );
-    } catch (error) {
-      throw new Error(`the page did not publish: ${JSON.stringify(await Participants.state(page))}`, {
-        cause: error,
-      });
-    }
     return page;
   }
 
