@@ -259,12 +259,12 @@ export class JanusEvents {
       await this.#execute(confId, { type: 'camera', pid, on: !muted });
       return;
     }
-    // Janus stops measuring the level of a muted stream: no stopped-talking follows, so muting is one.
-    if (muted) await this.#speaking(confId, pid, 0);
     const state = await this.#o.port.read(confId);
     const current = state?.streams.ParticipantsNotify.items.get(pid)?.['pinfoMap'] as Json | undefined;
-    if (current?.['MUTE'] === (muted ? '1' : '0')) return;
-    await this.#execute(confId, { type: 'mute', pid, mute: muted });
+    if (current?.['MUTE'] !== (muted ? '1' : '0'))
+      await this.#execute(confId, { type: 'mute', pid, mute: muted });
+    // Janus stops measuring the level of a muted stream: no stopped-talking follows, so muting is one.
+    if (muted) await this.#speaking(confId, pid, 0);
   }
 
   /** Known speakers of a meeting (reconciliation replaces them). */

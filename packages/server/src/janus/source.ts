@@ -45,6 +45,8 @@ export class JanusSource implements Source {
   /** Participants held in the waiting room whose token is allowed once they are admitted: `confId pid`. */
   readonly #waiting = new Set<string>();
   readonly #work = new Set<Promise<void>>();
+  /** Meetings in progress this node has seen a change of: they get a room when Janus (re)connects. */
+  readonly #wanted = new Set<string>();
   #reconciled = 0;
 
   constructor(options: JanusSourceOptions) {
@@ -114,11 +116,14 @@ export class JanusSource implements Source {
     const confId = runtime.confId;
     const state = record?.state ?? runtime.committed.record.state;
     const rooms = this.#rooms!;
-    if (state === 'Created' && !rooms.known.has(confId) && /^[1-9]\d{0,14}$/.test(confId)) {
-      this.#track(rooms.ensure(confId));
+    if (state === 'Created' && /^[1-9]\d{0,14}$/.test(confId)) {
+      this.#wanted.add(confId);
+      // While Janus is away the room waits for the reconciliation that follows the reconnection.
+      if (!rooms.known.has(confId) && this.#client!.connected) this.#track(rooms.ensure(confId));
     } else if (record && (state === 'Destroyed' || (state !== 'Created' && rooms.known.has(confId)))) {
+      this.#wanted.delete(confId);
       this.#events!.forget(confId);
-      this.#track(rooms.destroy(confId));
+      if (this.#client!.connected) this.#track(rooms.destroy(confId));
     }
   }
 
@@ -139,6 +144,7 @@ export class JanusSource implements Source {
   async #reconcileAll(): Promise<void> {
     const rooms = this.#rooms!;
     const candidates = rooms.forget();
+    for (const confId of this.#wanted) candidates.add(confId);
     for (const room of await rooms.list()) candidates.add(room);
     for (const confId of candidates) {
       try {
@@ -152,6 +158,7 @@ export class JanusSource implements Source {
           },
           confId,
         );
+        if ((await this.#port!.read(confId))?.record.state !== 'Created') this.#wanted.delete(confId);
       } catch (error) {
         this.#port!.logger.warn({ err: error, confId }, 'reconciliation with Janus failed');
       }
