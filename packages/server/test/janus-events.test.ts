@@ -3,12 +3,12 @@
  * event-handler posts (shapes as Janus 1.1 sends them, docs/janus.md) turned into pushes for a real subscriber.
  * test/janus.test.ts runs the same against a real Janus and real browsers.
  */
-import type { Item } from '@confpush/protocol';
+import { ERRORS, HEADERS, type ErrorName, type Item } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configFromEnv, resolveConfig } from '../src/config.js';
 import { volumeOfDbov } from '../src/janus/events.js';
 import { JanusIdentity } from '../src/janus/identity.js';
-import { http, openPush, runningMeeting } from './chain.js';
+import { confToken, http, openPush, runningMeeting } from './chain.js';
 import { startTestServer } from './helpers.js';
 import type { Frame } from './push-client.js';
 
@@ -125,5 +125,52 @@ describe('Janus events to pushes', () => {
     const hungUp = await client.next((f) => f.action === 'InviteResultNotify');
     expect(items(hungUp)[0]).toMatchObject({ callNumber: bob, resultCode: '11076010' });
     client.close();
+  });
+});
+
+describe('the join call', () => {
+  it('refuses a wrong password like the control-token call (with its limits), a guest of a locked meeting, and answers 503 without Janus', async () => {
+    const server = await startTestServer({
+      config: {
+        janusUrl: 'ws://127.0.0.1:9',
+        janusAdminKey: ADMIN_KEY,
+        janusEventsSecret: SECRET,
+        authFailuresPerTarget: 2,
+      },
+    });
+    const meeting = await runningMeeting(server);
+    const path = `/confpush/v1/janus/conferences/${meeting.conferenceID}/join`;
+    const join = (password: string) => http(server, 'POST', path, { body: { name: 'Mallory', password } });
+    const expectError = (res: { status: number; body: unknown }, name: ErrorName) =>
+      expect({ status: res.status, code: (res.body as { error_code?: string }).error_code }).toEqual({
+        status: ERRORS[name].status,
+        code: ERRORS[name].code,
+      });
+
+    // No Janus: the right password gets as far as the room and answers 503.
+    expectError(await join(meeting.guestPwd), 'UNAVAILABLE');
+    const bad = await http(server, 'POST', path, { body: { name: 'Mallory' } });
+    expect(bad.status).toBe(400);
+
+    const host = {
+      [HEADERS.conferenceAuthorization]: (await confToken(server, meeting.conferenceID, meeting.chairPwd))
+        .token,
+    };
+    const lock = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/lock?conferenceID=${meeting.conferenceID}`,
+      {
+        headers: host,
+        body: { isLock: 1 },
+      },
+    );
+    expect(lock.status).toBe(200);
+    expectError(await join(meeting.guestPwd), 'CONF_LOCKED');
+
+    expectError(await join('000000'), 'CONF_AUTH_FAILED');
+    expectError(await join('000001'), 'CONF_AUTH_FAILED');
+    // Past authFailuresPerTarget failures for the meeting, even the right password waits for the window.
+    expectError(await join(meeting.chairPwd), 'TOO_MANY_ATTEMPTS');
   });
 });
