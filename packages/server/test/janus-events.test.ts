@@ -137,6 +137,8 @@ describe('the join call', () => {
         janusEventsSecret: SECRET,
         authFailuresPerTarget: 2,
       },
+      // The authentication-failure counters are each node's own.
+      nodes: 1,
     });
     const meeting = await runningMeeting(server);
     const path = `/confpush/v1/janus/conferences/${meeting.conferenceID}/join`;
