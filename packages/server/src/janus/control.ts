@@ -17,7 +17,7 @@ import type { Store } from '../store/types.js';
 import { JanusError } from './client.js';
 import type { JanusEvents } from './events.js';
 import type { JanusIdentity } from './identity.js';
-import type { Rooms } from './rooms.js';
+import { VIDEOROOM_ERRORS, type Rooms } from './rooms.js';
 
 const PREFIX = '/v1/mmc/control/conferences';
 
@@ -65,8 +65,18 @@ async function moderate(
   mute: boolean,
 ) {
   const mid = deps.events().midOf(pid, kind) ?? (kind === 'audio' ? '0' : '1');
-  await deps.rooms().moderate(confId, pid, mid, mute);
+  try {
+    await deps.rooms().moderate(confId, pid, mid, mute);
+  } catch (error) {
+    if (noSuchFeed(error))
+      throw new DomainError('PARTICIPANT_NOT_FOUND', `participantID ${pid} is not in the room`);
+    throw error;
+  }
 }
+
+/** Janus does not know the participant (it left the room and its leave is on the way). */
+const noSuchFeed = (error: unknown) =>
+  error instanceof JanusError && error.code === VIDEOROOM_ERRORS.NO_SUCH_FEED;
 
 const HANDLERS: Record<string, Handler> = {
   [`PUT ${PREFIX}/participants/mute`]: async (deps, call) => {
@@ -105,7 +115,15 @@ const HANDLERS: Record<string, Handler> = {
     if (pids.length === 0 || !pids.every((pid) => participants.has(pid))) return false;
     for (const pid of pids) deps.events().kicking(pid, true);
     try {
-      for (const pid of pids) await deps.rooms().kick(call.confId, pid);
+      for (const pid of pids) {
+        // A participant the room no longer has is hung up all the same.
+        await deps
+          .rooms()
+          .kick(call.confId, pid)
+          .catch((error: unknown) => {
+            if (!noSuchFeed(error)) throw error;
+          });
+      }
       await deps.events().apply(call.confId, async () => {
         const still = await bridgeParticipants(deps, call.confId);
         const left = pids.filter((pid) => still.has(pid));
