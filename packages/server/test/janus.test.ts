@@ -136,7 +136,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     }
   }
 
-  it('a browser joins, talks and falls silent; the host mutes it and hangs it up; the meeting ends with its room', async () => {
+  it('a browser joins, talks and falls silent; the host mutes it, closes its camera and hangs it up; the meeting ends with its room', async () => {
     const server = await bridged();
     const meeting = await runningMeeting(server);
     const { client, hostToken } = await subscribed(server, meeting);
@@ -149,7 +149,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
       waiting: false,
     });
     expect(answer.participantID).toMatch(/^\d{12}$/);
-    const page = await participants.join(answer);
+    const page = await participants.join(answer, { video: true });
     const pid = answer.participantID;
 
     const joined = await participantFrame(client, pid, (i) => i['mode'] !== 1);
@@ -190,6 +190,15 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     expect(unmuteAll.status).toBe(200);
     await participantFrame(client, pid, (i) => info(i)['MUTE'] === '0');
     await Participants.message(page, { videoroom: 'event', moderation: 'unmuted' });
+    const cameraOff = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/participants/video?conferenceID=${meeting.conferenceID}&participantID=${pid}`,
+      { headers: control, body: { status: 1 } },
+    );
+    expect(cameraOff.status).toBe(200);
+    await participantFrame(client, pid, (i) => info(i)['CAMERASTATE'] === '0' && i['mode'] !== 1);
+    await Participants.message(page, { videoroom: 'event', moderation: 'muted', mid: '1' });
 
     const hangUp = await http(
       server,

@@ -58,7 +58,10 @@ export interface PageState {
   errors: string[];
 }
 
-/** Runs in the page: joins the room with janus.js and publishes the microphone without capture processing. */
+/**
+ * Runs in the page: joins the room with janus.js and publishes the microphone without capture processing (and, with
+ * `video`, the fake camera at 320x240).
+ */
 const PAGE_JOIN = `async (answer) => {
   const state = (window.confpushState = { joined: false, published: false, messages: [], errors: [] });
   await new Promise((resolve) => Janus.init({ debug: false, callback: resolve }));
@@ -80,8 +83,9 @@ const PAGE_JOIN = `async (answer) => {
       if (msg.videoroom === 'joined') {
         state.joined = true;
         handle.createOffer({
-          tracks: [{ type: 'audio', capture: { echoCancellation: false, noiseSuppression: false, autoGainControl: false }, recv: false }],
-          success: (offer) => handle.send({ message: { request: 'publish', audio: true, video: false }, jsep: offer }),
+          tracks: [{ type: 'audio', capture: { echoCancellation: false, noiseSuppression: false, autoGainControl: false }, recv: false }]
+            .concat(answer.video ? [{ type: 'video', capture: { width: 320, height: 240 }, recv: false }] : []),
+          success: (offer) => handle.send({ message: { request: 'publish', audio: true, video: !!answer.video }, jsep: offer }),
           error: (e) => state.errors.push('offer: ' + String(e)),
         });
       }
@@ -129,8 +133,8 @@ export class Participants {
   }
 
   /** A page that joins with a join API answer; resolves once its PeerConnection is up. */
-  async join(answer: JoinAnswer): Promise<Page> {
-    const page = await this.#open(answer);
+  async join(answer: JoinAnswer, options: { video?: boolean } = {}): Promise<Page> {
+    const page = await this.#open({ ...answer, video: options.video === true });
     try {
       // Published, or refused by Janus (an error answer): a refusal fails at once instead of timing out.
       await page.waitForFunction(
@@ -169,7 +173,7 @@ export class Participants {
     }
   }
 
-  async #open(answer: JoinAnswer): Promise<Page> {
+  async #open(answer: JoinAnswer & { video?: boolean }): Promise<Page> {
     const context = await this.#browser.newContext();
     const page = await context.newPage();
     // The page comes from Janus's own origin (answered here, never fetched), which the browser was told to treat
