@@ -141,7 +141,7 @@ async function hostToken(deps: JanusControlDeps, request: FastifyRequest, confId
   const header = request.headers['x-conference-authorization'];
   const raw = parseConfAuthorization(typeof header === 'string' ? header : undefined);
   if (raw === undefined) return false;
-  const held = await deps.store.getConfToken(raw);
+  const held = await deps.store.tokens.getConfToken(raw);
   return !!held && held.confId === confId && held.role === 1 && held.expiresAt > deps.port().clock.now();
 }
 

@@ -90,7 +90,7 @@ export function registerJanusRoutes(app: FastifyInstance, deps: JanusRoutesDeps)
       const { name, password } = request.body as Static<typeof JoinBody>;
       const role = await deps.authAttempts.guard(
         { address: request.ip, target: `meeting:${confId}` },
-        async () => roleOf(await deps.store.getMeeting(confId), password),
+        async () => roleOf(await deps.store.meetings.getMeeting(confId), password),
       );
       const state = await deps.port().read(confId);
       if (!state || state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');

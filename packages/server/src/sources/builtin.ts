@@ -2,9 +2,12 @@
  * The sources a node builds from its configuration. The one place that lists them: a new bridge, relay or sink
  * adds one line here (and its settings in config.ts), nothing else.
  */
+import type { AccessTokenVerifier } from '../api/context.js';
 import type { Config } from '../config.js';
 import { JanusSource } from '../janus/source.js';
 import type { AuthAttempts } from '../limits/auth-attempts.js';
+import { MediaSource } from '../media/source.js';
+import type { MediaTimers } from '../media/timers.js';
 import type { Store } from '../store/types.js';
 import type { Source } from './source.js';
 
@@ -14,11 +17,18 @@ export interface BuiltinSourceDeps {
   store: Store;
   /** The node's authentication-attempt limits (a source that checks meeting passwords counts its failures). */
   authAttempts: AuthAttempts;
+  /** Checks the `X-Access-Token` of calls to a source's routes (the caller and their enterprise). */
+  accessTokens: AccessTokenVerifier;
+  /** Time of the media plane when not the node's clock (node option `mediaTimers`). */
+  mediaTimers?: MediaTimers | undefined;
 }
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
   const { config } = deps;
   const sources: Source[] = [];
+  // The media-plane API and the simulated media plane (speaker coalescing, simulated callees).
+  sources.push(new MediaSource({ config, accessTokens: deps.accessTokens, timers: deps.mediaTimers }));
+  // The bridge to a Janus SFU (docs/janus.md), when configured.
   if (config.janusUrl !== '') {
     sources.push(
       new JanusSource({
