@@ -187,6 +187,9 @@ export class JanusEvents {
   }
 
   async #joined(confId: string, pid: string, display: string): Promise<void> {
+    const state = await this.#o.port.read(confId);
+    // A room of another application on the same Janus (no such meeting), or of a meeting that ended: not ours.
+    if (!state || state.record.state !== 'Created') return;
     const issued = this.#o.identity.verify(pid);
     if (!issued) {
       // Not a participant of the join API (a made-up publisher ID): it has no place in the meeting.
@@ -199,9 +202,8 @@ export class JanusEvents {
       .catch((error: unknown) =>
         this.#o.logger.warn({ err: error, confId }, 'could not remove a used token'),
       );
-    const state = await this.#o.port.read(confId);
     // Admitted from the waiting room (or reconciled): already a participant.
-    if (state?.streams.ParticipantsNotify.items.has(pid)) return;
+    if (state.streams.ParticipantsNotify.items.has(pid)) return;
     const refused = await this.#execute(confId, {
       type: 'join',
       site: { pid, name: display || pid, tel: pid, role: issued.role, video: true, camera: false },
