@@ -163,6 +163,28 @@ export const ConfigSchema = Type.Object(
       description:
         'Keep a demo meeting ("confpush demo") busy with a looping scenario and print how to connect to it.',
     }),
+    // --- relay in front of Huawei Cloud Meeting (src/relay/; docs/relay.md) ---
+    upstreamUrl: Type.String({
+      default: '',
+      description:
+        "Huawei Cloud Meeting API base URL; when set this node is a relay that mirrors the upstream's meetings.",
+    }),
+    upstreamAppId: Type.String({
+      default: '',
+      description: 'Relay: App ID of an enterprise administrator of the upstream (App ID authentication).',
+    }),
+    upstreamAppKey: Type.String({ default: '', description: 'Relay: app key of upstreamAppId.' }),
+    upstreamMeetings: Type.String({
+      default: '',
+      description:
+        'Relay: comma-separated conference IDs to follow; empty = every meeting of the enterprise in progress.',
+    }),
+    upstreamPollMs: Type.Integer({
+      minimum: 100,
+      default: 10_000,
+      description:
+        'Relay: how often the list of meetings in progress is read upstream (and a lost one retried).',
+    }),
     // --- abuse limits (src/limits/; SECURITY.md). 0 = no limit. ---
     authFailureWindowMs: Type.Integer({
       minimum: 1000,
@@ -263,6 +285,11 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   janusPublicUrl: 'CONFPUSH_JANUS_PUBLIC_URL',
   janusEventsSecret: 'CONFPUSH_JANUS_EVENTS_SECRET',
   demo: 'CONFPUSH_DEMO',
+  upstreamUrl: 'CONFPUSH_UPSTREAM_URL',
+  upstreamAppId: 'CONFPUSH_UPSTREAM_APP_ID',
+  upstreamAppKey: 'CONFPUSH_UPSTREAM_APP_KEY',
+  upstreamMeetings: 'CONFPUSH_UPSTREAM_MEETINGS',
+  upstreamPollMs: 'CONFPUSH_UPSTREAM_POLL_MS',
   authFailureWindowMs: 'CONFPUSH_AUTH_FAILURE_WINDOW_MS',
   authFailuresPerAddress: 'CONFPUSH_AUTH_FAILURES_PER_ADDRESS',
   authFailuresPerTarget: 'CONFPUSH_AUTH_FAILURES_PER_TARGET',
@@ -345,9 +372,25 @@ export function resolveConfig(...sources: Source[]): Config {
   if (config.janusUrl !== '' && config.janusEventsSecret === '') {
     problems.push('janusEventsSecret (CONFPUSH_JANUS_EVENTS_SECRET) is required with janusUrl');
   }
+  if (config.upstreamUrl !== '') problems.push(...upstreamProblems(config));
   if (config.demo && config.appId === '' && !config.dev) {
     problems.push('demo needs an app credential: set appId and appKey, or run with dev');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function upstreamProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (!/^https?:\/\/[^/]/.test(config.upstreamUrl))
+    problems.push('upstreamUrl (CONFPUSH_UPSTREAM_URL): not an http(s) URL');
+  if (config.upstreamAppId === '' || config.upstreamAppKey === '')
+    problems.push(
+      'upstreamUrl needs upstreamAppId and upstreamAppKey (an App ID credential of the upstream)',
+    );
+  if (config.upstreamMeetings.split(',').some((id) => !/^\s*\d*\s*$/.test(id)))
+    problems.push(
+      'upstreamMeetings (CONFPUSH_UPSTREAM_MEETINGS): conference IDs are digits, comma-separated',
+    );
+  return problems;
 }

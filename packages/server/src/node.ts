@@ -200,7 +200,12 @@ export class ConfpushNode {
       node.credential = await node.#registerApp();
       for (const source of node.sources) {
         await source.start(
-          sourcePort(node.engine, { logger: node.logger, clock: node.clock, name: source.name }),
+          sourcePort(node.engine, {
+            logger: node.logger,
+            clock: node.clock,
+            name: source.name,
+            registry: node.metrics.registry,
+          }),
         );
       }
       await node.api.listen({ port: node.config.port, host: node.config.host });

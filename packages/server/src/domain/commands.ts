@@ -4,9 +4,16 @@
  * - management: what the scheduler does through `/v1/mmc/management/conferences` (edit, start, cancel);
  * - control: Huawei's meeting-control API `/v1/mmc/control/conferences/...` and the socket's `ConfControl`;
  * - media: what the media plane reports through confpush's own API (joins, leaves, answers, volume, quality,
- *   captions, sharing, camera) — simulated here, fed by a real SFU/MCU elsewhere.
+ *   captions, sharing, camera) — simulated here, fed by a real SFU/MCU elsewhere;
+ * and `mirror`, the state of a meeting followed elsewhere (src/relay/).
  */
-import type { CaptionReport, JoiningSite, NetQualityReport, VolumeSample } from '@confpush/protocol';
+import type {
+  CaptionReport,
+  JoiningSite,
+  NetQualityReport,
+  PushCategory,
+  VolumeSample,
+} from '@confpush/protocol';
 import type { AttendeeInput } from './attendees.js';
 import type { MeetingRecord } from './meeting.js';
 import type { MultiPictureInput } from './multi-picture.js';
@@ -144,7 +151,24 @@ export type MediaCommand =
   | { type: 'selfHand'; pid: string; raised: boolean }
   | { type: 'selfMute'; pid: string; mute: boolean };
 
-export type Command = ManagementCommand | ControlCommand | MediaCommand;
+/**
+ * The state of some streams of a meeting mirrored from elsewhere (the relay in front of Huawei Cloud Meeting):
+ * the decision is the difference between it and the committed state, nothing when they are equal.
+ */
+export interface MirrorTarget {
+  category: PushCategory;
+  /** What a full message of the category carries: the list's items, the object's fields, or the value. */
+  payload: unknown;
+  /**
+   * List categories only: compare just these items (an item named here but absent from `payload` is removed).
+   * Absent: `payload` is the whole list, and every item missing from it is removed.
+   */
+  keys?: string[];
+}
+
+export type MirrorCommand = { type: 'mirror'; targets: MirrorTarget[] };
+
+export type Command = ManagementCommand | ControlCommand | MediaCommand | MirrorCommand;
 
 export type CommandType = Command['type'];
 

@@ -8,6 +8,7 @@ import { JanusSource } from '../janus/source.js';
 import type { AuthAttempts } from '../limits/auth-attempts.js';
 import { MediaSource } from '../media/source.js';
 import type { MediaTimers } from '../media/timers.js';
+import { RelaySource } from '../relay/relay-source.js';
 import type { Store } from '../store/types.js';
 import type { Source } from './source.js';
 
@@ -28,7 +29,10 @@ export function builtinSources(deps: BuiltinSourceDeps): Source[] {
   const sources: Source[] = [];
   // The media-plane API and the simulated media plane (speaker coalescing, simulated callees).
   sources.push(new MediaSource({ config, accessTokens: deps.accessTokens, timers: deps.mediaTimers }));
-  // The bridge to a Janus SFU (docs/janus.md), when configured.
+  // The relay in front of Huawei Cloud Meeting (docs/relay.md), only when an upstream is configured.
+  if (config.upstreamUrl !== '')
+    sources.push(new RelaySource({ config, store: deps.store, accessTokens: deps.accessTokens }));
+  // The bridge to a Janus SFU (docs/janus.md), only when configured.
   if (config.janusUrl !== '') {
     sources.push(
       new JanusSource({
