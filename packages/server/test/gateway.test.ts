@@ -1,5 +1,5 @@
 /** The push socket's refusals, replies and timers, each asserted by its documented code. */
-import { clockWithNow } from '../src/clock.js';
+import { clockWithNow, ManualClock } from '../src/clock.js';
 import { CLOSE_CODES, REPLY_CODES } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { confToken, http, openPush, pushUrl, runningMeeting, wsToken } from './chain.js';
@@ -216,24 +216,30 @@ describe('bad frames', () => {
 
 describe('heartbeat', () => {
   it('closes a silent socket with HEARTBEAT_TIMEOUT and keeps a beating one open', async () => {
-    const server = await startTestServer({ config: { heartbeatTimeoutMs: 300 } });
+    const clock = new ManualClock(Date.now());
+    const server = await startTestServer({ clock, config: { heartbeatTimeoutMs: 300 } });
     const meeting = await runningMeeting(server);
     const silent = await openPush(server, meeting.conferenceID, meeting.chairPwd);
     const beating = await openPush(server, meeting.conferenceID, meeting.chairPwd);
-    const timer = setInterval(
-      () => beating.client.send({ action: 'HeartBeat', sequence: String(Date.now()) }),
-      50,
-    );
-    try {
-      expect((await silent.client.closed()).code).toBe(CLOSE_CODES.HEARTBEAT_TIMEOUT.code);
-      await new Promise((r) => setTimeout(r, 400));
-      expect(beating.client.closeInfo).toBeUndefined();
-    } finally {
-      clearInterval(timer);
-      beating.client.close();
+    // 400 ms in steps of 100: the beating socket's heartbeat is answered (so taken into account) before each.
+    for (let step = 0; step < 4; step++) {
+      await heartbeat(beating.client, `beat-${step}`);
+      clock.advance(100);
     }
+    expect((await silent.client.closed()).code).toBe(CLOSE_CODES.HEARTBEAT_TIMEOUT.code);
+    // The sweeps ran inside advance(): a socket they had closed would not answer.
+    await heartbeat(beating.client, 'after');
+    expect(beating.client.closeInfo).toBeUndefined();
+    beating.client.close();
   });
 });
+
+async function heartbeat(client: PushClient, sequence: string): Promise<void> {
+  client.send({ action: 'HeartBeat', sequence });
+  expect(await client.next((f) => f.action === 'HeartBeat' && f['sequence'] === sequence)).toMatchObject({
+    sequence,
+  });
+}
 
 describe('meeting end', () => {
   it('pushes the Destroyed status and then closes every socket with MEETING_ENDED', async () => {
