@@ -30,7 +30,7 @@ import { params, runs, timeoutFor } from './fuzz/runs.js';
 import { startSharedServer } from './fuzz/server.js';
 import { ProcessGuard, StateProbe } from './fuzz/state.js';
 import { World } from './fuzz/world.js';
-import type { TestServer } from './helpers.js';
+import { eventually, type TestServer } from './helpers.js';
 
 const MAX_BODY = 64 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'DELETE']);
@@ -218,8 +218,12 @@ async function check(c: RestCase, mustRefuse = false): Promise<void> {
     if (changed) fail(`a refused call changed state: ${changed}`);
   } else {
     stats.accepted++;
-    // Accepted: the change is legitimate. Volume samples become a speaker update a tick later.
-    if (c.path.endsWith('/volumes')) await new Promise((r) => setTimeout(r, 40));
+    // Accepted: the change is legitimate. Volume samples become speaker updates until they decay.
+    if (c.path.endsWith('/volumes')) {
+      const media = server.node.media;
+      await eventually(() => media.activeFeeds === 0, { what: 'the speaker feed to go quiet' });
+      await media.settled();
+    }
     await world.ensure();
     await probe.baseline([world.conferenceID]);
   }

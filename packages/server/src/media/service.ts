@@ -227,10 +227,15 @@ export class MediaPlane implements CommitObserver {
     }
   }
 
+  /** Waits for the commands already handed to the engine (and those they lead to). */
+  async settled(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
   /** Cancels every timer and waits for the commands already handed to the engine. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const confId of [...this.#feeds.keys(), ...this.#callees.keys()]) this.#forget(confId);
-    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    await this.settled();
   }
 }
