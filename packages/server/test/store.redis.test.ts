@@ -97,7 +97,22 @@ describe('RedisBroker', () => {
           position: { nodeId: 'n2', id: 'e4', base: 'e3', rev: 5 },
         },
       ]);
-      await new Promise((r) => setTimeout(r, 100));
+      // A marker committed afterwards to another meeting the broker follows: the broker's one subscriber
+      // connection gets messages in publish order, so once the marker is in, the entry would have been too.
+      const marker = testRecord(`8${Date.now() % 100_000_000}`);
+      const markers: BrokerEntry[] = [];
+      await broker.subscribe(marker.conferenceID, (entry) => markers.push(entry));
+      const markerState = createMeetingState(marker, [], () => 'p');
+      for (const replica of Object.values(markerState.streams)) replica.epoch = newEpoch();
+      await store.meetings.commit([
+        {
+          confId: marker.conferenceID,
+          created: markerState,
+          writes: [],
+          position: { nodeId: 'n1', id: 'm', base: '', rev: 1 },
+        },
+      ]);
+      await vi.waitFor(() => expect(markers).toHaveLength(1));
       expect(received).toHaveLength(4);
     } finally {
       await broker.close();
