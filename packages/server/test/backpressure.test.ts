@@ -94,9 +94,8 @@ describe('backpressure', () => {
     // the kernel's buffers (a few MB on loopback) and then the server's queue, which is cut at the hard limit.
     const big = 'y'.repeat(50 * 1024);
     await server.node.engine.execute(confId, { type: 'join', site: { pid: 'q', name: 'q' } });
-    for (let i = 0; i < 1000 && !client.closeInfo; i++) {
-      client.send({ action: 'HeartBeat', sequence: big });
-      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1000 && client.ws.readyState === client.ws.OPEN; i++) {
+      await client.sendFlushed({ action: 'HeartBeat', sequence: big });
     }
     socket.resume();
     expect((await client.closed(10_000)).code).toBe(CLOSE_CODES.SLOW_CONSUMER.code);

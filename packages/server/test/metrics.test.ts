@@ -186,8 +186,7 @@ describe('metrics', () => {
     socket.pause();
     const beat = 'y'.repeat(50 * 1024);
     for (let i = 0; i < 1000 && !client.closeInfo && session.state === 'open'; i++) {
-      client.send({ action: 'HeartBeat', sequence: beat });
-      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
+      await client.sendFlushed({ action: 'HeartBeat', sequence: beat });
     }
     socket.resume();
     expect((await client.closed(10_000)).code).toBe(CLOSE_CODES.SLOW_CONSUMER.code);

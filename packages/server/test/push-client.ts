@@ -54,6 +54,13 @@ export class PushClient {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
+  /** Sends a frame; resolves once it is written to the kernel (or the socket failed): paces a sending loop. */
+  sendFlushed(frame: unknown): Promise<void> {
+    return new Promise((resolve) => {
+      this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame), () => resolve());
+    });
+  }
+
   subscribe(
     confToken: string,
     subscribeType: string[],
