@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { MeetingState } from '../src/domain/meeting.js';
 import { realTimeInfo } from '../src/domain/realtime-info.js';
 import { confToken, http, openPush, runningMeeting } from './chain.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { eventually, startTestServer, type TestServer } from './helpers.js';
 import type { PushClient } from './push-client.js';
 
 const PIDS = ['s1', 's2', 's3', 's4', 's5'];
@@ -188,8 +188,13 @@ describe('randomized live meeting', () => {
         for (const o of ops) await apply(ctx, o);
         // Quiescence: speaker coalescing and simulated answers settle, then a heartbeat round-trip per socket
         // proves every frame sent before it has arrived.
-        await new Promise((r) => setTimeout(r, 100));
-        await server.node.engine.drain();
+        for (const node of server.nodes ?? [server.node]) {
+          await eventually(() => node.media.activeFeeds === 0 && node.media.pendingCallees === 0, {
+            what: 'speakers to go quiet and simulated callees to answer',
+          });
+          await node.media.settled();
+          await node.engine.drain();
+        }
         for (const [i, client] of ctx.subscribers.entries()) {
           client.send({ action: 'HeartBeat', sequence: `q${i}` });
           await client.next((f) => f.action === 'HeartBeat' && f['sequence'] === `q${i}`);
