@@ -28,6 +28,7 @@ import { startSharedServer } from './fuzz/server.js';
 import { ProcessGuard, StateProbe } from './fuzz/state.js';
 import { World } from './fuzz/world.js';
 import { pushUrl, wsToken } from './chain.js';
+import type { Session } from '../src/gateway/session.js';
 import type { TestServer } from './helpers.js';
 
 const MAX_FRAME = 16 * 1024;
@@ -72,6 +73,8 @@ function expectationOf(frame: FrameSpec): Expectation {
 
 interface Socket {
   ws: WebSocket;
+  /** The node's end of the socket. */
+  session: Session;
   frames: string[];
   closed?: { code: number; reason: string };
   wake: () => void;
@@ -91,7 +94,8 @@ async function openSocket(): Promise<Socket> {
   const ws = new WebSocket(pushUrl(server.url.replace(/^http/, 'ws'), world.conferenceID, tmp), {
     maxPayload: 64 * 1024 * 1024,
   });
-  const socket: Socket = { ws, frames: [], wake: () => {} };
+  const before = new Set(server.node.gateway.sessions);
+  const socket: Socket = { ws, frames: [], wake: () => {}, session: undefined as unknown as Session };
   ws.on('message', (data: Buffer) => {
     socket.frames.push(data.toString('utf8'));
     socket.wake();
@@ -105,6 +109,7 @@ async function openSocket(): Promise<Socket> {
     ws.once('open', () => resolve());
     ws.once('close', () => reject(new Error(`refused: ${socket.closed?.code}`)));
   });
+  socket.session = [...server.node.gateway.sessions].find((s) => !before.has(s))!;
   // Using the WebSocket token removed it from the store: that change is the test's own.
   await probe.baseline([world.conferenceID]);
   return socket;
@@ -464,7 +469,7 @@ async function runCase(frames: FrameSpec[]): Promise<void> {
   const controls = expected.filter((e) => 'reply' in e && e.reply.action === 'ConfControl').length;
   const controlReplies = answers().filter((t) => t.startsWith('{"action":"ConfControl"')).length;
   if (closing && controlReplies < controls) {
-    await new Promise((r) => setTimeout(r, 50));
+    await socket.session.settled();
     succeeded = true;
   }
   if (succeeded) {
@@ -507,8 +512,12 @@ describe('push socket fuzzing', () => {
         fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (bytes) => {
           const socket = await openSocket();
           stats.cases++;
-          (socket.ws as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.from(bytes));
-          await waitFor(socket, () => socket.closed !== undefined, 100);
+          // The bytes, then the end of what this side sends: the node either refuses the bytes (its close frame
+          // comes first) or waits for more and sees the end (1006); either way the socket closes.
+          const raw = (socket.ws as unknown as { _socket: import('node:net').Socket })._socket;
+          raw.end(Buffer.from(bytes));
+          if (!(await waitFor(socket, () => socket.closed !== undefined, 5000)))
+            throw new Error(`not closed after ${Buffer.from(bytes).toString('hex')} and the end of input`);
           if (socket.closed && !DOCUMENTED_CLOSES.has(socket.closed.code) && socket.closed.code !== 1006)
             throw new Error(
               `undocumented close ${socket.closed.code} after ${Buffer.from(bytes).toString('hex')}`,

@@ -109,6 +109,7 @@ export class Session implements Subscriber {
   bucketTokens = 0;
   bucketLast = 0;
   readonly #rate: TokenRate | undefined;
+  readonly #controls = new Set<Promise<void>>();
 
   constructor(
     ws: WebSocket,
@@ -285,12 +286,19 @@ export class Session implements Subscriber {
         if (this.#token === undefined || this.#token === token.token) this.#holdToken(token);
       },
     };
-    handleConfControl(frame, ctx).then(
+    const work = handleConfControl(frame, ctx).then(
       (reply) => {
         if (this.#state === 'open') this.#sendJson(reply);
       },
       (err: unknown) => this.#fail('ConfControl', frame.sequence, err),
     );
+    this.#controls.add(work);
+    void work.finally(() => this.#controls.delete(work));
+  }
+
+  /** Waits for the ConfControl requests this socket has started (a close may have cut their replies off). */
+  async settled(): Promise<void> {
+    while (this.#controls.size > 0) await Promise.allSettled([...this.#controls]);
   }
 
   #fail(action: string, sequence: string | undefined, err: unknown): void {
