@@ -11,7 +11,12 @@ import { CategoryReplica, PUSH_CATEGORIES, type Item, type PushCategory } from '
 import { createServer, type AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { confToken, http, runningMeeting, type CreatedMeeting } from '../../../server/test/chain.js';
-import { startTestServer, type TestServer, type TestServerOptions } from '../../../server/test/helpers.js';
+import {
+  eventually,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from '../../../server/test/helpers.js';
 import {
   ConfpushClient,
   type ConfpushClientInit,
@@ -181,19 +186,20 @@ export async function waitUntilEqual(
   expected: () => Promise<StreamSource>,
   timeoutMs = SETTLE_MS,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let diffs: string[] = [];
-  for (;;) {
+  const converged = async (): Promise<boolean> => {
     const source = await expected();
     diffs = traced.session.state === 'live' ? replicaDiff(traced.session.replica, source) : ['not live'];
-    if (diffs.length === 0) return;
-    if (Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    return diffs.length === 0;
+  };
+  try {
+    await eventually(converged, { timeoutMs, everyMs: 25, what: 'the SDK replica to converge' });
+  } catch {
+    throw new Error(
+      `SDK replica did not converge (state ${traced.session.state}, stats ${JSON.stringify(traced.session.stats)}):\n` +
+        `${diffs.join('\n')}\ntrace:\n${traced.trace.summary()}`,
+    );
   }
-  throw new Error(
-    `SDK replica did not converge (state ${traced.session.state}, stats ${JSON.stringify(traced.session.stats)}):\n` +
-      `${diffs.join('\n')}\ntrace:\n${traced.trace.summary()}`,
-  );
 }
 
 // --- driving the meeting ----------------------------------------------------------------------------------------
