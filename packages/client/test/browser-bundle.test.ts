@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Sdk from '../src/index.js';
+import { waitFor } from './support/wait.js';
 
 const run = promisify(execFile);
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'build-browser.mjs');
@@ -145,10 +146,7 @@ describe('browser bundle', () => {
         expect(FakeWebSocket.opened.map((s) => s.url)).toEqual([
           'wss://meeting.invalid/cms/open/websocket/confctl/increment/conn?confID=900487914&tmpToken=ws-1',
         ]);
-        const deadline = Date.now() + 5000;
-        while (meeting.participants.size === 0 && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
+        await waitFor(() => meeting.participants.size > 0, 'the participants of the full message');
         expect(meeting.participants.get('p1')).toMatchObject({ name: 'Ada', muted: true });
       } finally {
         meeting.close();
