@@ -108,6 +108,11 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     return { ...this.#stats, controlTokens: this.#tokens.controlTokens, keepAlives: this.#tokens.keepAlives };
   }
 
+  /** Whether a reconnect attempt is waiting for its backoff delay (never once closed). */
+  get reconnectScheduled(): boolean {
+    return this.#timers.has('retry');
+  }
+
   /** The current meeting-control token response (undefined until obtained). */
   get controlToken(): Readonly<ConfTokenInfo> | undefined {
     return this.#tokens.control;

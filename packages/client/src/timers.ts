@@ -7,6 +7,10 @@ export class NamedTimers<Name extends string> {
     this.#timers.set(name, repeat ? setInterval(run, ms) : setTimeout(run, ms));
   }
 
+  has(name: Name): boolean {
+    return this.#timers.has(name);
+  }
+
   clear(name: Name): void {
     const timer = this.#timers.get(name);
     if (timer === undefined) return;

@@ -8,7 +8,7 @@ import { CONFERENCE_ID, HOST_PASSWORD } from './support/fake-server.js';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { full, inc, incFields, participant, reply } from './support/frames.js';
 import { acceptFull, setup } from './support/harness.js';
-import { settle, waitFor } from './support/wait.js';
+import { waitFor } from './support/wait.js';
 
 const E1 = { epoch: 'e1', seq: 2 };
 const STATUS_POS = { epoch: 's1', seq: 7 };
@@ -356,7 +356,7 @@ describe('PushConnection', () => {
       expect(error).toMatchObject({ code: 4005 });
       expect(fatal).toBe(true);
       expect(session.state).toBe('closed');
-      await settle(50);
+      expect(session.connection.reconnectScheduled).toBe(false);
       expect(server.wsTokenCalls).toHaveLength(1);
       expect(server.sockets).toHaveLength(1);
     });
@@ -466,7 +466,7 @@ describe('PushConnection', () => {
       expect(session.state).toBe('closed');
       expect(log.of('closed')).toEqual([[1000, 'closed by client']]);
       expect(await socket.waitClosed()).toMatchObject({ code: 1000 });
-      await settle(50);
+      expect(session.connection.reconnectScheduled).toBe(false);
       expect(server.sockets).toHaveLength(1);
     });
   });
