@@ -17,9 +17,9 @@ import {
 } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../src/clock.js';
-import { realTimeInfo } from '../src/domain/realtime-info.js';
 import { confToken, http, openPush, runningMeeting } from './chain.js';
 import { startTestServer, type TestServer } from './helpers.js';
+import { expectedRealTimeInfo } from './support/realtime-view.js';
 import type { Frame, PushClient } from './push-client.js';
 
 const BASE = '/v1/mmc/control/conferences';
@@ -1172,14 +1172,7 @@ describe('GET /realTimeInfo', () => {
           'applied',
         );
       }
-      expect(res.body, `${method} ${path}`).toEqual(
-        realTimeInfo({
-          streams: {
-            AttendeesNotify: r.replicas.AttendeesNotify,
-            ParticipantsNotify: r.replicas.ParticipantsNotify,
-          },
-        }),
-      );
+      expect(res.body, `${method} ${path}`).toEqual(expectedRealTimeInfo(r.replicas));
     }
     const final = (await call(r, 'GET', '/realTimeInfo')).body as {
       participants: { pid: string }[];

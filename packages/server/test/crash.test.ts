@@ -15,10 +15,9 @@
 import { CategoryReplica, type PushCategory } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { realTimeInfo } from '../src/domain/realtime-info.js';
-import type { MeetingState } from '../src/domain/meeting.js';
 import { appAuth, confToken, createMeeting, pushUrl, wsToken } from './chain.js';
 import { eventually, tempDir, type TestServer } from './helpers.js';
+import { expectedRealTimeInfo } from './support/realtime-view.js';
 import { spawnServer, type ServerProcess } from './process.js';
 
 const ROUNDS = Number(process.env['CONFPUSH_CRASH_ROUNDS'] ?? '20');
@@ -398,13 +397,12 @@ describe('crash consistency', () => {
         const rti = await fetch(`${proc.url}/v1/mmc/control/conferences/realTimeInfo?conferenceID=${id}`, {
           headers: { 'X-Conference-Authorization': host },
         });
-        const rendered = realTimeInfo({
-          streams: {
+        expect(await rti.json()).toEqual(
+          expectedRealTimeInfo({
             AttendeesNotify: watcher.replicas.get('AttendeesNotify')!,
             ParticipantsNotify: watcher.replicas.get('ParticipantsNotify')!,
-          } as unknown as MeetingState['streams'],
-        });
-        expect(await rti.json()).toEqual(JSON.parse(JSON.stringify(rendered)));
+          }),
+        );
         fresh.close();
       }
       stats.frames = watcher.frames;

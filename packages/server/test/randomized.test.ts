@@ -1,16 +1,15 @@
 /**
  * Issue 3's randomized test, through real HTTP and real sockets: random control calls and media-plane events
  * against one meeting, subscribers joining at random moments. At the end every subscriber's replica — built only
- * from the frames it received — equals the server's state for every category, and `GET realTimeInfo` equals the
- * realTimeInfo rendered from that replica.
+ * from the frames it received — equals the server's state for every category, and `GET realTimeInfo` equals what
+ * the reference says it must be for that replica (test/support/realtime-view.ts).
  */
 import { CategoryReplica, PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MeetingState } from '../src/domain/meeting.js';
-import { realTimeInfo } from '../src/domain/realtime-info.js';
 import { confToken, http, openPush, runningMeeting } from './chain.js';
 import { eventually, startTestServer, type TestServer } from './helpers.js';
+import { expectedRealTimeInfo } from './support/realtime-view.js';
 import type { PushClient } from './push-client.js';
 
 const PIDS = ['s1', 's2', 's3', 's4', 's5'];
@@ -217,8 +216,7 @@ describe('randomized live meeting', () => {
           for (const c of PUSH_CATEGORIES) {
             expect(replicas[c].snapshot(), c).toEqual(runtime.committed.streams[c].snapshot());
           }
-          const fromReplica: MeetingState = { record: runtime.committed.record, streams: replicas };
-          expect(info.body).toEqual(JSON.parse(JSON.stringify(realTimeInfo(fromReplica))));
+          expect(info.body).toEqual(expectedRealTimeInfo(replicas));
           client.close();
         }
       }),
