@@ -30,7 +30,7 @@ import { params, runs, timeoutFor } from './fuzz/runs.js';
 import { startSharedServer } from './fuzz/server.js';
 import { ProcessGuard, StateProbe } from './fuzz/state.js';
 import { World } from './fuzz/world.js';
-import { eventually, type TestServer } from './helpers.js';
+import { eventually, mediaPlaneOf, type TestServer } from './helpers.js';
 
 const MAX_BODY = 64 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'DELETE']);
@@ -220,7 +220,7 @@ async function check(c: RestCase, mustRefuse = false): Promise<void> {
     stats.accepted++;
     // Accepted: the change is legitimate. Volume samples become speaker updates until they decay.
     if (c.path.endsWith('/volumes')) {
-      const media = server.node.media;
+      const media = mediaPlaneOf(server.node);
       await eventually(() => media.activeFeeds === 0, { what: 'the speaker feed to go quiet' });
       await media.settled();
     }

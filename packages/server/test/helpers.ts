@@ -15,6 +15,8 @@ import { afterAll, afterEach } from 'vitest';
 import type { Clock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
 import { hex32, token } from '../src/ids.js';
+import { MediaSource } from '../src/media/source.js';
+import type { MediaPlane } from '../src/media/service.js';
 import { ConfpushNode } from '../src/node.js';
 import type { Source } from '../src/sources/source.js';
 import type { User } from '../src/store/types.js';
@@ -189,4 +191,11 @@ export async function loginAsTestUser(
     64,
   );
   return { accessToken, user };
+}
+
+/** A node's simulated media plane: the plane of its built-in media source. */
+export function mediaPlaneOf(node: ConfpushNode): MediaPlane {
+  const source = node.sources.find((s) => s instanceof MediaSource);
+  if (!(source instanceof MediaSource)) throw new Error('the node has no media source');
+  return source.plane;
 }

@@ -8,7 +8,7 @@ import { CategoryReplica, PUSH_CATEGORIES, type PushCategory } from '@confpush/p
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { confToken, http, openPush, runningMeeting } from './chain.js';
-import { eventually, startTestServer, type TestServer } from './helpers.js';
+import { eventually, mediaPlaneOf, startTestServer, type TestServer } from './helpers.js';
 import { expectedRealTimeInfo } from './support/realtime-view.js';
 import type { PushClient } from './push-client.js';
 
@@ -188,10 +188,11 @@ describe('randomized live meeting', () => {
         // Quiescence: speaker coalescing and simulated answers settle, then a heartbeat round-trip per socket
         // proves every frame sent before it has arrived.
         for (const node of server.nodes ?? [server.node]) {
-          await eventually(() => node.media.activeFeeds === 0 && node.media.pendingCallees === 0, {
+          const media = mediaPlaneOf(node);
+          await eventually(() => media.activeFeeds === 0 && media.pendingCallees === 0, {
             what: 'speakers to go quiet and simulated callees to answer',
           });
-          await node.media.settled();
+          await media.settled();
           await node.engine.drain();
         }
         for (const [i, client] of ctx.subscribers.entries()) {
