@@ -104,6 +104,17 @@ export const AppAuthBodySchema = Type.Object({
   deptCode: optionalText(64, 'Accepted and ignored'),
 });
 
+/** The App ID signature (`x-token-type: LongTicket` is accepted). */
+export const AppAuthHeaders = Type.Object({
+  authorization: Type.Optional(
+    Type.String({
+      maxLength: 1024,
+      description: 'Required: `HMAC-SHA256 signature=<hex>,access=<base64(appId)>`',
+    }),
+  ),
+  'x-token-type': Type.Optional(Type.String({ maxLength: 32, description: '`LongTicket`; optional' })),
+});
+
 export const AccountAuthBodySchema = Type.Object({
   account: Type.String({
     minLength: 1,
@@ -116,6 +127,13 @@ export const AccountAuthBodySchema = Type.Object({
   }),
   HA2: optionalText(1024, 'Captcha information; accepted and ignored'),
   createTokenType: Type.Optional(Flag('0 (default) issue a token; 1 only check the password')),
+});
+
+/** `Authorization: Basic base64(account:password)`. */
+export const AccountAuthHeaders = Type.Object({
+  authorization: Type.Optional(
+    Type.String({ maxLength: 1024, description: 'Required: `Basic base64(account:password)`' }),
+  ),
 });
 
 export const ValidateBodySchema = Type.Object({

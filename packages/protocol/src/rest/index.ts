@@ -6,4 +6,6 @@ export * from './attendee.js';
 export * from './auth.js';
 export * from './common.js';
 export * from './control.js';
+export * from './control-token.js';
 export * from './meeting.js';
+export * from './ops.js';

@@ -8,8 +8,14 @@
  * and pushed, so a subscriber has seen the change before the caller gets its 200. A refused call (token, role,
  * body, unknown participant, domain rule) changes nothing.
  */
-import { Type, type Static, type TObject } from '@sinclair/typebox';
-import { errorResponses, ConferenceIdQuery, ControlHeaders, ParticipantQuery } from '@confpush/protocol';
+import type { Static, TObject } from '@sinclair/typebox';
+import {
+  errorResponses,
+  ConferenceIdQuery,
+  ControlEmptyBody,
+  ControlHeaders,
+  ParticipantQuery,
+} from '@confpush/protocol';
 import type { Command } from '../domain/commands.js';
 import { DomainError } from '../domain/errors.js';
 import type { MeetingState } from '../domain/meeting.js';
@@ -19,9 +25,6 @@ import type { Api, ApiDeps } from './context.js';
 
 export const LIVE_CONTROL_PREFIX = '/v1/mmc/control/conferences';
 export const LIVE_CONTROL_TAGS = ['huawei: meeting control'];
-
-/** Huawei's control calls answer 200 with no body. */
-const EmptyBody = Type.Unknown({ description: 'Empty body' });
 
 type Query = typeof ConferenceIdQuery | typeof ParticipantQuery;
 
@@ -37,7 +40,7 @@ function routeSchema<Q extends Query, B extends TObject | undefined>(
       querystring,
       headers: ControlHeaders,
       ...(body ? { body } : {}),
-      response: { 200: EmptyBody, ...errorResponses },
+      response: { 200: ControlEmptyBody, ...errorResponses },
     },
   };
 }

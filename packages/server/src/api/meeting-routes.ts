@@ -13,7 +13,8 @@ import {
   errorResponses,
   CancelQuery,
   ConferenceDetailSchema,
-  ConferenceInfoSchema,
+  ConferenceInfoListSchema,
+  EmptyBody,
   ConferenceListSchema,
   DetailHeaders,
   DetailQuery,
@@ -24,7 +25,6 @@ import {
   StartBody,
   StartResponse,
 } from '@confpush/protocol';
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { secretEquals } from '../auth/secrets.js';
 import { conferenceInfo } from '../domain/conference-info.js';
@@ -48,8 +48,6 @@ const QUERY_WINDOW_MS: Readonly<Record<string, number>> = {
   AMONTH: 30 * DAY_MS,
 };
 const ID_ATTEMPTS = 20;
-/** A 200 without a body, as Huawei answers a cancellation. */
-const EmptyBody = Type.Unsafe<void>(Type.Null({ description: 'Empty body' }));
 
 export function meetingRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
@@ -90,7 +88,7 @@ export function meetingRoutes(deps: ApiDeps) {
           summary: 'Create an instant or scheduled meeting (CreateMeeting)',
           tags: TAGS,
           body: RestScheduleConfSchema,
-          response: { 200: Type.Array(ConferenceInfoSchema), ...errorResponses },
+          response: { 200: ConferenceInfoListSchema, ...errorResponses },
         },
       },
       async (request) => {
@@ -124,7 +122,7 @@ export function meetingRoutes(deps: ApiDeps) {
           tags: TAGS,
           querystring: ConferenceIdQuery,
           body: RestScheduleConfSchema,
-          response: { 200: Type.Array(ConferenceInfoSchema), ...errorResponses },
+          response: { 200: ConferenceInfoListSchema, ...errorResponses },
         },
       },
       async (request) => {

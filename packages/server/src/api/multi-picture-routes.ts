@@ -3,11 +3,17 @@
  * the host lays out the continuous-presence picture. The layout is pushed as a `ConfDynamicInfoNotify` change of
  * `multiPic` (and `picNum`), and `realTimeInfo` shows it as `confInfo.picDisplay`.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import type { MultiPictureInput } from '../domain/multi-picture.js';
 import { requireControlToken } from './control-auth.js';
 import type { Api, ApiDeps } from './context.js';
-import { ConferenceIdQuery, ControlHeaders, errorResponses, MultiPictureBody } from '@confpush/protocol';
+import {
+  ConferenceIdQuery,
+  ControlEmptyBody,
+  ControlHeaders,
+  errorResponses,
+  MultiPictureBody,
+} from '@confpush/protocol';
 
 export function multiPictureRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
@@ -21,7 +27,7 @@ export function multiPictureRoutes(deps: ApiDeps) {
           querystring: ConferenceIdQuery,
           headers: ControlHeaders,
           body: MultiPictureBody,
-          response: { 200: Type.Unknown({ description: 'Empty body' }), ...errorResponses },
+          response: { 200: ControlEmptyBody, ...errorResponses },
         },
       },
       async (request, reply) => {
