@@ -275,6 +275,7 @@ export const StartBody = Type.Object({
     description: 'Host password, or guest password when allowed',
   }),
 });
+export type StartRequest = Static<typeof StartBody>;
 
 export const StartResponse = Type.Object({
   uuid: Type.String({ description: 'Deprecated: the confUUID' }),

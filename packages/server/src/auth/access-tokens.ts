@@ -3,9 +3,8 @@
  * logout, and the Huawei `AccessTokenResponse` they all answer with (token-response.ts). Every refusal is an `DomainError`; checks come
  * before writes, so a refused call changes nothing (beyond recording a nonce whose signature was valid).
  */
-import { API_CLIENT_TYPE } from '@confpush/protocol';
-import type { AccountAuthBodySchema, AppAuthBodySchema, ValidateBodySchema } from '@confpush/protocol';
-import type { Static } from '@sinclair/typebox';
+import { API_CLIENT_TYPE, type AccessTokenResponse } from '@confpush/protocol';
+import type { AccountAuthRequest, AppAuthRequest, ValidateRequest } from '@confpush/protocol';
 import type { AccessTokenVerifier, Caller } from '../api/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -14,7 +13,7 @@ import { token as newToken } from '../ids.js';
 import type { AccessToken, IdentityStore, User } from '../store/types.js';
 import { verifyPassword, isAcceptablePassword } from './passwords.js';
 import { parseAppAuthorization, verifyAppAuth } from './signature.js';
-import { accessTokenResponse, type AccessTokenResponse } from './token-response.js';
+import { accessTokenResponse } from './token-response.js';
 import {
   appUser,
   createAccount,
@@ -27,20 +26,13 @@ import {
   type UsersDeps,
 } from './users.js';
 
-export type { AccessTokenResponse } from './token-response.js';
+export type { AccessTokenResponse } from '@confpush/protocol';
 
 export interface AccessTokensOptions {
   store: IdentityStore;
   clock: Clock;
   config: Pick<Config, 'accessTokenTtlMs'>;
 }
-
-/** Body of `POST /v2/usg/acs/auth/appauth`. Empty strings count as absent (SDKs send `""` or null). */
-export type AppAuthRequest = Static<typeof AppAuthBodySchema>;
-/** Body of `POST /v1/usg/acs/auth/account`. */
-export type AccountAuthRequest = Static<typeof AccountAuthBodySchema>;
-/** Body of `POST /v1/usg/acs/token/validate`. */
-export type ValidateRequest = Static<typeof ValidateBodySchema>;
 
 /** Live tokens per user with `clientType` API_CLIENT_TYPE; any other clientType keeps one. */
 export const MAX_API_TOKENS_PER_USER = 64;
@@ -79,7 +71,7 @@ export class AccessTokens implements AccessTokenVerifier {
     return this.#live(header);
   }
 
-  /** `POST /v2/usg/acs/auth/appauth`. */
+  /** `POST /v2/usg/acs/auth/appauth`. Empty strings in the body count as absent (SDKs send `""` or null). */
   async appAuth(
     headers: { authorization?: string | undefined },
     body: AppAuthRequest,

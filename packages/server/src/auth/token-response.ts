@@ -3,13 +3,9 @@
  * and refresh. Fields confpush has no notion of are present with Huawei's neutral values.
  */
 import { createHash } from 'node:crypto';
-import type { AccessTokenResponseSchema, UserInfoSchema } from '@confpush/protocol';
-import type { Static } from '@sinclair/typebox';
+import type { AccessTokenResponse, UserInfo } from '@confpush/protocol';
 import type { AccessToken, IdentityStore, User } from '../store/types.js';
 import { USER_TYPE_SP_ADMIN } from './users.js';
-
-export type AccessTokenResponse = Static<typeof AccessTokenResponseSchema>;
-export type UserInfo = Static<typeof UserInfoSchema>;
 
 export const REALM = 'confpush';
 
