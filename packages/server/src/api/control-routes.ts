@@ -22,14 +22,14 @@ import { DomainError } from '../domain/errors.js';
 import { token as newToken } from '../ids.js';
 import { requireControlToken, type ControlRequest } from './control-auth.js';
 import { wsUrlOf, type Api, type ApiDeps } from './context.js';
+import { LIVE_CONTROL_PREFIX, liveControl } from './live-control.js';
 
-const PREFIX = '/v1/mmc/control/conferences';
+const PREFIX = LIVE_CONTROL_PREFIX;
 
 export function controlRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
     const { meetingTokens } = deps;
-
-    const controlToken = (request: ControlRequest, host: boolean) => requireControlToken(deps, request, host);
+    const control = liveControl(app, deps);
 
     app.get(
       `${PREFIX}/token`,
@@ -89,7 +89,7 @@ export function controlRoutes(deps: ApiDeps) {
       },
     };
     const issueWsToken = async (request: ControlRequest) => {
-      const held = await controlToken(request, false);
+      const held = await requireControlToken(deps, request, false);
       const wsToken = await meetingTokens.issueWsToken(held);
       return { webSocketToken: wsToken.token };
     };
@@ -97,46 +97,31 @@ export function controlRoutes(deps: ApiDeps) {
     // Huawei's own example request uses PUT although the API is GET; accept both.
     app.put(`${PREFIX}/wsToken`, wsTokenRoute, issueWsToken);
 
-    app.put(
-      `${PREFIX}/stop`,
-      {
-        schema: {
-          summary: 'End the meeting; every push socket of it is closed with MEETING_ENDED (4005)',
-          tags: ['huawei: meeting control'],
-          querystring: ConferenceIdQuery,
-          headers: ControlTokenHeaders,
-          response: { 200: ControlEmptyBody, ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        const held = await controlToken(request, true);
-        await deps.engine.execute(held.confId, { type: 'stop' });
-        return reply.status(200).send();
-      },
-    );
+    control.call({
+      method: 'PUT',
+      path: '/stop',
+      summary: 'End the meeting; every push socket of it is closed with MEETING_ENDED (4005)',
+      querystring: ConferenceIdQuery,
+      body: undefined,
+      headers: ControlTokenHeaders,
+      host: true,
+      run: (_query, _body, held) => deps.engine.execute(held.confId, { type: 'stop' }),
+    });
 
-    app.post(
-      `${PREFIX}/participants`,
-      {
-        schema: {
-          summary:
-            'Invite participants: they are added to the attendee list and called (ParticipantsNotify STATE "1", then InviteResultNotify)',
-          tags: ['huawei: meeting control'],
-          querystring: ConferenceIdQuery,
-          headers: ControlTokenHeaders,
-          body: InviteBody,
-          response: { 200: ControlEmptyBody, ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        const held = await controlToken(request, true);
-        const { attendees } = request.body;
-        await deps.quotas.addAttendees(held.confId, attendees, () =>
+    control.call({
+      method: 'POST',
+      path: '/participants',
+      summary:
+        'Invite participants: they are added to the attendee list and called (ParticipantsNotify STATE "1", then InviteResultNotify)',
+      querystring: ConferenceIdQuery,
+      body: InviteBody,
+      headers: ControlTokenHeaders,
+      host: true,
+      run: (_query, { attendees }, held) =>
+        deps.quotas.addAttendees(held.confId, attendees, () =>
           deps.engine.execute(held.confId, { type: 'invite', attendees }),
-        );
-        return reply.status(200).send();
-      },
-    );
+        ),
+    });
 
     app.post(
       `${PREFIX}/inviteWithPwd`,
@@ -178,21 +163,15 @@ export function controlRoutes(deps: ApiDeps) {
       },
     );
 
-    app.post(
-      `${PREFIX}/attendees/delete`,
-      {
-        schema: {
-          summary: 'Delete attendees from the attendee list',
-          tags: ['huawei: meeting control'],
-          querystring: ConferenceIdQuery,
-          headers: ControlTokenHeaders,
-          body: DeleteAttendeesBody,
-          response: { 200: ControlEmptyBody, ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        const held = await controlToken(request, true);
-        const entries = request.body.bulkDelAttendInfo;
+    control.call({
+      method: 'POST',
+      path: '/attendees/delete',
+      summary: 'Delete attendees from the attendee list',
+      querystring: ConferenceIdQuery,
+      body: DeleteAttendeesBody,
+      headers: ControlTokenHeaders,
+      host: true,
+      run: async (_query, { bulkDelAttendInfo: entries }, held) => {
         for (const e of entries) {
           if (!e.number && !e.participantID) {
             throw new DomainError(
@@ -202,8 +181,7 @@ export function controlRoutes(deps: ApiDeps) {
           }
         }
         await deps.engine.execute(held.confId, { type: 'deleteAttendees', entries });
-        return reply.status(200).send();
       },
-    );
+    });
   };
 }

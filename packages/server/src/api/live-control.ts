@@ -32,13 +32,14 @@ function routeSchema<Q extends Query, B extends TObject | undefined>(
   summary: string,
   querystring: Q,
   body: B,
+  headers: TObject,
 ) {
   return {
     schema: {
       summary,
       tags: LIVE_CONTROL_TAGS,
       querystring,
-      headers: ControlHeaders,
+      headers,
       ...(body ? { body } : {}),
       response: { 200: ControlEmptyBody, ...errorResponses },
     },
@@ -56,8 +57,25 @@ type CommandOf<Q extends Query, B extends TObject | undefined> = (
   ip: string,
 ) => Command | Promise<Command>;
 
+/** A control call declared with its own handling (instead of becoming one command). */
+export interface ControlCall<Q extends Query, B extends TObject | undefined> {
+  method: 'PUT' | 'POST';
+  path: string;
+  summary: string;
+  querystring: Q;
+  body: B;
+  /** Default: `ControlHeaders` (the token required by the schema). */
+  headers?: TObject;
+  /** Refuse a participant's (guest password) token. */
+  host: boolean;
+  /** Runs once the token was accepted; the call then answers 200 with no body. */
+  run(query: Static<Q>, body: BodyOf<B>, held: ConfToken, ip: string): Promise<unknown>;
+}
+
 export interface LiveControl {
   readonly deps: ApiDeps;
+  /** Declares a call that does its own work once the token was accepted. */
+  call<Q extends Query, B extends TObject | undefined>(spec: ControlCall<Q, B>): void;
   /**
    * Declares a call that becomes one command. `host`: refuse a participant's (guest password) token. The command
    * is built after the token was accepted: the checks made there (beyond the schema) answer only an authorised
@@ -85,6 +103,19 @@ export function liveControl(app: Api, deps: ApiDeps): LiveControl {
     return runtime.committed;
   }
 
+  function call<Q extends Query, B extends TObject | undefined>(spec: ControlCall<Q, B>): void {
+    app.route({
+      method: spec.method,
+      url: `${LIVE_CONTROL_PREFIX}${spec.path}`,
+      ...routeSchema(spec.summary, spec.querystring, spec.body, spec.headers ?? ControlHeaders),
+      handler: async (request, reply) => {
+        const held = await requireControlToken(deps, request as ControlRequest, spec.host);
+        await spec.run(request.query as Static<Q>, request.body as BodyOf<B>, held, request.ip);
+        return reply.status(200).send();
+      },
+    });
+  }
+
   return {
     deps,
     committedState,
@@ -93,21 +124,17 @@ export function liveControl(app: Api, deps: ApiDeps): LiveControl {
       if (!state.streams.ParticipantsNotify.items.has(pid))
         throw new DomainError('PARTICIPANT_NOT_FOUND', `participantID ${pid}`);
     },
+    call,
     control(method, path, summary, querystring, body, host, command) {
-      app.route({
+      call({
         method,
-        url: `${LIVE_CONTROL_PREFIX}${path}`,
-        ...routeSchema(summary, querystring, body),
-        handler: async (request, reply) => {
-          const held = await requireControlToken(deps, request as ControlRequest, host);
-          const built = await command(
-            request.query as Static<typeof querystring>,
-            request.body as BodyOf<typeof body>,
-            held,
-            request.ip,
-          );
-          await deps.engine.execute(held.confId, built);
-          return reply.status(200).send();
+        path,
+        summary,
+        querystring,
+        body,
+        host,
+        async run(query, validBody, held, ip) {
+          await deps.engine.execute(held.confId, await command(query, validBody, held, ip));
         },
       });
     },
