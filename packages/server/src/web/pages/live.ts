@@ -14,6 +14,7 @@ import { currentAuth, forgetHostPassword, hostPasswordOf, rememberHostPassword }
 import type { AppContext } from '../context.js';
 import { busy, h, replaceChildren } from '../dom.js';
 import { LiveView } from '../live/view.js';
+import { field, submitButton } from '../forms.js';
 
 /** Mounts the page; returns what ends it (closes the session). */
 export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: string): () => void {
@@ -38,25 +39,11 @@ export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: stri
       autocomplete: 'off',
       testid: 'host-password',
     });
-    const submit = h(
-      'button',
-      { type: 'submit', class: 'btn btn-primary', testid: 'host-password-submit' },
-      'Open live view',
-    );
+    const submit = submitButton('Open live view', 'host-password-submit');
     const form = h(
       'form',
       { class: 'card form', testid: 'host-password-form' },
-      h(
-        'label',
-        { class: 'field' },
-        h('span', { class: 'field-label' }, 'Host password'),
-        input,
-        h(
-          'span',
-          { class: 'field-hint' },
-          'The chair password of the meeting; the live view controls it as host.',
-        ),
-      ),
+      field('Host password', input, 'The chair password of the meeting; the live view controls it as host.'),
       h('p', { class: 'form-error', role: 'alert', testid: 'host-password-error' }, message ?? ''),
       h(
         'div',
