@@ -12,6 +12,7 @@ import type { AppContext } from '../context.js';
 import { busy, fieldValue, h, replaceChildren } from '../dom.js';
 import { utcMinuteFromLocal } from '../format.js';
 import { field, submitButton } from '../forms.js';
+import { lede, narrowPage } from '../layout.js';
 
 /** `Name, number` per line. */
 function parseAttendees(text: string): CreateMeetingInput['attendees'] {
@@ -151,15 +152,10 @@ export function renderCreate(root: HTMLElement, ctx: AppContext): void {
   });
 
   root.append(
-    h(
-      'section',
-      { class: 'page page-narrow', testid: 'create-page' },
-      h('h1', { tabindex: '-1' }, 'New meeting'),
-      h(
-        'p',
-        { class: 'lede' },
-        'A meeting created for now is in progress at once and opens in the live view.',
-      ),
+    narrowPage(
+      'create-page',
+      'New meeting',
+      lede('A meeting created for now is in progress at once and opens in the live view.'),
       form,
     ),
   );

@@ -15,6 +15,7 @@ import type { AppContext } from '../context.js';
 import { busy, h, replaceChildren } from '../dom.js';
 import { LiveView } from '../live/view.js';
 import { field, submitButton } from '../forms.js';
+import { narrowPage } from '../layout.js';
 
 /** Mounts the page; returns what ends it (closes the session). */
 export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: string): () => void {
@@ -57,15 +58,7 @@ export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: stri
       rememberHostPassword(conferenceID, input.value);
       void connect(input.value);
     });
-    replaceChildren(
-      page,
-      h(
-        'section',
-        { class: 'page page-narrow', testid: 'live-password-page' },
-        h('h1', { tabindex: '-1' }, 'Meeting ', h('code', {}, conferenceID)),
-        form,
-      ),
-    );
+    replaceChildren(page, narrowPage('live-password-page', ['Meeting ', h('code', {}, conferenceID)], form));
     input.focus();
   };
 
@@ -93,10 +86,9 @@ export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: stri
     );
     replaceChildren(
       page,
-      h(
-        'section',
-        { class: 'page page-narrow', testid: 'live-not-running' },
-        h('h1', { tabindex: '-1' }, 'Meeting ', h('code', {}, conferenceID)),
+      narrowPage(
+        'live-not-running',
+        ['Meeting ', h('code', {}, conferenceID)],
         h(
           'div',
           { class: 'card' },

@@ -4,6 +4,7 @@ import { describeError } from '../api.js';
 import type { AppContext } from '../context.js';
 import { busy, fieldValue, h, replaceChildren } from '../dom.js';
 import { field, submitButton } from '../forms.js';
+import { lede, narrowPage } from '../layout.js';
 
 /** The fields of one way of signing in (one form at a time, so password managers see one password). */
 function fieldsOf(mode: SignInMode): HTMLElement[] {
@@ -128,13 +129,10 @@ export function renderSignIn(root: HTMLElement, ctx: AppContext, next: string, s
   });
 
   root.append(
-    h(
-      'section',
-      { class: 'page page-narrow', testid: 'signin-page' },
-      h('h1', { tabindex: '-1' }, 'Sign in'),
-      h(
-        'p',
-        { class: 'lede' },
+    narrowPage(
+      'signin-page',
+      'Sign in',
+      lede(
         'Use an app credential (printed by ',
         h('code', {}, 'npm start'),
         ') or an account of your enterprise.',
