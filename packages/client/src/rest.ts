@@ -4,6 +4,10 @@
  * one-time WebSocket token (1 minute, single use). Every failure is a `ConfpushApiError`.
  */
 import {
+  type AccessTokenResponse,
+  type AccountAuthRequest,
+  type AppAuthRequest,
+  type TokenInfo,
   API_CLIENT_TYPE,
   appAuthAuthorization,
   base64Utf8,
@@ -49,12 +53,9 @@ export function signAppAuth(input: SignAppAuthInput): Promise<string> {
   return signAppAuthWith(input, webCryptoHmacSha256Hex);
 }
 
-export interface AppAuthParams extends AppAuthIdentity {
+export interface AppAuthParams
+  extends AppAuthIdentity, Pick<AppAuthRequest, 'userName' | 'userEmail' | 'userPhone' | 'deptCode'> {
   appKey: string;
-  userName?: string;
-  userEmail?: string;
-  userPhone?: string;
-  deptCode?: string;
   /** Seconds the signed request stays valid (default 600). */
   signatureTtlSeconds?: number;
   /** Default: 48 random hex characters. */
@@ -66,42 +67,20 @@ export interface AccountAuthParams {
   password: string;
 }
 
-/** The access-token response of App ID and account authentication (fields the SDK reads; extras are kept). */
-export interface AccessToken {
-  accessToken: string;
-  /** Lifetime in seconds. */
-  validPeriod?: number;
-  /** Expiry, unix seconds. */
-  expireTime?: number;
-  /** Creation time, epoch ms. */
-  createTime?: number;
-  refreshToken?: string;
-  user?: Record<string, unknown>;
-  [field: string]: unknown;
-}
+/**
+ * The access-token response of App ID and account authentication (Huawei `AccessTokenResponse`): `accessToken`
+ * is checked, the other fields are passed on as the server sent them (a server may omit some, or add more).
+ */
+export type AccessToken = Pick<AccessTokenResponse, 'accessToken'> &
+  Partial<Omit<AccessTokenResponse, 'accessToken'>> & { [field: string]: unknown };
 
-/** `data` of the meeting-control token response (Huawei `TokenInfo`). */
-export interface ConfTokenInfo {
-  /** Meeting-control token (30 min; keep it alive with `getConfToken(id, { keepAlive: token })`). */
-  token: string;
-  /** A WebSocket token issued with the control token. */
-  tmpWsToken?: string;
-  /** Prefix of the push socket URL (scheme, host, optional port). */
-  wsURL: string;
-  /** 1 host, 0 ordinary participant. */
-  role?: number;
-  /** Token expiry, epoch ms. */
-  expireTime: number;
-  /** Token lifetime in seconds. */
-  confTokenExpireTime?: number;
-  /** Push categories the meeting supports. */
-  supportNotifyType?: string[];
-  userID?: string;
-  orgID?: string;
-  participantID?: string;
-  vmrCurrentConfID?: string;
-  [field: string]: unknown;
-}
+/**
+ * `data` of the meeting-control token response (Huawei `TokenInfo`): `token`, `wsURL` and `expireTime` are
+ * checked, the other fields are passed on as the server sent them. Keep the token alive with
+ * `getConfToken(id, { keepAlive: token })`.
+ */
+export type ConfTokenInfo = Pick<TokenInfo, 'token' | 'wsURL' | 'expireTime'> &
+  Partial<Omit<TokenInfo, 'token' | 'wsURL' | 'expireTime'>> & { [field: string]: unknown };
 
 export type ConfTokenAuth =
   | string
@@ -146,14 +125,14 @@ export class RestClient {
     const expireTime = Math.floor(Date.now() / 1000) + (params.signatureTtlSeconds ?? 600);
     const nonce = params.nonce ?? randomHex(48);
     const signature = await signAppAuth({ ...params, expireTime, nonce });
-    const body: Record<string, unknown> = {
+    const body: AppAuthRequest = {
       appId: params.appId,
       clientType: API_CLIENT_TYPE,
       expireTime,
       nonce,
     };
-    if (params.userId) body['userId'] = params.userId;
-    if (params.corpId) body['corpId'] = params.corpId;
+    if (params.userId) body.userId = params.userId;
+    if (params.corpId) body.corpId = params.corpId;
     for (const field of ['userName', 'userEmail', 'userPhone', 'deptCode'] as const) {
       if (params[field] !== undefined) body[field] = params[field];
     }
@@ -167,7 +146,7 @@ export class RestClient {
   /** `POST /v1/usg/acs/auth/account`: an access token for an account and password. */
   async accountAuth(params: AccountAuthParams): Promise<AccessToken> {
     const headers = { Authorization: `Basic ${base64Utf8(`${params.account}:${params.password}`)}` };
-    const body = { account: params.account, clientType: API_CLIENT_TYPE };
+    const body: AccountAuthRequest = { account: params.account, clientType: API_CLIENT_TYPE };
     return accessTokenOf(await this.#call('POST', '/v1/usg/acs/auth/account', headers, body));
   }
 

@@ -2,24 +2,23 @@
  * Meeting management with an access token (App ID or account authentication): create a meeting, start it.
  * Huawei's `/v1/mmc/management/conferences` calls; every failure is a `ConfpushApiError`.
  */
-import { HEADERS, isPlainObject, toStringValue } from '@confpush/protocol';
+import {
+  HEADERS,
+  isPlainObject,
+  toStringValue,
+  type RestScheduleConf,
+  type StartRequest,
+} from '@confpush/protocol';
 import { ConfpushApiError } from '../errors.js';
 import type { RestClient } from '../rest.js';
 
 const MANAGEMENT = '/v1/mmc/management/conferences';
 
-/** The body of `POST /v1/mmc/management/conferences` (Huawei `RestScheduleConfDTO`; fields beyond these pass through). */
-export interface CreateMeetingBody {
-  subject?: string;
-  /** e.g. `HDVideo`, `Voice`. */
-  mediaTypes: string;
-  /** Minutes (15–1440). */
-  length?: number;
-  /** Omitted: an instant meeting, in progress at once. */
-  startTime?: string;
-  attendees?: readonly Record<string, unknown>[];
-  [field: string]: unknown;
-}
+/**
+ * The body of `POST /v1/mmc/management/conferences` (Huawei `RestScheduleConfDTO`; fields beyond the documented
+ * ones pass through).
+ */
+export type CreateMeetingBody = RestScheduleConf & { [field: string]: unknown };
 
 /** What the SDK reads of a created meeting (`ConferenceInfo`); the whole answer is in `info`. */
 export interface CreatedMeeting {
@@ -68,7 +67,7 @@ export class MeetingManagement {
   async start(conferenceID: string, hostPassword: string): Promise<void> {
     await this.#rest.request('POST', `${MANAGEMENT}/start`, {
       headers: this.#headers(),
-      body: { conferenceID, password: hostPassword },
+      body: { conferenceID, password: hostPassword } satisfies StartRequest,
     });
   }
 

@@ -1,4 +1,4 @@
-/** Attendee schemas: `RestAttendeeDTO` (create/edit a meeting) and `Attendee` (invite into a running meeting). */
+/** Attendee schemas: `RestAttendeeDTO` (create/edit a meeting), `Attendee` (invite into a running meeting), and the bodies of the attendee calls. */
 import { Type, type Static } from '@sinclair/typebox';
 
 export const ATTENDEE_TYPES = [
@@ -49,3 +49,32 @@ export const InviteAttendeeSchema = Type.Object(
   { $id: 'Attendee' },
 );
 export type InviteAttendee = Static<typeof InviteAttendeeSchema>;
+
+/** `POST /v1/mmc/control/conferences/participants`: sites to invite (added to the attendee list and called). */
+export const InviteBody = Type.Object({
+  attendees: Type.Array(InviteAttendeeSchema, { minItems: 1, maxItems: 500 }),
+});
+export type InviteRequest = Static<typeof InviteBody>;
+
+/** `POST /v1/mmc/control/conferences/inviteWithPwd`: a terminal by its number, with a meeting password. */
+export const InviteWithPwdBody = Type.Object({
+  callNum: Type.String({ minLength: 1, maxLength: 127, description: 'SIP number of the invitee' }),
+  confID: Type.String({ minLength: 1, maxLength: 32 }),
+  pwd: Type.String({ minLength: 1, maxLength: 64, description: 'Host or guest password' }),
+  orgID: Type.Optional(Type.String({ maxLength: 64 })),
+  numBelongsType: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
+  isNotOverlayPidName: Type.Optional(Type.Boolean()),
+});
+export type InviteWithPwdRequest = Static<typeof InviteWithPwdBody>;
+
+/** `POST /v1/mmc/control/conferences/attendees/delete`: each entry names a number or a participant. */
+export const DeleteAttendeesBody = Type.Object({
+  bulkDelAttendInfo: Type.Array(
+    Type.Object({
+      number: Type.Optional(Type.String({ maxLength: 127 })),
+      participantID: Type.Optional(Type.String({ maxLength: 64 })),
+    }),
+    { minItems: 1, maxItems: 500 },
+  ),
+});
+export type DeleteAttendeesRequest = Static<typeof DeleteAttendeesBody>;

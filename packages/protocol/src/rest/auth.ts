@@ -2,7 +2,7 @@
  * Authentication schemas (reference §2): the App ID and account authentication bodies, token validation, the
  * `AccessTokenResponse` (with Huawei's `UserInfo` and `ProxyTokenDto`), and confpush's account administration.
  */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Flag } from './common.js';
 
 const nullable = <T extends TSchema>(schema: T, description: string) =>
@@ -55,6 +55,7 @@ export const UserInfoSchema = Type.Object(
   },
   { description: 'Huawei UserInfo' },
 );
+export type UserInfo = Static<typeof UserInfoSchema>;
 
 export const AccessTokenResponseSchema = Type.Object(
   {
@@ -81,6 +82,7 @@ export const AccessTokenResponseSchema = Type.Object(
   },
   { description: 'Huawei AccessTokenResponse' },
 );
+export type AccessTokenResponse = Static<typeof AccessTokenResponseSchema>;
 
 const optionalText = (maxLength: number, description: string) =>
   Type.Optional(Type.String({ maxLength, description }));
@@ -103,6 +105,18 @@ export const AppAuthBodySchema = Type.Object({
   userPhone: optionalText(32, 'Stored with the user, e.g. +86…'),
   deptCode: optionalText(64, 'Accepted and ignored'),
 });
+export type AppAuthRequest = Static<typeof AppAuthBodySchema>;
+
+/** The App ID signature (`x-token-type: LongTicket` is accepted). */
+export const AppAuthHeaders = Type.Object({
+  authorization: Type.Optional(
+    Type.String({
+      maxLength: 1024,
+      description: 'Required: `HMAC-SHA256 signature=<hex>,access=<base64(appId)>`',
+    }),
+  ),
+  'x-token-type': Type.Optional(Type.String({ maxLength: 32, description: '`LongTicket`; optional' })),
+});
 
 export const AccountAuthBodySchema = Type.Object({
   account: Type.String({
@@ -117,6 +131,14 @@ export const AccountAuthBodySchema = Type.Object({
   HA2: optionalText(1024, 'Captcha information; accepted and ignored'),
   createTokenType: Type.Optional(Flag('0 (default) issue a token; 1 only check the password')),
 });
+export type AccountAuthRequest = Static<typeof AccountAuthBodySchema>;
+
+/** `Authorization: Basic base64(account:password)`. */
+export const AccountAuthHeaders = Type.Object({
+  authorization: Type.Optional(
+    Type.String({ maxLength: 1024, description: 'Required: `Basic base64(account:password)`' }),
+  ),
+});
 
 export const ValidateBodySchema = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 512, description: 'Access token to check' }),
@@ -125,6 +147,7 @@ export const ValidateBodySchema = Type.Object({
     Type.Boolean({ description: 'Accepted; user information is always returned' }),
   ),
 });
+export type ValidateRequest = Static<typeof ValidateBodySchema>;
 
 /** 200 with no body at all (typed void so that `reply.send()` needs no payload). */
 export const EmptyBody = Type.Unsafe<void>({ type: 'null', description: 'Empty body' });

@@ -6,7 +6,7 @@
  * field only a string; unknown fields are ignored and a null in an optional field counts as absent. Integer enums are declared as `enum` (a refusal then reads "one of the allowed values") and
  * typed as their literal union.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ConferenceIdQuery } from './common.js';
 
 /** An integer that is one of `values`, typed as their union. */
@@ -50,6 +50,7 @@ export const MuteAllBody = Type.Object({
   isMute: flag('0 unmute everyone, 1 mute everyone except the host'),
   allowUnmuteByOneself: Type.Optional(flag('May participants unmute themselves (default 1)')),
 });
+export type MuteAllRequest = Static<typeof MuteAllBody>;
 
 export const GuestUnmuteBody = Type.Object({
   allowUnmuteByOneself: flag('May participants unmute themselves'),
@@ -81,6 +82,7 @@ export const BatchHandsBody = Type.Object({
 });
 
 export const LockBody = Type.Object({ isLock: flag('1 lock the meeting, 0 unlock') });
+export type LockRequest = Static<typeof LockBody>;
 
 export const StartedConfConfigBody = Type.Object({
   lockSharing: Type.Optional(flag('1 only the host may share')),
@@ -212,6 +214,7 @@ export const AllowWaitingBody = Type.Object({
   participantID: Type.Optional(ParticipantId('Waiting-room member to admit (`pid` of WaitingListNotify)')),
   allowAll: Type.Optional(switchValue('Admit every waiting-room member')),
 });
+export type AllowWaitingRequest = Static<typeof AllowWaitingBody>;
 
 export const AllowClientRecordBody = Type.Object({
   allowClientRecord: flag('1 allow local recording on the client, 0 forbid'),

@@ -7,4 +7,6 @@ export * from './auth.js';
 export * from './common.js';
 export * from './control.js';
 export * from './media.js';
+export * from './control-token.js';
 export * from './meeting.js';
+export * from './ops.js';

@@ -181,6 +181,9 @@ export const ConferenceInfoSchema = Type.Object({
 });
 export type ConferenceInfo = Static<typeof ConferenceInfoSchema>;
 
+/** The answer of creating or editing a meeting: the meeting, in a list of one. */
+export const ConferenceInfoListSchema = Type.Array(ConferenceInfoSchema);
+
 export const ParticipantInfoSchema = Type.Object({
   participantID: Type.String({
     description: "The attendee's number; its push participantID when it has none",
@@ -272,6 +275,7 @@ export const StartBody = Type.Object({
     description: 'Host password, or guest password when allowed',
   }),
 });
+export type StartRequest = Static<typeof StartBody>;
 
 export const StartResponse = Type.Object({
   uuid: Type.String({ description: 'Deprecated: the confUUID' }),

@@ -2,13 +2,14 @@
  * Huawei-compatible authentication under `/v1/usg` and `/v2/usg` (App ID and account authentication, token
  * validate / refresh / logout), and confpush's own account administration under `/confpush/v1/admin`.
  */
-import { Type } from '@sinclair/typebox';
 import type { User } from '../store/types.js';
 import { DomainError } from '../domain/errors.js';
 import type { Api, ApiDeps } from './context.js';
 import {
   AccessTokenResponseSchema,
   AppAuthBodySchema,
+  AppAuthHeaders,
+  AccountAuthHeaders,
   AccountAuthBodySchema,
   ValidateBodySchema,
   EmptyBody,
@@ -50,17 +51,7 @@ export function authRoutes(deps: ApiDeps) {
           summary:
             'App ID authentication (CreateAppIdToken): exchange an HMAC-SHA256 signature for an access token',
           tags: [HUAWEI_TAG],
-          headers: Type.Object({
-            authorization: Type.Optional(
-              Type.String({
-                maxLength: 1024,
-                description: 'Required: `HMAC-SHA256 signature=<hex>,access=<base64(appId)>`',
-              }),
-            ),
-            'x-token-type': Type.Optional(
-              Type.String({ maxLength: 32, description: '`LongTicket`; optional' }),
-            ),
-          }),
+          headers: AppAuthHeaders,
           body: AppAuthBodySchema,
           response: { 200: AccessTokenResponseSchema, ...errorResponses },
         },
@@ -78,11 +69,7 @@ export function authRoutes(deps: ApiDeps) {
           summary:
             'Account/password authentication: exchange `Basic base64(account:password)` for an access token',
           tags: [HUAWEI_TAG],
-          headers: Type.Object({
-            authorization: Type.Optional(
-              Type.String({ maxLength: 1024, description: 'Required: `Basic base64(account:password)`' }),
-            ),
-          }),
+          headers: AccountAuthHeaders,
           body: AccountAuthBodySchema,
           response: { 200: AccessTokenResponseSchema, ...errorResponses },
         },

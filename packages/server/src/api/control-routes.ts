@@ -5,46 +5,31 @@
  */
 import {
   LOGIN_TYPE_PASSWORD,
-  InviteAttendeeSchema,
   ConferenceIdQuery,
+  ConfTokenHeaders,
+  ConfTokenResponseSchema,
+  ControlEmptyBody,
+  ControlTokenHeaders,
+  DeleteAttendeesBody,
   errorResponses,
+  InviteBody,
+  InviteWithPwdBody,
+  WsTokenResponseSchema,
 } from '@confpush/protocol';
-import { Type } from '@sinclair/typebox';
 import { SUPPORTED_NOTIFY_TYPES, parseConfAuthorization } from '../auth/meeting-tokens.js';
 import { secretEquals } from '../auth/secrets.js';
 import { DomainError } from '../domain/errors.js';
 import { token as newToken } from '../ids.js';
 import { requireControlToken, type ControlRequest } from './control-auth.js';
 import { wsUrlOf, type Api, type ApiDeps } from './context.js';
+import { LIVE_CONTROL_PREFIX, liveControl } from './live-control.js';
 
-const PREFIX = '/v1/mmc/control/conferences';
-
-/** Huawei's control calls answer 200 with no body. */
-const EmptyBody = Type.Unknown({ description: 'Empty body' });
-
-const TokenInfoSchema = Type.Object({
-  token: Type.String(),
-  tmpWsToken: Type.String(),
-  wsURL: Type.String(),
-  role: Type.Integer(),
-  expireTime: Type.Integer(),
-  userID: Type.String(),
-  orgID: Type.String(),
-  participantID: Type.String(),
-  confTokenExpireTime: Type.Integer(),
-  vmrCurrentConfID: Type.String(),
-  supportNotifyType: Type.Array(Type.String()),
-});
-
-const ControlHeaders = Type.Object({
-  'x-conference-authorization': Type.Optional(Type.String({ maxLength: 512 })),
-});
+const PREFIX = LIVE_CONTROL_PREFIX;
 
 export function controlRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
     const { meetingTokens } = deps;
-
-    const controlToken = (request: ControlRequest, host: boolean) => requireControlToken(deps, request, host);
+    const control = liveControl(app, deps);
 
     app.get(
       `${PREFIX}/token`,
@@ -53,20 +38,8 @@ export function controlRoutes(deps: ApiDeps) {
           summary: 'Obtain a meeting-control token (CreateConfToken)',
           tags: ['huawei: meeting control'],
           querystring: ConferenceIdQuery,
-          headers: Type.Object({
-            'x-password': Type.Optional(Type.String({ maxLength: 64 })),
-            'x-login-type': Type.Optional(Type.String({ maxLength: 8 })),
-            'x-conference-authorization': Type.Optional(Type.String({ maxLength: 512 })),
-            'x-nonce': Type.Optional(Type.String({ maxLength: 256 })),
-          }),
-          response: {
-            200: Type.Object({
-              data: TokenInfoSchema,
-              addressToken: Type.String(),
-              gloablPublicIP: Type.String(),
-            }),
-            ...errorResponses,
-          },
+          headers: ConfTokenHeaders,
+          response: { 200: ConfTokenResponseSchema, ...errorResponses },
         },
       },
       async (request) => {
@@ -111,12 +84,12 @@ export function controlRoutes(deps: ApiDeps) {
         summary: 'Obtain a WebSocket connection token (CreateWebSocketToken): 1 minute, single use',
         tags: ['huawei: meeting control'],
         querystring: ConferenceIdQuery,
-        headers: ControlHeaders,
-        response: { 200: Type.Object({ webSocketToken: Type.String() }), ...errorResponses },
+        headers: ControlTokenHeaders,
+        response: { 200: WsTokenResponseSchema, ...errorResponses },
       },
     };
     const issueWsToken = async (request: ControlRequest) => {
-      const held = await controlToken(request, false);
+      const held = await requireControlToken(deps, request, false);
       const wsToken = await meetingTokens.issueWsToken(held);
       return { webSocketToken: wsToken.token };
     };
@@ -124,46 +97,31 @@ export function controlRoutes(deps: ApiDeps) {
     // Huawei's own example request uses PUT although the API is GET; accept both.
     app.put(`${PREFIX}/wsToken`, wsTokenRoute, issueWsToken);
 
-    app.put(
-      `${PREFIX}/stop`,
-      {
-        schema: {
-          summary: 'End the meeting; every push socket of it is closed with MEETING_ENDED (4005)',
-          tags: ['huawei: meeting control'],
-          querystring: ConferenceIdQuery,
-          headers: ControlHeaders,
-          response: { 200: EmptyBody, ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        const held = await controlToken(request, true);
-        await deps.engine.execute(held.confId, { type: 'stop' });
-        return reply.status(200).send();
-      },
-    );
+    control.call({
+      method: 'PUT',
+      path: '/stop',
+      summary: 'End the meeting; every push socket of it is closed with MEETING_ENDED (4005)',
+      querystring: ConferenceIdQuery,
+      body: undefined,
+      headers: ControlTokenHeaders,
+      host: true,
+      run: (_query, _body, held) => deps.engine.execute(held.confId, { type: 'stop' }),
+    });
 
-    app.post(
-      `${PREFIX}/participants`,
-      {
-        schema: {
-          summary:
-            'Invite participants: they are added to the attendee list and called (ParticipantsNotify STATE "1", then InviteResultNotify)',
-          tags: ['huawei: meeting control'],
-          querystring: ConferenceIdQuery,
-          headers: ControlHeaders,
-          body: Type.Object({ attendees: Type.Array(InviteAttendeeSchema, { minItems: 1, maxItems: 500 }) }),
-          response: { 200: EmptyBody, ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        const held = await controlToken(request, true);
-        const { attendees } = request.body;
-        await deps.quotas.addAttendees(held.confId, attendees, () =>
+    control.call({
+      method: 'POST',
+      path: '/participants',
+      summary:
+        'Invite participants: they are added to the attendee list and called (ParticipantsNotify STATE "1", then InviteResultNotify)',
+      querystring: ConferenceIdQuery,
+      body: InviteBody,
+      headers: ControlTokenHeaders,
+      host: true,
+      run: (_query, { attendees }, held) =>
+        deps.quotas.addAttendees(held.confId, attendees, () =>
           deps.engine.execute(held.confId, { type: 'invite', attendees }),
-        );
-        return reply.status(200).send();
-      },
-    );
+        ),
+    });
 
     app.post(
       `${PREFIX}/inviteWithPwd`,
@@ -173,15 +131,8 @@ export function controlRoutes(deps: ApiDeps) {
             'Invite a terminal by its number with the meeting ID and the host or guest password (no control token)',
           tags: ['huawei: meeting control'],
           querystring: ConferenceIdQuery,
-          body: Type.Object({
-            callNum: Type.String({ minLength: 1, maxLength: 127, description: 'SIP number of the invitee' }),
-            confID: Type.String({ minLength: 1, maxLength: 32 }),
-            pwd: Type.String({ minLength: 1, maxLength: 64, description: 'Host or guest password' }),
-            orgID: Type.Optional(Type.String({ maxLength: 64 })),
-            numBelongsType: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
-            isNotOverlayPidName: Type.Optional(Type.Boolean()),
-          }),
-          response: { 200: EmptyBody, ...errorResponses },
+          body: InviteWithPwdBody,
+          response: { 200: ControlEmptyBody, ...errorResponses },
         },
       },
       async (request, reply) => {
@@ -212,29 +163,15 @@ export function controlRoutes(deps: ApiDeps) {
       },
     );
 
-    app.post(
-      `${PREFIX}/attendees/delete`,
-      {
-        schema: {
-          summary: 'Delete attendees from the attendee list',
-          tags: ['huawei: meeting control'],
-          querystring: ConferenceIdQuery,
-          headers: ControlHeaders,
-          body: Type.Object({
-            bulkDelAttendInfo: Type.Array(
-              Type.Object({
-                number: Type.Optional(Type.String({ maxLength: 127 })),
-                participantID: Type.Optional(Type.String({ maxLength: 64 })),
-              }),
-              { minItems: 1, maxItems: 500 },
-            ),
-          }),
-          response: { 200: EmptyBody, ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        const held = await controlToken(request, true);
-        const entries = request.body.bulkDelAttendInfo;
+    control.call({
+      method: 'POST',
+      path: '/attendees/delete',
+      summary: 'Delete attendees from the attendee list',
+      querystring: ConferenceIdQuery,
+      body: DeleteAttendeesBody,
+      headers: ControlTokenHeaders,
+      host: true,
+      run: async (_query, { bulkDelAttendInfo: entries }, held) => {
         for (const e of entries) {
           if (!e.number && !e.participantID) {
             throw new DomainError(
@@ -244,8 +181,7 @@ export function controlRoutes(deps: ApiDeps) {
           }
         }
         await deps.engine.execute(held.confId, { type: 'deleteAttendees', entries });
-        return reply.status(200).send();
       },
-    );
+    });
   };
 }

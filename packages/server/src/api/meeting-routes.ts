@@ -8,13 +8,13 @@
  * hands out; a wrong password and an unknown meeting give the same error.
  */
 import {
-  type Item,
   type RestAttendee,
   ConferenceIdQuery,
   errorResponses,
   CancelQuery,
   ConferenceDetailSchema,
-  ConferenceInfoSchema,
+  ConferenceInfoListSchema,
+  EmptyBody,
   ConferenceListSchema,
   DetailHeaders,
   DetailQuery,
@@ -25,27 +25,17 @@ import {
   StartBody,
   StartResponse,
 } from '@confpush/protocol';
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { secretEquals } from '../auth/secrets.js';
-import {
-  attendeeMatches,
-  canManage,
-  conferenceInfo,
-  isEnterpriseAdmin,
-  participantInfo,
-  viewerRole,
-  type ConferenceRole,
-} from '../domain/conference-info.js';
+import { conferenceInfo } from '../domain/conference-info.js';
 import type { AttendeeInput } from '../domain/attendees.js';
-import { isHardTerminal } from '../domain/attendees.js';
 import { DomainError } from '../domain/errors.js';
-import type { MeetingRecord, MeetingState, MeetingStateName } from '../domain/meeting.js';
+import type { MeetingStateName } from '../domain/meeting.js';
 import { buildMeetingRecord, editPatch } from '../domain/schedule.js';
-import type { MeetingRuntime } from '../engine/runtime.js';
 import { conferenceId, meetingSecrets } from '../ids.js';
 import type { User } from '../store/types.js';
 import type { Api, ApiDeps, Caller } from './context.js';
+import { attendeesOf, byStartTime, meetingLookup, meetingMatches, startOf } from './meeting-lookup.js';
 
 const PREFIX = '/v1/mmc/management/conferences';
 const TAGS = ['huawei: meetings'];
@@ -58,26 +48,14 @@ const QUERY_WINDOW_MS: Readonly<Record<string, number>> = {
   AMONTH: 30 * DAY_MS,
 };
 const ID_ATTEMPTS = 20;
-/** A 200 without a body, as Huawei answers a cancellation. */
-const EmptyBody = Type.Unsafe<void>(Type.Null({ description: 'Empty body' }));
-
-/** A visible meeting as a route sees it: the committed record and attendee list, and the engine's runtime. */
-interface Meeting {
-  runtime: MeetingRuntime;
-  record: MeetingRecord;
-  attendees: Item[];
-}
-
-interface Page {
-  offset: number;
-  limit: number;
-}
 
 export function meetingRoutes(deps: ApiDeps) {
   return async function register(app: Api): Promise<void> {
     const callers = new WeakMap<FastifyRequest, Caller>();
     /** IDs handed to creations still in flight, so two concurrent creations never share one. */
     const reservedIds = new Set<string>();
+    const { deptNameOf, visibleMeeting, managedMeeting, listedMeetings, listPage, detail } =
+      meetingLookup(deps);
 
     app.addHook('onRequest', async (request) => {
       const header = request.headers['x-access-token'];
@@ -93,38 +71,6 @@ export function meetingRoutes(deps: ApiDeps) {
       return caller.user;
     }
 
-    async function deptNameOf(corpId: string): Promise<string> {
-      return (await deps.store.identity.getCorp(corpId))?.name ?? '';
-    }
-
-    /** The meeting, unless it does not exist or was cancelled. */
-    async function findMeeting(confId: string): Promise<Meeting> {
-      const stored = await deps.store.meetings.getMeeting(confId);
-      if (!stored || stored.cancelled) throw new DomainError('CONF_NOT_EXIST');
-      const runtime = await deps.engine.load(confId);
-      if (!runtime || runtime.committed.record.cancelled) throw new DomainError('CONF_NOT_EXIST');
-      return { runtime, record: runtime.committed.record, attendees: attendeesOf(runtime.committed) };
-    }
-
-    async function visibleMeeting(confId: string, user: User): Promise<Meeting & { role: ConferenceRole }> {
-      const meeting = await findMeeting(confId);
-      const role = viewerRole(meeting.record, user, meeting.attendees);
-      if (!role) throw new DomainError('CONF_NOT_EXIST');
-      return { ...meeting, role };
-    }
-
-    async function managedMeeting(confId: string, user: User): Promise<Meeting> {
-      const meeting = await visibleMeeting(confId, user);
-      if (!canManage(meeting.record, user)) {
-        throw new DomainError(
-          'CONF_NO_PERMISSION',
-          'only the scheduler or an administrator of the enterprise may do this',
-        );
-      }
-      if (meeting.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
-      return meeting;
-    }
-
     async function freeConferenceId(): Promise<string> {
       for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
         const id = conferenceId();
@@ -135,71 +81,6 @@ export function meetingRoutes(deps: ApiDeps) {
       throw new DomainError('INTERNAL_ERROR', 'no free meeting ID was found');
     }
 
-    /** The meetings a caller lists: their own, or (administrators) the enterprise's or one user's. */
-    async function listedMeetings(
-      user: User,
-      options: { queryAll: boolean; userUUID?: string | undefined; states: readonly MeetingStateName[] },
-    ): Promise<MeetingRecord[]> {
-      let ownerId: string | undefined = user.userId;
-      if (isEnterpriseAdmin(user, user.corpId)) {
-        if (options.userUUID) ownerId = options.userUUID;
-        else if (options.queryAll) ownerId = undefined;
-      }
-      const records = await deps.store.meetings.listMeetings({
-        corpId: user.corpId,
-        states: options.states,
-        ...(ownerId === undefined ? {} : { ownerId }),
-      });
-      return records.filter((r) => !r.cancelled);
-    }
-
-    async function listPage(records: readonly MeetingRecord[], page: Page, user: User, online: boolean) {
-      const data = [];
-      const deptName = await deptNameOf(user.corpId);
-      for (const record of records.slice(page.offset, page.offset + page.limit)) {
-        const runtime = await deps.engine.load(record.conferenceID);
-        const current = runtime?.committed.record ?? record;
-        data.push(
-          conferenceInfo(current, runtime ? attendeesOf(runtime.committed) : [], {
-            role: canManage(current, user) ? 'chair' : 'general',
-            deptName,
-            ...(online ? { onlineAttendeeAmount: 0 } : {}),
-          }),
-        );
-      }
-      return { offset: page.offset, limit: page.limit, count: records.length, data };
-    }
-
-    async function detail(
-      user: User,
-      query: { conferenceID: string; offset: number; limit: number; searchKey?: string | undefined },
-      headers: { 'x-type'?: string | undefined; 'x-query-type'?: string | undefined },
-      online: boolean,
-    ) {
-      const { conferenceID, offset, limit, searchKey } = query;
-      const meeting = await visibleMeeting(conferenceID, user);
-      if (meeting.record.state === 'Destroyed') throw new DomainError('CONF_ENDED');
-      if (online && meeting.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
-      let attendees = meeting.attendees;
-      if (headers['x-type'] === '2') {
-        const terminals = headers['x-query-type'] === '1';
-        attendees = attendees.filter((item) => isHardTerminal(item) === terminals);
-      }
-      if (searchKey) attendees = attendees.filter((item) => attendeeMatches(item, searchKey));
-      return {
-        conferenceData: conferenceInfo(meeting.record, meeting.attendees, {
-          role: meeting.role,
-          deptName: await deptNameOf(meeting.record.corpId),
-        }),
-        data: {
-          offset,
-          limit,
-          count: attendees.length,
-          data: attendees.slice(offset, offset + limit).map(participantInfo),
-        },
-      };
-    }
-
     app.post(
       PREFIX,
       {
@@ -207,7 +88,7 @@ export function meetingRoutes(deps: ApiDeps) {
           summary: 'Create an instant or scheduled meeting (CreateMeeting)',
           tags: TAGS,
           body: RestScheduleConfSchema,
-          response: { 200: Type.Array(ConferenceInfoSchema), ...errorResponses },
+          response: { 200: ConferenceInfoListSchema, ...errorResponses },
         },
       },
       async (request) => {
@@ -241,7 +122,7 @@ export function meetingRoutes(deps: ApiDeps) {
           tags: TAGS,
           querystring: ConferenceIdQuery,
           body: RestScheduleConfSchema,
-          response: { 200: Type.Array(ConferenceInfoSchema), ...errorResponses },
+          response: { 200: ConferenceInfoListSchema, ...errorResponses },
         },
       },
       async (request) => {
@@ -403,30 +284,10 @@ export function meetingRoutes(deps: ApiDeps) {
   };
 }
 
-function attendeesOf(state: MeetingState): Item[] {
-  return [...state.streams.AttendeesNotify.items.values()];
-}
-
 /** `thirdAccount` is resolved by the server, never taken from a caller (the validator keeps unknown fields). */
 function attendeeInputs(attendees: readonly RestAttendee[]): AttendeeInput[] {
   return attendees.map((attendee) => {
     const { thirdAccount: _ignored, ...input } = attendee as RestAttendee & { thirdAccount?: unknown };
     return input;
   });
-}
-
-function startOf(record: MeetingRecord): number {
-  return record.startedAt ?? record.scheduledStartAt;
-}
-
-function byStartTime(a: MeetingRecord, b: MeetingRecord): number {
-  return startOf(a) - startOf(b) || a.conferenceID.localeCompare(b.conferenceID);
-}
-
-/** List `searchKey`: subject, scheduler name or meeting ID, case-insensitive. */
-function meetingMatches(record: MeetingRecord, searchKey: string): boolean {
-  const needle = searchKey.toLowerCase();
-  return [record.subject, record.ownerName, record.conferenceID].some((text) =>
-    text.toLowerCase().includes(needle),
-  );
 }

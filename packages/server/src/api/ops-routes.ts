@@ -2,7 +2,7 @@
  * confpush's operations endpoints: liveness (`/healthz`), readiness (`/readyz`) and Prometheus metrics (`/metrics`).
  * Not part of Huawei's API.
  */
-import { ERRORS, ErrorBodySchema } from '@confpush/protocol';
+import { ERRORS, ErrorBodySchema, HealthResponse, ReadyResponse } from '@confpush/protocol';
 import { Type } from '@sinclair/typebox';
 import type { Metrics } from '../metrics.js';
 import type { Api } from './context.js';
@@ -24,7 +24,7 @@ export function opsRoutes(deps: OpsDeps) {
         schema: {
           summary: 'Liveness: the process answers HTTP',
           tags: TAGS,
-          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+          response: { 200: HealthResponse },
         },
       },
       async () => ({ status: 'ok' as const }),
@@ -37,7 +37,7 @@ export function opsRoutes(deps: OpsDeps) {
           summary:
             'Readiness: 200 while the node serves, 503 (MMC.111000503) while starting or shutting down',
           tags: TAGS,
-          response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: ErrorBodySchema },
+          response: { 200: ReadyResponse, 503: ErrorBodySchema },
         },
       },
       async (_request, reply) => {

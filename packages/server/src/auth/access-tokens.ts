@@ -1,18 +1,32 @@
 /**
  * Access tokens (`X-Access-Token`): App ID authentication, account/password authentication, validation, refresh,
- * logout, and the Huawei `AccessTokenResponse` they all answer with. Every refusal is an `DomainError`; checks come
+ * logout, and the Huawei `AccessTokenResponse` they all answer with (token-response.ts). Every refusal is an `DomainError`; checks come
  * before writes, so a refused call changes nothing (beyond recording a nonce whose signature was valid).
  */
-import { createHash } from 'node:crypto';
-import { API_CLIENT_TYPE } from '@confpush/protocol';
+import { API_CLIENT_TYPE, type AccessTokenResponse } from '@confpush/protocol';
+import type { AccountAuthRequest, AppAuthRequest, ValidateRequest } from '@confpush/protocol';
 import type { AccessTokenVerifier, Caller } from '../api/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import { digits, hex32, token as newToken } from '../ids.js';
-import type { AccessToken, App, IdentityStore, User } from '../store/types.js';
-import { hashPassword, isAcceptablePassword, verifyPassword } from './passwords.js';
+import { token as newToken } from '../ids.js';
+import type { AccessToken, IdentityStore, User } from '../store/types.js';
+import { verifyPassword, isAcceptablePassword } from './passwords.js';
 import { parseAppAuthorization, verifyAppAuth } from './signature.js';
+import { accessTokenResponse } from './token-response.js';
+import {
+  appUser,
+  createAccount,
+  ensureSpCorp,
+  given,
+  implicitAdmin,
+  USER_TYPE_ENTERPRISE,
+  USER_TYPE_SP_ADMIN,
+  type NewAccount,
+  type UsersDeps,
+} from './users.js';
+
+export type { AccessTokenResponse } from '@confpush/protocol';
 
 export interface AccessTokensOptions {
   store: IdentityStore;
@@ -20,135 +34,12 @@ export interface AccessTokensOptions {
   config: Pick<Config, 'accessTokenTtlMs'>;
 }
 
-/** Body of `POST /v2/usg/acs/auth/appauth`. Empty strings count as absent (SDKs send `""` or null). */
-export interface AppAuthRequest {
-  appId: string;
-  clientType: number;
-  expireTime: number;
-  nonce: string;
-  corpId?: string | undefined;
-  userId?: string | undefined;
-  userName?: string | undefined;
-  userEmail?: string | undefined;
-  userPhone?: string | undefined;
-}
-
-/** Body of `POST /v1/usg/acs/auth/account`. */
-export interface AccountAuthRequest {
-  account: string;
-  clientType: number;
-  createTokenType?: number | undefined;
-}
-
-/** Body of `POST /v1/usg/acs/token/validate`. */
-export interface ValidateRequest {
-  token: string;
-  needGenNewToken: boolean;
-}
-
-export interface NewAccount {
-  account: string;
-  password: string;
-  name?: string | undefined;
-  email?: string | undefined;
-  phone?: string | undefined;
-  /** An ordinary administrator of the enterprise (adminType 1) rather than a plain user. */
-  admin?: boolean | undefined;
-  corpId: string;
-}
-
-/** Huawei `UserInfo`. Fields confpush has no notion of are present with Huawei's neutral values. */
-export interface UserInfo {
-  userId: string;
-  ucloginAccount: string;
-  serviceAccount: string;
-  numberHA1: string;
-  alias1: null;
-  companyId: string;
-  spId: string;
-  companyDomain: null;
-  realm: string;
-  userType: number;
-  adminType: number;
-  name: string;
-  nameEn: string;
-  isBindPhone: boolean;
-  freeUser: boolean;
-  thirdAccount: string | null;
-  visionAccount: null;
-  headPictureUrl: null;
-  password: null;
-  paidAccount: null;
-  paidPassword: null;
-  status: number;
-  weLinkUser: boolean;
-  appId: string | null;
-  tr069Account: null;
-  corpType: number;
-  cloudUserId: string;
-  grayUser: boolean;
-}
-
-/** Huawei `ProxyTokenDto`; confpush has no proxy authentication server, so it is always null. */
-export interface ProxyToken {
-  accessToken: string;
-  longAccessToken: string;
-  validPeriod: number;
-  middleEndUrl: string;
-  middleEndInnerUrl: string;
-  enableRerouting: boolean;
-}
-
-/** Huawei `AccessTokenResponse`, the answer of appauth, account auth, validate and refresh. */
-export interface AccessTokenResponse {
-  accessToken: string;
-  tokenIp: string;
-  validPeriod: number;
-  expireTime: number;
-  createTime: number;
-  user: UserInfo;
-  clientType: number;
-  forceLoginInd: number;
-  firstLogin: boolean;
-  pwdExpired: boolean;
-  daysPwdAvailable: number;
-  proxyToken: ProxyToken | null;
-  delayDelete: boolean;
-  tokenType: number;
-  refreshToken: string;
-  refreshValidPeriod: number;
-  refreshExpireTime: number;
-  refreshCreateTime: number;
-}
-
-export const REALM = 'confpush';
 /** Live tokens per user with `clientType` API_CLIENT_TYPE; any other clientType keeps one. */
 export const MAX_API_TOKENS_PER_USER = 64;
 /** A signature with `expireTime` 0 never expires; its nonce is remembered this long. */
 export const NEVER_EXPIRING_NONCE_RETENTION_MS = 7 * 24 * 3_600_000;
 export const NONCE_MIN_LENGTH = 32;
 export const NONCE_MAX_LENGTH = 64;
-export const ACCOUNT_MAX_LENGTH = 255;
-
-const USER_TYPE_SP_ADMIN = 1;
-const USER_TYPE_ENTERPRISE = 2;
-const ADMIN_TYPE_DEFAULT = 0;
-const ADMIN_TYPE_ORDINARY = 1;
-const ADMIN_TYPE_NONE = 2;
-
-/** `""`, null and undefined all mean "not given" in appauth bodies. */
-function given(value: string | null | undefined): string | undefined {
-  return value === undefined || value === null || value === '' ? undefined : value;
-}
-
-/** Stable user ID of an implicit administrator, so that every authentication finds the same user. */
-function implicitUserId(kind: 'sp-admin' | 'corp-admin', scope: string): string {
-  return createHash('sha256').update(`confpush:${kind}:${scope}`).digest('hex').slice(0, 32);
-}
-
-function sipNumber(): string {
-  return `+991${digits(11)}`;
-}
 
 /** `Basic base64(account:password)`; the password may contain `:`, the account may not. */
 function parseBasicAuthorization(
@@ -162,18 +53,17 @@ function parseBasicAuthorization(
   return { account: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** The SP a single enterprise belongs to (Huawei puts every enterprise under an SP, its own by default). */
-const DEFAULT_SP_ID = 'confpush';
-
 export class AccessTokens implements AccessTokenVerifier {
   readonly #store: IdentityStore;
   readonly #clock: Clock;
   readonly #ttlMs: number;
+  readonly #users: UsersDeps;
 
   constructor(options: AccessTokensOptions) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#ttlMs = options.config.accessTokenTtlMs;
+    this.#users = { store: options.store, clock: options.clock };
   }
 
   /** The caller of an `X-Access-Token` header. */
@@ -181,7 +71,7 @@ export class AccessTokens implements AccessTokenVerifier {
     return this.#live(header);
   }
 
-  /** `POST /v2/usg/acs/auth/appauth`. */
+  /** `POST /v2/usg/acs/auth/appauth`. Empty strings in the body count as absent (SDKs send `""` or null). */
   async appAuth(
     headers: { authorization?: string | undefined },
     body: AppAuthRequest,
@@ -235,15 +125,15 @@ export class AccessTokens implements AccessTokenVerifier {
 
     let user: User;
     if (app.kind === 'sp' && corpId === undefined) {
-      user = await this.#implicitAdmin(app, USER_TYPE_SP_ADMIN, spId);
+      user = await implicitAdmin(this.#users, app, USER_TYPE_SP_ADMIN, spId);
     } else {
       const enterprise = corpId ?? app.corpId;
       if (enterprise === null) throw new Error(`enterprise app ${app.appId} has no corpId`);
-      if (corpId !== undefined) await this.#ensureSpCorp(corpId, spId, now);
+      if (corpId !== undefined) await ensureSpCorp(this.#users, corpId, spId, now);
       user =
         userId === undefined
-          ? await this.#implicitAdmin(app, USER_TYPE_ENTERPRISE, enterprise)
-          : await this.#appUser(app, enterprise, userId, body);
+          ? await implicitAdmin(this.#users, app, USER_TYPE_ENTERPRISE, enterprise)
+          : await appUser(this.#users, app, enterprise, userId, body);
     }
     const issued = await this.#issue(user, body.clientType, ip);
     return this.#response(user, issued, body.clientType);
@@ -318,38 +208,7 @@ export class AccessTokens implements AccessTokenVerifier {
 
   /** Creates an account/password user of `corpId` (which must exist). */
   async createAccount(input: NewAccount): Promise<User> {
-    const { account, password } = input;
-    if (account.length < 1 || account.length > ACCOUNT_MAX_LENGTH || account.includes(':')) {
-      throw new DomainError('USG_INVALID_PARAMETER', 'account must be 1 to 255 characters without ":"');
-    }
-    if (!isAcceptablePassword(password))
-      throw new DomainError('USG_INVALID_PARAMETER', 'password must be 8 to 32 characters');
-    if (!(await this.#store.getCorp(input.corpId)))
-      throw new DomainError('USG_INVALID_PARAMETER', 'unknown corpId');
-    if (await this.#store.findUserByAccount(account)) throw new DomainError('ACCOUNT_EXISTS');
-    const user: User = {
-      userId: hex32(),
-      corpId: input.corpId,
-      account,
-      thirdAccount: null,
-      appId: null,
-      passwordHash: await hashPassword(password),
-      name: given(input.name) ?? account,
-      email: given(input.email) ?? null,
-      phone: given(input.phone) ?? null,
-      sipNumber: sipNumber(),
-      userType: USER_TYPE_ENTERPRISE,
-      adminType: input.admin ? ADMIN_TYPE_ORDINARY : ADMIN_TYPE_NONE,
-      createdAt: this.#clock.now(),
-    };
-    try {
-      await this.#store.putUser(user);
-    } catch (error) {
-      // Another request created the same account between the check and the write (the account is unique).
-      if (await this.#store.findUserByAccount(account)) throw new DomainError('ACCOUNT_EXISTS');
-      throw error;
-    }
-    return user;
+    return createAccount(this.#users, input);
   }
 
   async #live(header: string | undefined): Promise<Caller> {
@@ -360,90 +219,6 @@ export class AccessTokens implements AccessTokenVerifier {
     const user = await this.#store.getUser(token.userId);
     if (!user) throw new DomainError('ACCESS_TOKEN_INVALID');
     return { user, token };
-  }
-
-  /**
-   * An SP app may name any enterprise of its SP; the first authentication for an unknown corpId creates it. This
-   * is a local development convenience (Huawei provisions enterprises through its SP console).
-   */
-  async #ensureSpCorp(corpId: string, spId: string, now: number): Promise<void> {
-    if (await this.#store.getCorp(corpId)) return;
-    await this.#store.putCorp({ corpId, spId, name: corpId, createdAt: now });
-  }
-
-  /**
-   * The user an appauth without `userId` logs in as: the SP default admin (userType 1, scoped by the SP ID, which
-   * also serves as its companyId) or an enterprise's default admin (adminType 0). Created on first use.
-   */
-  async #implicitAdmin(app: App, userType: number, scope: string): Promise<User> {
-    const userId = implicitUserId(userType === USER_TYPE_SP_ADMIN ? 'sp-admin' : 'corp-admin', scope);
-    const existing = await this.#store.getUser(userId);
-    if (existing) return existing;
-    await this.#store.putUser({
-      userId,
-      corpId: scope,
-      account: null,
-      thirdAccount: null,
-      appId: app.appId,
-      passwordHash: null,
-      name: userType === USER_TYPE_SP_ADMIN ? 'SP Administrator' : 'Administrator',
-      email: null,
-      phone: null,
-      sipNumber: sipNumber(),
-      userType,
-      adminType: ADMIN_TYPE_DEFAULT,
-      createdAt: this.#clock.now(),
-    });
-    // Re-read: a concurrent first login may have written the same user ID.
-    const created = await this.#store.getUser(userId);
-    if (!created) throw new Error(`user ${userId} was not stored`);
-    return created;
-  }
-
-  /** The App ID user `thirdAccount` of `corpId`, registered on first authentication; address-book fields updated. */
-  async #appUser(app: App, corpId: string, thirdAccount: string, body: AppAuthRequest): Promise<User> {
-    const name = given(body.userName);
-    const email = given(body.userEmail);
-    const phone = given(body.userPhone);
-    const existing = await this.#store.findUserByThirdAccount(corpId, app.appId, thirdAccount);
-    if (existing) {
-      const updated: User = {
-        ...existing,
-        name: name ?? existing.name,
-        email: email ?? existing.email,
-        phone: phone ?? existing.phone,
-      };
-      const changed =
-        updated.name !== existing.name ||
-        updated.email !== existing.email ||
-        updated.phone !== existing.phone;
-      if (changed) await this.#store.putUser(updated);
-      return updated;
-    }
-    const user: User = {
-      userId: hex32(),
-      corpId,
-      account: null,
-      thirdAccount,
-      appId: app.appId,
-      passwordHash: null,
-      name: name ?? thirdAccount,
-      email: email ?? null,
-      phone: phone ?? null,
-      sipNumber: sipNumber(),
-      userType: USER_TYPE_ENTERPRISE,
-      adminType: ADMIN_TYPE_NONE,
-      createdAt: this.#clock.now(),
-    };
-    try {
-      await this.#store.putUser(user);
-      return user;
-    } catch (error) {
-      // A concurrent first login registered the same third-party ID (unique per corp and app).
-      const raced = await this.#store.findUserByThirdAccount(corpId, app.appId, thirdAccount);
-      if (raced) return raced;
-      throw error;
-    }
   }
 
   async #issue(user: User, clientType: number, ip: string): Promise<AccessToken> {
@@ -462,71 +237,11 @@ export class AccessTokens implements AccessTokenVerifier {
     return issued;
   }
 
-  async #response(
+  #response(
     user: User,
     token: Omit<AccessToken, 'userId'>,
     clientType: number,
   ): Promise<AccessTokenResponse> {
-    const now = this.#clock.now();
-    const secondsLeft = (until: number) => Math.max(0, Math.floor((until - now) / 1000));
-    return {
-      accessToken: token.token,
-      tokenIp: token.tokenIp,
-      validPeriod: secondsLeft(token.expiresAt),
-      expireTime: Math.floor(token.expiresAt / 1000),
-      createTime: token.createdAt,
-      user: await this.#userInfo(user),
-      clientType,
-      forceLoginInd: 0,
-      firstLogin: false,
-      pwdExpired: false,
-      // Passwords never expire in confpush (pwdExpired is always false).
-      daysPwdAvailable: 0,
-      proxyToken: null,
-      delayDelete: false,
-      tokenType: 0,
-      refreshToken: token.refreshToken,
-      refreshValidPeriod: secondsLeft(token.refreshExpiresAt),
-      refreshExpireTime: Math.floor(token.refreshExpiresAt / 1000),
-      refreshCreateTime: token.createdAt,
-    };
-  }
-
-  async #userInfo(user: User): Promise<UserInfo> {
-    const spId =
-      user.userType === USER_TYPE_SP_ADMIN
-        ? user.corpId
-        : ((await this.#store.getCorp(user.corpId))?.spId ?? DEFAULT_SP_ID);
-    return {
-      userId: user.userId,
-      ucloginAccount: user.account ?? `Auto-${user.userId}`,
-      serviceAccount: `sip:${user.sipNumber}@${REALM}`,
-      // HA1-shaped digest of the number; confpush has no SIP registrar, so no password goes into it.
-      numberHA1: createHash('md5').update(`${user.sipNumber}:${REALM}:${user.userId}`).digest('hex'),
-      alias1: null,
-      companyId: user.corpId,
-      spId,
-      companyDomain: null,
-      realm: REALM,
-      userType: user.userType,
-      adminType: user.adminType,
-      name: user.name,
-      nameEn: '',
-      isBindPhone: user.phone !== null,
-      freeUser: false,
-      thirdAccount: user.thirdAccount,
-      visionAccount: null,
-      headPictureUrl: null,
-      password: null,
-      paidAccount: null,
-      paidPassword: null,
-      status: 0,
-      weLinkUser: false,
-      appId: user.appId,
-      tr069Account: null,
-      corpType: 0,
-      cloudUserId: '',
-      grayUser: false,
-    };
+    return accessTokenResponse(this.#store, user, token, clientType, this.#clock.now());
   }
 }

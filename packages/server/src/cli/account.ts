@@ -2,21 +2,14 @@
  * `confpush account create`: adds an account/password user to the store, outside a running server: the embedded
  * SQLite file, or the cluster's Redis when `redis` is given.
  */
-import { AccessTokens } from '../auth/access-tokens.js';
+import { createAccount, type NewAccount } from '../auth/users.js';
 import { systemClock } from '../clock.js';
 import { resolveConfig } from '../config.js';
 import { openStore } from '../store/open.js';
 import type { User } from '../store/types.js';
 
-export interface CreateAccountOptions {
+export interface CreateAccountOptions extends NewAccount {
   dataDir: string;
-  account: string;
-  password: string;
-  name?: string | undefined;
-  email?: string | undefined;
-  phone?: string | undefined;
-  admin?: boolean | undefined;
-  corpId: string;
   /** Cluster mode: the Redis URL and key prefix of the cluster (instead of the data directory's SQLite file). */
   redis?: { url: string; prefix: string } | undefined;
 }
@@ -37,16 +30,7 @@ export async function createAccountCommand(options: CreateAccountOptions): Promi
         createdAt: systemClock.now(),
       });
     }
-    const accessTokens = new AccessTokens({ store: store.identity, clock: systemClock, config });
-    return await accessTokens.createAccount({
-      account: options.account,
-      password: options.password,
-      name: options.name,
-      email: options.email,
-      phone: options.phone,
-      admin: options.admin,
-      corpId: options.corpId,
-    });
+    return await createAccount({ store: store.identity, clock: systemClock }, options);
   } finally {
     await broker.close();
     await store.close();

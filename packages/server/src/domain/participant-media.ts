@@ -1,11 +1,19 @@
 /** What participants send and what the host allows them: microphones, hands, cameras, sharing, client recording. */
 import { DomainError } from './errors.js';
 import { flag, info } from './pinfo.js';
-import { P, STATUS, unique, type LiveHandler } from './live-meeting.js';
+import { P, STATUS, unique, type LiveHandler, type LiveMeeting } from './live-meeting.js';
 
-export const mute: LiveHandler<'mute'> = (m, command) => {
-  m.b.patchInfo(P, m.online(command.pid), { MUTE: flag(command.mute) });
-};
+/** A handler setting one 0/1 field of an online participant (`pid` of the command) from a switch of the command. */
+function participantFlag<C extends { pid: string }>(
+  field: string,
+  on: (command: C) => boolean,
+): (m: LiveMeeting, command: C) => void {
+  return (m, command) => {
+    m.b.patchInfo(P, m.online(command.pid), { [field]: flag(on(command)) });
+  };
+}
+
+export const mute: LiveHandler<'mute'> = participantFlag('MUTE', (c) => c.mute);
 
 /** Mutes (or unmutes) everyone but the host, and says whether participants may unmute themselves. */
 export const muteAll: LiveHandler<'muteAll'> = (m, { mute, allowUnmuteByOneself }) => {
@@ -34,26 +42,17 @@ export const hands: LiveHandler<'hands'> = (m, { pids, raised }) => {
   for (const pid of unique(pids)) m.b.patchInfo(P, pid, { HAND: flag(raised) });
 };
 
-export const selfHand: LiveHandler<'selfHand'> = (m, command) => {
-  m.b.patchInfo(P, m.online(command.pid), { HAND: flag(command.raised) });
-};
+export const selfHand: LiveHandler<'selfHand'> = participantFlag('HAND', (c) => c.raised);
 
-export const cameraRequest: LiveHandler<'cameraRequest'> = (m, command) => {
-  m.b.patchInfo(P, m.online(command.pid), { CAMERASTATE: flag(command.open) });
-};
+export const cameraRequest: LiveHandler<'cameraRequest'> = participantFlag('CAMERASTATE', (c) => c.open);
 
-export const camera: LiveHandler<'camera'> = (m, command) => {
-  m.b.patchInfo(P, m.online(command.pid), { CAMERASTATE: flag(command.on) });
-};
+export const camera: LiveHandler<'camera'> = participantFlag('CAMERASTATE', (c) => c.on);
 
-export const share: LiveHandler<'share'> = (m, command) => {
-  m.b.patchInfo(P, m.online(command.pid), { SHARE: flag(command.sharing) });
-};
+export const share: LiveHandler<'share'> = participantFlag('SHARE', (c) => c.sharing);
 
-export const shareInvite: LiveHandler<'shareInvite'> = (m, command) => {
-  m.b.patchInfo(P, m.online(command.pid), { INVITE_SHARE_STATE: flag(command.invite) });
-};
+export const shareInvite: LiveHandler<'shareInvite'> = participantFlag('INVITE_SHARE_STATE', (c) => c.invite);
 
-export const allowClientRecord: LiveHandler<'allowClientRecord'> = (m, command) => {
-  m.b.patchInfo(P, m.online(command.pid), { ALLOW_CLIENT_REC: flag(command.allow) });
-};
+export const allowClientRecord: LiveHandler<'allowClientRecord'> = participantFlag(
+  'ALLOW_CLIENT_REC',
+  (c) => c.allow,
+);

@@ -9,6 +9,7 @@ import type { CommittedChange, EngineListener } from '../engine/engine.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
 import { encodeFull, encodeIncremental } from './encode.js';
 import type { WireFrame } from './wire.js';
+import { deleteInner, innerMap } from '../nested-map.js';
 
 /** What the hub needs from a subscribed session. */
 export interface Subscriber {
@@ -45,16 +46,12 @@ export class Hub implements EngineListener {
   }
 
   subscribe(confId: string, category: PushCategory, subscriber: Subscriber): void {
-    let subscribers = this.#meetings.get(confId);
-    if (!subscribers) this.#meetings.set(confId, (subscribers = new Map()));
+    const subscribers = innerMap(this.#meetings, confId);
     subscribers.set(subscriber, (subscribers.get(subscriber) ?? 0) | CATEGORY_BIT[category]);
   }
 
   unsubscribeAll(confId: string, subscriber: Subscriber): void {
-    const subscribers = this.#meetings.get(confId);
-    if (!subscribers) return;
-    subscribers.delete(subscriber);
-    if (subscribers.size === 0) this.#meetings.delete(confId);
+    deleteInner(this.#meetings, confId, subscriber);
   }
 
   /** Whether any local session is subscribed to the meeting. */

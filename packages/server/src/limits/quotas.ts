@@ -67,12 +67,9 @@ export class MeetingQuotas {
     attendees: readonly AttendeeInput[],
     change: () => Promise<T>,
   ): Promise<T> {
-    const corpId = this.#active ? (await this.#options.meetingState(confId))?.record.corpId : undefined;
-    if (corpId === undefined) return change();
-    return this.#serial(corpId, async () => {
+    return this.#checkedChange(confId, change, async (corpId) => {
       this.#checkMeeting(attendees.length);
       await this.#checkEnterprise(corpId, confId, identities(attendees, 'new'));
-      return change();
     });
   }
 
@@ -82,15 +79,26 @@ export class MeetingQuotas {
     attendees: readonly AttendeeInput[],
     change: () => Promise<T>,
   ): Promise<T> {
-    const corpId = this.#active ? (await this.#options.meetingState(confId))?.record.corpId : undefined;
-    if (corpId === undefined) return change();
-    return this.#serial(corpId, async () => {
+    return this.#checkedChange(confId, change, async (corpId) => {
       const state = await this.#options.meetingState(confId);
       const current = state ? attendeeIdentities(state, confId) : new Set<string>();
       const next = new Set(current);
       for (const id of identities(attendees, 'new')) next.add(id);
       if (next.size > current.size) this.#checkMeeting(next.size);
       await this.#checkEnterprise(corpId, confId, next);
+    });
+  }
+
+  /** Makes `change` to meeting `confId` once `check` passed, one change at a time per enterprise. */
+  async #checkedChange<T>(
+    confId: string,
+    change: () => Promise<T>,
+    check: (corpId: string) => Promise<void>,
+  ): Promise<T> {
+    const corpId = this.#active ? (await this.#options.meetingState(confId))?.record.corpId : undefined;
+    if (corpId === undefined) return change();
+    return this.#serial(corpId, async () => {
+      await check(corpId);
       return change();
     });
   }

@@ -8,6 +8,7 @@
  */
 import { DomainError } from '../domain/errors.js';
 import type { LimitReporter } from './types.js';
+import { deleteInner, innerMap } from '../nested-map.js';
 
 export interface WsTokenBudgetOptions {
   /** 0 = no limit. */
@@ -41,17 +42,12 @@ export class WsTokenBudget {
   /** Counts a token just issued. */
   issued(confId: string, token: string, expiresAt: number): void {
     if (this.#options.perMeeting <= 0) return;
-    let tokens = this.#outstanding.get(confId);
-    if (!tokens) this.#outstanding.set(confId, (tokens = new Map()));
-    tokens.set(token, expiresAt);
+    innerMap(this.#outstanding, confId).set(token, expiresAt);
   }
 
   /** A token was used (or found expired): it no longer counts. */
   consumed(confId: string, token: string): void {
-    const tokens = this.#outstanding.get(confId);
-    if (!tokens) return;
-    tokens.delete(token);
-    if (tokens.size === 0) this.#outstanding.delete(confId);
+    deleteInner(this.#outstanding, confId, token);
   }
 
   /** Tokens of a meeting counted now (for tests and metrics). */

@@ -90,20 +90,30 @@ export async function executeStep(step: Step, ctx: StepContext): Promise<string 
         });
         return undefined;
       case 'mute':
-        await ctx.media.setMute(pidOf(step.site), step.mute);
-        return undefined;
       case 'hand':
-        await ctx.media.setHand(pidOf(step.site), step.raised);
-        return undefined;
       case 'share':
-        await ctx.media.setShare(pidOf(step.site), step.sharing);
-        return undefined;
       case 'camera':
-        await ctx.media.setCamera(pidOf(step.site), step.on);
+        await switchSite(ctx.media, step, pidOf(step.site));
         return undefined;
     }
   } catch (error) {
     if (error instanceof SkipStep) return error.message;
     throw error;
+  }
+}
+
+type SwitchStep = Extract<Step, { kind: 'mute' | 'hand' | 'share' | 'camera' }>;
+
+/** A site turning its microphone, hand, sharing or camera on or off. */
+function switchSite(media: MediaPlane, step: SwitchStep, pid: string): Promise<unknown> {
+  switch (step.kind) {
+    case 'mute':
+      return media.setMute(pid, step.mute);
+    case 'hand':
+      return media.setHand(pid, step.raised);
+    case 'share':
+      return media.setShare(pid, step.sharing);
+    case 'camera':
+      return media.setCamera(pid, step.on);
   }
 }

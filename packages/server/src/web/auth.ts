@@ -58,8 +58,7 @@ export async function signInWithAccount(input: { account: string; password: stri
 }
 
 function remember(token: AccessToken, mode: SignInMode, fallbackLabel: string): ConsoleAuth {
-  const user = token.user ?? {};
-  const name = typeof user['name'] === 'string' && user['name'] ? user['name'] : undefined;
+  const name = typeof token.user?.name === 'string' && token.user.name ? token.user.name : undefined;
   const auth: ConsoleAuth = { accessToken: token.accessToken, label: name ?? fallbackLabel, mode };
   if (token.expireTime !== undefined && token.expireTime > 0) auth.expiresAt = token.expireTime * 1000;
   else if (token.validPeriod !== undefined) auth.expiresAt = Date.now() + token.validPeriod * 1000;

@@ -85,3 +85,23 @@ export async function busy<T>(
 export function clockTime(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+/** A scrolling table with a caption for screen readers and one header row; `body` is its `tbody`. */
+export function scrollTable(
+  attrs: Attrs,
+  caption: string,
+  headers: readonly HTMLTableCellElement[],
+  body: HTMLTableSectionElement,
+): HTMLDivElement {
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      attrs,
+      h('caption', { class: 'visually-hidden' }, caption),
+      h('thead', {}, h('tr', {}, headers)),
+      body,
+    ),
+  );
+}

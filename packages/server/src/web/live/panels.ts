@@ -55,6 +55,16 @@ function setStat(s: Stat, value: string, text: string, tone: Tone): void {
   setText(s.value, text);
 }
 
+/** A stat that is on or off: its value, text and tone in each case. */
+function setSwitch(
+  s: Stat,
+  on: boolean | undefined,
+  whenOn: readonly [value: string, text: string, tone: Tone],
+  whenOff: readonly [value: string, text: string, tone: Tone],
+): void {
+  setStat(s, ...(on ? whenOn : whenOff));
+}
+
 /** State, lock, mute-all, recording and captions of `ConfDynamicInfoNotify`, with Lock and Mute all. */
 export class StatusBar {
   readonly element: HTMLElement;
@@ -86,30 +96,10 @@ export class StatusBar {
     this.#status = status;
     const state = meetingStateLabel(status?.state);
     setStat(this.#state, status?.state ?? 'unknown', status ? state.label : '—', state.tone as Tone);
-    setStat(
-      this.#lock,
-      status?.lock ? 'locked' : 'unlocked',
-      status?.lock ? 'Locked' : 'Open',
-      status?.lock ? 'warn' : 'good',
-    );
-    setStat(
-      this.#mute,
-      status?.mute ? 'muted' : 'open',
-      status?.mute ? 'All muted' : 'Open',
-      status?.mute ? 'warn' : 'good',
-    );
-    setStat(
-      this.#recording,
-      status?.recording ? 'on' : 'off',
-      status?.recording ? 'Recording' : 'Off',
-      status?.recording ? 'bad' : 'muted',
-    );
-    setStat(
-      this.#captions,
-      status?.realTimeSubtitle ? 'on' : 'off',
-      status?.realTimeSubtitle ? 'On' : 'Off',
-      status?.realTimeSubtitle ? 'good' : 'muted',
-    );
+    setSwitch(this.#lock, status?.lock, ['locked', 'Locked', 'warn'], ['unlocked', 'Open', 'good']);
+    setSwitch(this.#mute, status?.mute, ['muted', 'All muted', 'warn'], ['open', 'Open', 'good']);
+    setSwitch(this.#recording, status?.recording, ['on', 'Recording', 'bad'], ['off', 'Off', 'muted']);
+    setSwitch(this.#captions, status?.realTimeSubtitle, ['on', 'On', 'good'], ['off', 'Off', 'muted']);
     const locking = pending.has('lock');
     this.#lockButton.disabled = !enabled || !status || locking;
     setText(this.#lockButton, locking ? 'Working…' : status?.lock ? 'Unlock meeting' : 'Lock meeting');

@@ -3,7 +3,7 @@
  * and hover survive updates. Speaking rows carry the `speaking` class; each row has Mute/Unmute and Hang up.
  */
 import type { NetCondition, Participant } from '@confpush/client';
-import { h, replaceChildren, setAttr, setText } from '../dom.js';
+import { h, replaceChildren, scrollTable, setAttr, setText } from '../dom.js';
 import { initials } from '../format.js';
 import { badge, netMeter, none, updateNetMeter } from './bits.js';
 
@@ -74,24 +74,11 @@ export class Roster {
       'section',
       { class: 'panel roster-panel', 'aria-labelledby': 'roster-heading' },
       h('div', { class: 'panel-head' }, h('h2', { id: 'roster-heading' }, 'Participants ', this.#count)),
-      h(
-        'div',
-        { class: 'table-scroll' },
-        h(
-          'table',
-          { class: 'table roster', testid: 'roster-table' },
-          h('caption', { class: 'visually-hidden' }, 'Participants in the meeting'),
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              COLUMNS.map((c) => h('th', { scope: 'col' }, c)),
-            ),
-          ),
-          this.#tbody,
-        ),
+      scrollTable(
+        { class: 'table roster', testid: 'roster-table' },
+        'Participants in the meeting',
+        COLUMNS.map((c) => h('th', { scope: 'col' }, c)),
+        this.#tbody,
       ),
       this.#empty,
     );

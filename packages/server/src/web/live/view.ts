@@ -16,6 +16,7 @@ import {
   WaitingRoom,
 } from './panels.js';
 import { Roster } from './roster.js';
+import { field, submitButton } from '../forms.js';
 
 type ConnectionState = PushConnection['state'];
 
@@ -41,11 +42,7 @@ export class LiveView {
   readonly #captions = new Captions();
   readonly #log = new ActivityLog();
   readonly #pending = new Set<string>();
-  readonly #inviteSubmit = h(
-    'button',
-    { type: 'submit', class: 'btn btn-primary', testid: 'invite-submit' },
-    'Invite',
-  );
+  readonly #inviteSubmit = submitButton('Invite', 'invite-submit');
   #session: MeetingSession | undefined;
   #everLive = false;
   #enabled = false;
@@ -254,10 +251,8 @@ export class LiveView {
     const form = h(
       'form',
       { class: 'invite-form', testid: 'invite-form' },
-      h(
-        'label',
-        { class: 'field' },
-        h('span', { class: 'field-label' }, 'Name'),
+      field(
+        'Name',
         h('input', {
           name: 'name',
           required: true,
@@ -266,10 +261,8 @@ export class LiveView {
           autocomplete: 'off',
         }),
       ),
-      h(
-        'label',
-        { class: 'field' },
-        h('span', { class: 'field-label' }, 'Number'),
+      field(
+        'Number',
         h('input', {
           name: 'number',
           required: true,

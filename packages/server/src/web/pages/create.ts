@@ -11,6 +11,8 @@ import { currentAuth, rememberHostPassword } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { busy, fieldValue, h, replaceChildren } from '../dom.js';
 import { utcMinuteFromLocal } from '../format.js';
+import { field, submitButton } from '../forms.js';
+import { lede, narrowPage } from '../layout.js';
 
 /** `Name, number` per line. */
 function parseAttendees(text: string): CreateMeetingInput['attendees'] {
@@ -55,23 +57,17 @@ export function renderCreate(root: HTMLElement, ctx: AppContext): void {
   const schedule = h(
     'div',
     { class: 'field-row' },
-    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Starts at (your time)'), start),
-    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Length (minutes)'), length),
+    field('Starts at (your time)', start),
+    field('Length (minutes)', length),
   );
   schedule.hidden = true;
-  const submit = h(
-    'button',
-    { type: 'submit', class: 'btn btn-primary', testid: 'create-submit' },
-    'Create meeting',
-  );
+  const submit = submitButton('Create meeting', 'create-submit');
 
   const form = h(
     'form',
     { class: 'card form', testid: 'create-form' },
-    h(
-      'label',
-      { class: 'field' },
-      h('span', { class: 'field-label' }, 'Subject'),
+    field(
+      'Subject',
       h('input', {
         name: 'subject',
         maxlength: '128',
@@ -88,17 +84,15 @@ export function renderCreate(root: HTMLElement, ctx: AppContext): void {
       typeRadio('scheduled', 'Scheduled'),
     ),
     schedule,
-    h(
-      'label',
-      { class: 'field' },
-      h('span', { class: 'field-label' }, 'Attendees'),
+    field(
+      'Attendees',
       h('textarea', {
         name: 'attendees',
         rows: '4',
         placeholder: 'Alice Example, +8610000001\nBob Example, +8610000002',
         testid: 'create-attendees',
       }),
-      h('span', { class: 'field-hint' }, 'One per line: name, number (SIP or phone).'),
+      'One per line: name, number (SIP or phone).',
     ),
     error,
     h(
@@ -158,15 +152,10 @@ export function renderCreate(root: HTMLElement, ctx: AppContext): void {
   });
 
   root.append(
-    h(
-      'section',
-      { class: 'page page-narrow', testid: 'create-page' },
-      h('h1', { tabindex: '-1' }, 'New meeting'),
-      h(
-        'p',
-        { class: 'lede' },
-        'A meeting created for now is in progress at once and opens in the live view.',
-      ),
+    narrowPage(
+      'create-page',
+      'New meeting',
+      lede('A meeting created for now is in progress at once and opens in the live view.'),
       form,
     ),
   );

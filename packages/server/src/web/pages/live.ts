@@ -14,6 +14,8 @@ import { currentAuth, forgetHostPassword, hostPasswordOf, rememberHostPassword }
 import type { AppContext } from '../context.js';
 import { busy, h, replaceChildren } from '../dom.js';
 import { LiveView } from '../live/view.js';
+import { field, submitButton } from '../forms.js';
+import { narrowPage } from '../layout.js';
 
 /** Mounts the page; returns what ends it (closes the session). */
 export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: string): () => void {
@@ -38,25 +40,11 @@ export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: stri
       autocomplete: 'off',
       testid: 'host-password',
     });
-    const submit = h(
-      'button',
-      { type: 'submit', class: 'btn btn-primary', testid: 'host-password-submit' },
-      'Open live view',
-    );
+    const submit = submitButton('Open live view', 'host-password-submit');
     const form = h(
       'form',
       { class: 'card form', testid: 'host-password-form' },
-      h(
-        'label',
-        { class: 'field' },
-        h('span', { class: 'field-label' }, 'Host password'),
-        input,
-        h(
-          'span',
-          { class: 'field-hint' },
-          'The chair password of the meeting; the live view controls it as host.',
-        ),
-      ),
+      field('Host password', input, 'The chair password of the meeting; the live view controls it as host.'),
       h('p', { class: 'form-error', role: 'alert', testid: 'host-password-error' }, message ?? ''),
       h(
         'div',
@@ -70,15 +58,7 @@ export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: stri
       rememberHostPassword(conferenceID, input.value);
       void connect(input.value);
     });
-    replaceChildren(
-      page,
-      h(
-        'section',
-        { class: 'page page-narrow', testid: 'live-password-page' },
-        h('h1', { tabindex: '-1' }, 'Meeting ', h('code', {}, conferenceID)),
-        form,
-      ),
-    );
+    replaceChildren(page, narrowPage('live-password-page', ['Meeting ', h('code', {}, conferenceID)], form));
     input.focus();
   };
 
@@ -106,10 +86,9 @@ export function mountLive(root: HTMLElement, ctx: AppContext, conferenceID: stri
     );
     replaceChildren(
       page,
-      h(
-        'section',
-        { class: 'page page-narrow', testid: 'live-not-running' },
-        h('h1', { tabindex: '-1' }, 'Meeting ', h('code', {}, conferenceID)),
+      narrowPage(
+        'live-not-running',
+        ['Meeting ', h('code', {}, conferenceID)],
         h(
           'div',
           { class: 'card' },

@@ -9,7 +9,7 @@ import {
 } from '../api.js';
 import { currentAuth, hostPasswordOf, rememberHostPassword } from '../auth.js';
 import type { AppContext } from '../context.js';
-import { busy, h, replaceChildren } from '../dom.js';
+import { busy, h, replaceChildren, scrollTable } from '../dom.js';
 import { localFromUtcMinute, meetingStateLabel } from '../format.js';
 import { ConfpushApiError } from '@confpush/client';
 
@@ -121,26 +121,13 @@ export function renderMeetings(root: HTMLElement, ctx: AppContext): void {
       } else {
         replaceChildren(
           body,
-          h(
-            'div',
-            { class: 'table-scroll' },
-            h(
-              'table',
-              { class: 'table', testid: 'meetings-table' },
-              h('caption', { class: 'visually-hidden' }, 'Meetings not ended'),
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  ['Subject', 'Meeting ID', 'State', 'Start', 'Attendees', 'Actions'].map((label) =>
-                    h('th', { scope: 'col', class: label === 'Attendees' ? 'num' : null }, label),
-                  ),
-                ),
-              ),
-              h('tbody', {}, list.data.map(row)),
+          scrollTable(
+            { class: 'table', testid: 'meetings-table' },
+            'Meetings not ended',
+            ['Subject', 'Meeting ID', 'State', 'Start', 'Attendees', 'Actions'].map((label) =>
+              h('th', { scope: 'col', class: label === 'Attendees' ? 'num' : null }, label),
             ),
+            h('tbody', {}, list.data.map(row)),
           ),
         );
       }

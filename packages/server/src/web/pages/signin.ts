@@ -3,16 +3,8 @@ import { signInWithAccount, signInWithApp, type SignInMode } from '../auth.js';
 import { describeError } from '../api.js';
 import type { AppContext } from '../context.js';
 import { busy, fieldValue, h, replaceChildren } from '../dom.js';
-
-function field(label: string, input: HTMLInputElement, hint?: string): HTMLLabelElement {
-  return h(
-    'label',
-    { class: 'field' },
-    h('span', { class: 'field-label' }, label),
-    input,
-    hint ? h('span', { class: 'field-hint' }, hint) : null,
-  );
-}
+import { field, submitButton } from '../forms.js';
+import { lede, narrowPage } from '../layout.js';
 
 /** The fields of one way of signing in (one form at a time, so password managers see one password). */
 function fieldsOf(mode: SignInMode): HTMLElement[] {
@@ -91,11 +83,7 @@ export function renderSignIn(root: HTMLElement, ctx: AppContext, next: string, s
 
   const renderForm = () => {
     const error = h('p', { class: 'form-error', role: 'alert', testid: 'signin-error' });
-    const submit = h(
-      'button',
-      { type: 'submit', class: 'btn btn-primary btn-block', testid: 'signin-submit' },
-      'Sign in',
-    );
+    const submit = submitButton('Sign in', 'signin-submit', 'btn-block');
     const form = h(
       'form',
       { class: 'form', testid: 'signin-form', 'data-mode': mode },
@@ -141,13 +129,10 @@ export function renderSignIn(root: HTMLElement, ctx: AppContext, next: string, s
   });
 
   root.append(
-    h(
-      'section',
-      { class: 'page page-narrow', testid: 'signin-page' },
-      h('h1', { tabindex: '-1' }, 'Sign in'),
-      h(
-        'p',
-        { class: 'lede' },
+    narrowPage(
+      'signin-page',
+      'Sign in',
+      lede(
         'Use an app credential (printed by ',
         h('code', {}, 'npm start'),
         ') or an account of your enterprise.',
