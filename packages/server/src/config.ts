@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parseRetryMs } from './webhooks/retry.js';
 
 export const ConfigSchema = Type.Object(
   {
@@ -203,6 +204,43 @@ export const ConfigSchema = Type.Object(
       default: 5000,
       description: 'Attendees (invited sites) per meeting (403 past it).',
     }),
+    // --- enterprise event push (src/webhooks/; docs/webhooks.md) ---
+    webhooks: Type.Boolean({
+      default: true,
+      description:
+        'Enterprise event push (signed webhooks): the configuration API, and the events of every change kept in the outbox and delivered.',
+    }),
+    webhookRetryMs: Type.String({
+      default: '',
+      maxLength: 1024,
+      description:
+        "Webhooks: delays between attempts, comma list of ms, the last one repeats (empty = Huawei's: 30000,30000,30000,1800000).",
+    }),
+    webhookGiveUpMs: Type.Integer({
+      minimum: 0,
+      default: 24 * 3_600_000,
+      description: 'Webhooks: an event not delivered this long after it happened is dead (kept for replay).',
+    }),
+    webhookTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description: 'Webhooks: bound of one attempt (connection, request and answer).',
+    }),
+    webhookAllowHttp: Type.Boolean({
+      default: false,
+      description: 'Webhooks: also allow plain http callback URLs (development; Huawei requires HTTPS).',
+    }),
+    webhookAllowPrivate: Type.Boolean({
+      default: false,
+      description:
+        'Webhooks: allow callback URLs that resolve to loopback, private or link-local addresses (refused by default).',
+    }),
+    webhookCaFile: Type.String({
+      default: '',
+      description:
+        "Webhooks: PEM file of extra CAs trusted for receivers, added to Node's bundled roots (without it, NODE_EXTRA_CA_CERTS applies).",
+    }),
   },
   { additionalProperties: false },
 );
@@ -252,6 +290,13 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   meetingsPerEnterprise: 'CONFPUSH_MEETINGS_PER_ENTERPRISE',
   attendeesPerEnterprise: 'CONFPUSH_ATTENDEES_PER_ENTERPRISE',
   attendeesPerMeeting: 'CONFPUSH_ATTENDEES_PER_MEETING',
+  webhooks: 'CONFPUSH_WEBHOOKS',
+  webhookRetryMs: 'CONFPUSH_WEBHOOK_RETRY_MS',
+  webhookGiveUpMs: 'CONFPUSH_WEBHOOK_GIVE_UP_MS',
+  webhookTimeoutMs: 'CONFPUSH_WEBHOOK_TIMEOUT_MS',
+  webhookAllowHttp: 'CONFPUSH_WEBHOOK_ALLOW_HTTP',
+  webhookAllowPrivate: 'CONFPUSH_WEBHOOK_ALLOW_PRIVATE',
+  webhookCaFile: 'CONFPUSH_WEBHOOK_CA_FILE',
 };
 
 export class ConfigError extends Error {
@@ -316,6 +361,9 @@ export function resolveConfig(...sources: Source[]): Config {
     new RegExp(config.calleeFailPattern);
   } catch {
     problems.push('calleeFailPattern (CONFPUSH_CALLEE_FAIL_PATTERN): not a valid regular expression');
+  }
+  if (parseRetryMs(config.webhookRetryMs) === undefined) {
+    problems.push('webhookRetryMs (CONFPUSH_WEBHOOK_RETRY_MS): not a comma list of delays in ms');
   }
   if (config.demo && config.appId === '' && !config.dev) {
     problems.push('demo needs an app credential: set appId and appKey, or run with dev');

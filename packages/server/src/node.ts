@@ -108,6 +108,7 @@ export class ConfpushNode {
       logger: this.logger,
       recentCapacity: this.config.logRetention,
       metrics: this.metrics,
+      extensions: this.sources.flatMap((source) => (source.commitExtension ? [source.commitExtension] : [])),
     });
     this.hub = new Hub(this.clock);
     this.engine.addListener(this.hub);

@@ -27,6 +27,7 @@ import { DomainError } from '../domain/errors.js';
 import * as ids from '../ids.js';
 import type { EngineMetrics } from '../metrics.js';
 import type { CommitEntry, SharedMeetingStore, StreamWrite } from '../store/types.js';
+import type { CommitExtension } from './commit-extension.js';
 import { ClusterPosition, ClusterSync, StaleEntryError } from './cluster.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
@@ -67,6 +68,7 @@ export interface EngineOptions {
   recentCapacity: number;
   newParticipantId?: () => string;
   metrics?: EngineMetrics;
+  extensions?: readonly CommitExtension[];
 }
 
 interface Pending {
@@ -85,6 +87,7 @@ export class Engine {
   readonly #newParticipantId: () => string;
   readonly #recentCapacity: number;
   readonly #metrics: EngineMetrics | undefined;
+  readonly #extensions: readonly CommitExtension[];
   readonly #runtimes = new Map<string, MeetingRuntime>();
   readonly #loading = new Map<string, Promise<MeetingRuntime | undefined>>();
   readonly #listeners: EngineListener[] = [];
@@ -104,6 +107,7 @@ export class Engine {
     this.#newParticipantId = options.newParticipantId ?? ids.pid;
     this.#recentCapacity = options.recentCapacity;
     this.#metrics = options.metrics;
+    this.#extensions = options.extensions ?? [];
     this.#cluster = new ClusterSync(
       {
         store: options.store,
@@ -198,6 +202,7 @@ export class Engine {
       created: state,
       writes: [],
       position: this.#cluster.creation(),
+      outbox: this.#extensions.flatMap((x) => x.messagesFor(undefined, { changes: [], created: state })),
     };
     const runtime = await this.#enqueue(undefined, entry);
     return runtime.committed;
@@ -229,7 +234,8 @@ export class Engine {
         if (attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
         return runtime.committed;
       }
-      const entry = this.#stage(runtime, decision);
+      const outbox = this.#extensions.flatMap((x) => x.messagesFor(runtime.working, decision));
+      const entry = { ...this.#stage(runtime, decision), outbox };
       try {
         await this.#enqueue(runtime, entry);
       } catch (error) {

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { Store } from '../store/types.js';
+import { WebhookSink } from '../webhooks/sink.js';
 import type { Source } from './source.js';
 
 export interface BuiltinSourceDeps {
@@ -14,6 +15,6 @@ export interface BuiltinSourceDeps {
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
   const sources: Source[] = [];
-  void deps;
+  if (deps.config.webhooks) sources.push(new WebhookSink({ config: deps.config, store: deps.store }));
   return sources;
 }
