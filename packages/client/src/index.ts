@@ -46,3 +46,10 @@ export {
   type VolumeSample,
 } from './api/media-plane.js';
 export type { ConfControlReply } from './conf-control.js';
+export {
+  verifyWebhook,
+  type VerifiedWebhook,
+  type VerifyWebhookOptions,
+  type WebhookEventInfo,
+  type WebhookRequest,
+} from './webhook-receiver.js';

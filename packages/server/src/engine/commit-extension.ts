@@ -8,5 +8,8 @@ import type { OutboxMessage } from '../store/types.js';
 
 export interface CommitExtension {
   /** `before`: the state the change was decided on (undefined when the change creates the meeting). */
-  messagesFor(before: MeetingState | undefined, change: Decision & { created?: MeetingState }): OutboxMessage[];
+  messagesFor(
+    before: MeetingState | undefined,
+    change: Decision & { created?: MeetingState },
+  ): OutboxMessage[];
 }

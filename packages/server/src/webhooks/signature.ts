@@ -2,7 +2,9 @@
  * The webhook signature (reference §6.5): lower-case hex HMAC-SHA256, keyed with the subscriber key, over
  * appID + timestamp (decimal) + nonce + the compact JSON of `eventInfo` as sent — no separators.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { signWebhook } from '@confpush/protocol';
+import { nodeHmacSha256Hex } from '../auth/signature.js';
 import type { EventInfo } from './events.js';
 
 export interface PushedRequest {
@@ -17,9 +19,7 @@ export function webhookSignature(
   key: string,
   fields: { appID: string; timestamp: number; nonce: string; eventInfoJson: string },
 ): string {
-  return createHmac('sha256', key)
-    .update(fields.appID + String(fields.timestamp) + fields.nonce + fields.eventInfoJson)
-    .digest('hex');
+  return signWebhook(key, fields, nodeHmacSha256Hex);
 }
 
 /** The body of one pushed request: signed over exactly the `eventInfo` text it carries. */
