@@ -96,7 +96,7 @@ export class ConfpushNode {
     this.store = opened.store;
     this.broker = opened.broker;
     this.sources = [
-      ...builtinSources({ config: this.config, store: this.store }),
+      ...builtinSources({ config: this.config, store: this.store, registry: this.metrics.registry }),
       ...(options.sources ?? []),
     ];
     this.engine = new Engine({

@@ -45,7 +45,6 @@ export interface DelivererOptions {
   post: PostOptions;
   /** How often the outbox and the lease are looked at when nothing nudges (other nodes' commits). */
   pollMs?: number;
-  onAttempt?: (attempt: Attempt) => void;
 }
 
 const LEASE = 'webhooks';
@@ -54,6 +53,8 @@ const EXPAND_BATCH = 500;
 
 export class Deliverer {
   readonly #o: DelivererOptions;
+  /** Called after every attempt (metrics). */
+  onAttempt: ((attempt: Attempt) => void) | undefined;
   readonly #queues = new Map<string, Delivery[]>();
   readonly #busy = new Set<string>();
   readonly #timers = new Map<string, TimerHandle>();
@@ -288,7 +289,7 @@ export class Deliverer {
     this.#counts[
       attempt.outcome === 'delivered' ? 'delivered' : attempt.outcome === 'dead' ? 'dead' : 'failed'
     ]++;
-    this.#o.onAttempt?.(attempt);
+    this.onAttempt?.(attempt);
     if (attempt.outcome === 'dead')
       this.#o.logger.warn(
         { delivery: d.id, error },

@@ -5,6 +5,7 @@
  * API, the delivery log and replay (`routes.ts`). Settings: `webhook*` in config.ts; docs/webhooks.md.
  */
 import { readFileSync } from 'node:fs';
+import type { Registry } from 'prom-client';
 import { AccessTokens } from '../auth/access-tokens.js';
 import type { Config } from '../config.js';
 import type { CommitExtension } from '../engine/commit-extension.js';
@@ -18,13 +19,13 @@ import type { PostOptions } from './post.js';
 import { HUAWEI_RETRY_MS, parseRetryMs } from './retry.js';
 import { webhookRoutes } from './routes.js';
 import { WebhookService } from './service.js';
-import type { Attempt } from './model.js';
+import { WebhookMetrics } from './metrics.js';
 
 export interface WebhookSinkOptions {
   config: Config;
   store: Store;
-  /** Called after every attempt (metrics, tests). */
-  onAttempt?: (attempt: Attempt) => void;
+  /** The node's metrics registry: the sink adds its series (`metrics.ts`). */
+  registry?: Registry | undefined;
 }
 
 export class WebhookSink implements Source {
@@ -73,8 +74,11 @@ export class WebhookSink implements Source {
       retryMs: parseRetryMs(config.webhookRetryMs) ?? HUAWEI_RETRY_MS,
       giveUpMs: config.webhookGiveUpMs,
       post: this.#post,
-      ...(this.#options.onAttempt ? { onAttempt: this.#options.onAttempt } : {}),
     });
+    if (this.#options.registry) {
+      const metrics = new WebhookMetrics(this.#options.registry, () => deliverer.status.queued);
+      deliverer.onAttempt = (attempt) => metrics.attempted(attempt);
+    }
     this.#deliverer = deliverer;
     this.#service = new WebhookService({
       store,
