@@ -62,6 +62,7 @@ export class Deliverer {
   #poll: TimerHandle | undefined;
   #ticking: Promise<void> | undefined;
   #again = false;
+  #recording: { ops: readonly SinkOp[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** The last replay seen: a replay on any node makes the lease holder load the revived deliveries. */
   #replayed = '';
   readonly #known = new Set<string>();
@@ -281,7 +282,7 @@ export class Deliverer {
       ops.push({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) });
     }
     ops.push({ op: 'push', list: logList(d.configId), value: JSON.stringify(attempt), cap: LOG_CAP });
-    await store.apply(ops);
+    await this.#record(ops);
     if (done) {
       this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
       this.#known.delete(d.id);
@@ -295,6 +296,25 @@ export class Deliverer {
         { delivery: d.id, error },
         'webhook event is dead (replay it from the delivery log API)',
       );
+  }
+
+  /**
+   * Records the outcome of an attempt. The outcomes of attempts that end together are written in one store step
+   * (one transaction, one fsync), each caller resuming once its own operations are durable.
+   */
+  #record(ops: readonly SinkOp[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#recording.push({ ops, resolve, reject });
+      if (this.#recording.length > 1) return;
+      setImmediate(() => {
+        const batch = this.#recording;
+        this.#recording = [];
+        this.#o.store.apply(batch.flatMap((b) => b.ops)).then(
+          () => batch.forEach((b) => b.resolve()),
+          (error: unknown) => batch.forEach((b) => b.reject(error)),
+        );
+      });
+    });
   }
 
   /** Puts dead deliveries back in their queues (admin replay); returns how many. */

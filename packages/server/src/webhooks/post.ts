@@ -1,7 +1,7 @@
 /** One HTTP(S) POST of a webhook, to the checked address, bounded by a timeout covering the whole exchange. */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { checkUrl, resolveTarget, type AddressPolicy } from './address-guard.js';
 
 export interface PostOptions extends AddressPolicy {
@@ -17,6 +17,41 @@ export interface PostResult {
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 
+/**
+ * Connections are kept alive and reused per (address, port), and the CA list is made into a TLS context once: a new
+ * TLS handshake and a context of some 140 roots per event would cost far more than the event.
+ */
+interface Transport {
+  http: HttpAgent;
+  https: HttpsAgent;
+  secureContext: SecureContext | undefined;
+}
+const transports = new WeakMap<PostOptions, Transport>();
+
+/** Closes the kept-alive connections of these options (the sink stops). */
+export function closeConnections(options: PostOptions): void {
+  const transport = transports.get(options);
+  transport?.http.destroy();
+  transport?.https.destroy();
+  transports.delete(options);
+}
+
+function transportOf(options: PostOptions): Transport {
+  let transport = transports.get(options);
+  if (!transport) {
+    transport = {
+      http: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
+      // Passing CAs replaces Node's roots: keep them and add the configured ones.
+      secureContext: options.ca
+        ? createSecureContext({ ca: [...rootCertificates, ...options.ca] })
+        : undefined,
+    };
+    transports.set(options, transport);
+  }
+  return transport;
+}
+
 export async function postWebhook(
   rawUrl: string,
   body: string,
@@ -25,7 +60,9 @@ export async function postWebhook(
 ): Promise<PostResult> {
   const url = checkUrl(rawUrl, options);
   const target = await resolveTarget(url, options);
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const secure = url.protocol === 'https:';
+  const request = secure ? httpsRequest : httpRequest;
+  const transport = transportOf(options);
   return new Promise<PostResult>((resolve, reject) => {
     const req = request(
       url,
@@ -37,9 +74,8 @@ export async function postWebhook(
           if ((lookupOptions as { all?: boolean }).all) cb(null, [target]);
           else cb(null, target.address, target.family);
         },
-        // Passing `ca` replaces Node's roots: keep them and add the configured ones.
-        ...(options.ca ? { ca: [...rootCertificates, ...options.ca] } : {}),
-        agent: false,
+        ...(secure && transport.secureContext ? { secureContext: transport.secureContext } : {}),
+        agent: secure ? transport.https : transport.http,
       },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = [];

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { AccessTokens } from '../auth/access-tokens.js';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { CommitExtension } from '../engine/commit-extension.js';
 import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
@@ -15,7 +16,7 @@ import type { Store } from '../store/types.js';
 import { Deliverer } from './deliverer.js';
 import { meetingEvents } from './events.js';
 import { TOPIC } from './model.js';
-import type { PostOptions } from './post.js';
+import { closeConnections, type PostOptions } from './post.js';
 import { HUAWEI_RETRY_MS, parseRetryMs } from './retry.js';
 import { webhookRoutes } from './routes.js';
 import { WebhookService } from './service.js';
@@ -37,6 +38,9 @@ export class WebhookSink implements Source {
   #deliverer: Deliverer | undefined;
   #service: WebhookService | undefined;
   #stopObserving: (() => void) | undefined;
+  #clock: Clock | undefined;
+  /** This node staged outbox messages since the deliverer last looked. */
+  #written = false;
 
   constructor(options: WebhookSinkOptions) {
     this.#options = options;
@@ -49,8 +53,10 @@ export class WebhookSink implements Source {
     };
     this.commitExtension = {
       messagesFor: (before, change) => {
-        const now = Date.now();
-        return meetingEvents(before, change, now).map((event) => ({
+        const now = this.#clock?.now() ?? Date.now();
+        const events = meetingEvents(before, change, now);
+        if (events.length > 0) this.#written = true;
+        return events.map((event) => ({
           topic: TOPIC,
           body: JSON.stringify(event),
           at: now,
@@ -65,6 +71,7 @@ export class WebhookSink implements Source {
 
   async start(port: SourcePort): Promise<void> {
     const { config, store } = this.#options;
+    this.#clock = port.clock;
     const sink = sinkStoreOf(store);
     const deliverer = new Deliverer({
       store: sink,
@@ -90,7 +97,16 @@ export class WebhookSink implements Source {
       deliverer: () => deliverer,
     });
     // This node's commits wrote to the outbox: look at it now rather than at the next poll.
-    this.#stopObserving = port.observe({ onCommitted: () => deliverer.nudge() }, { remote: false });
+    this.#stopObserving = port.observe(
+      {
+        onCommitted: () => {
+          if (!this.#written) return;
+          this.#written = false;
+          deliverer.nudge();
+        },
+      },
+      { remote: false },
+    );
     deliverer.start();
   }
 
@@ -101,5 +117,6 @@ export class WebhookSink implements Source {
   async stop(): Promise<void> {
     this.#stopObserving?.();
     await this.#deliverer?.stop();
+    closeConnections(this.#post);
   }
 }
