@@ -9,6 +9,7 @@ import type { LatencyResult } from '../latency.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi } from '../lib/stats.js';
 import type { MemoryResult } from '../memory.js';
 import type { EncodeTiming, SnapshotResult } from '../snapshot.js';
+import type { WebhooksResult } from '../webhooks.js';
 
 /** A line of the Goals table: `ok` undefined when the goal sets no number or was not measured. */
 export interface Goal {
@@ -29,6 +30,7 @@ export interface GoalResults {
   latency?: LatencyResult | undefined;
   snapshot?: SnapshotResult | undefined;
   durable?: DurableResult | undefined;
+  webhooks?: WebhooksResult | undefined;
 }
 
 type Bench = keyof GoalResults;
@@ -214,6 +216,15 @@ export const GOALS: readonly GoalRow[] = [
     goal: '… and in Redis mode (no number set)',
     threshold: undefined,
     judge: (d) => ({ measured: redisGoal(d), ok: undefined }),
+  }),
+  row({
+    bench: 'webhooks',
+    goal: '≥ 2,000 webhook deliveries/s over 100 meetings on SQLite, per-meeting order kept',
+    threshold: 2000,
+    judge: (w, min) => ({
+      measured: `${fmtInt(w.deliveriesPerSecond)}/s, ${fmtInt(w.outOfOrder)} out of order`,
+      ok: w.deliveriesPerSecond >= min && w.outOfOrder === 0,
+    }),
   }),
 ];
 
