@@ -224,7 +224,14 @@ export class Deliverer {
     const { store, clock } = this.#o;
     const raw = await store.get(NS.configs, d.configId);
     const config = raw ? (JSON.parse(raw) as WebhookConfig) : undefined;
-    if (config && config.status !== 0) {
+    if (!config) {
+      // Its configuration was deleted (with its deliveries): drop what is still queued here.
+      await this.#record([{ op: 'del', ns: NS.pending, id: d.id }]);
+      this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
+      this.#known.delete(d.id);
+      return;
+    }
+    if (config.status !== 0) {
       d.nextAt = clock.now() + (this.#o.pollMs ?? 250) * 4; // paused while the configuration is not enabled
       return;
     }
@@ -232,25 +239,20 @@ export class Deliverer {
     let outcome: Outcome;
     let status: number | undefined;
     let error: string | undefined;
-    if (!config) {
-      outcome = 'dead';
-      error = 'the configuration was deleted';
-    } else {
-      try {
-        const res = await postWebhook(
-          config.url,
-          signedBody(config, d.eventInfo, started),
-          headersOf(d),
-          this.#o.post,
-        );
-        status = res.status;
-        outcome = res.status >= 200 && res.status < 300 ? 'delivered' : 'failed';
-        if (outcome === 'failed') error = `HTTP ${res.status}`;
-      } catch (err) {
-        error = (err as Error).message;
-        outcome =
-          err instanceof RefusedTarget ? 'refused' : /no answer within/.test(error) ? 'timeout' : 'failed';
-      }
+    try {
+      const res = await postWebhook(
+        config.url,
+        signedBody(config, d.eventInfo, started),
+        headersOf(d),
+        this.#o.post,
+      );
+      status = res.status;
+      outcome = res.status >= 200 && res.status < 300 ? 'delivered' : 'failed';
+      if (outcome === 'failed') error = `HTTP ${res.status}`;
+    } catch (err) {
+      error = (err as Error).message;
+      outcome =
+        err instanceof RefusedTarget ? 'refused' : /no answer within/.test(error) ? 'timeout' : 'failed';
     }
     const now = clock.now();
     d.attempts++;
@@ -267,7 +269,7 @@ export class Deliverer {
       durationMs: now - started,
     };
     const ops: SinkOp[] = [];
-    let done = outcome === 'delivered' || outcome === 'dead';
+    let done = outcome === 'delivered';
     if (!done && now - d.createdAt >= this.#o.giveUpMs) {
       done = true;
       attempt.outcome = 'dead';

@@ -4,7 +4,7 @@ import type { AccessTokenVerifier } from '../api/context.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain/errors.js';
 import { hex32 } from '../ids.js';
-import type { SinkStore } from '../store/outbox.js';
+import type { SinkOp, SinkStore } from '../store/outbox.js';
 import type { Store } from '../store/types.js';
 import { checkUrl, RefusedTarget } from './address-guard.js';
 import type { Deliverer } from './deliverer.js';
@@ -96,9 +96,15 @@ export class WebhookService {
     return config;
   }
 
+  /** Deletes the configuration with its pending and dead deliveries. */
   async deleteConfig(corpId: string, id: string): Promise<void> {
     await this.#own(corpId, id);
-    await this.#d.sink.apply([{ op: 'del', ns: NS.configs, id }]);
+    const ops: SinkOp[] = [{ op: 'del', ns: NS.configs, id }];
+    for (const ns of [NS.pending, NS.dead]) {
+      for (const row of await this.#d.sink.list(ns))
+        if ((JSON.parse(row.value) as Delivery).configId === id) ops.push({ op: 'del', ns, id: row.id });
+    }
+    await this.#d.sink.apply(ops);
   }
 
   /** Enabling sends `meeting.verify` and enables only when the receiver echoes the nonce; else says why. */
