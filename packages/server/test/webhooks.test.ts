@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { isPrivateAddress } from '../src/webhooks/address-guard.js';
 import { signedBody, webhookSignature } from '../src/webhooks/signature.js';
 import { appAuth, createMeeting, http, runningMeeting } from './chain.js';
-import { eventually, loginAsTestUser, startTestServer, type TestServer } from './helpers.js';
+import { CLUSTER, eventually, loginAsTestUser, startTestServer, type TestServer } from './helpers.js';
 import { WebhookReceiver, type Received } from './support/webhook-receiver.js';
 
 const vector = JSON.parse(
@@ -354,5 +354,33 @@ describe('webhook delivery', () => {
     const all = await receiver.waitForEvents(2);
     expect(meetingEvents(all, meeting.conferenceID)).toEqual(['meeting.create', 'meeting.started']);
     expect((await deadOf()).dead).toHaveLength(0);
+  });
+});
+
+describe.runIf(CLUSTER)('webhook delivery in a cluster', () => {
+  it('is done by the one node holding the lease, and taken over when that node stops', async () => {
+    const receiver = await WebhookReceiver.start('secret');
+    const server = await serverWithWebhooks(receiver);
+    await enable(server, receiver);
+    const leased = () =>
+      server.nodes!.filter((node) => {
+        const sink = node.sources.find((s) => s.name === 'webhooks');
+        return (sink?.health?.().detail as { leased?: boolean } | undefined)?.leased === true;
+      });
+    const holder = await eventually(() => leased().length === 1 && leased()[0]!, {
+      what: 'one lease holder',
+    });
+    receiver.mode = 'fail';
+    const token = await appAuth(server);
+    const meeting = await createMeeting(server, token, { subject: 'failover' });
+    await receiver.next('failed');
+    await holder.close(); // releases the lease: another node takes over from the store
+    receiver.mode = 'ok';
+    const all = await receiver.waitForEvents(2);
+    expect(meetingEvents(all, meeting.conferenceID)).toEqual(['meeting.create', 'meeting.started']);
+    const successor = await eventually(() => leased().length === 1 && leased()[0]!, {
+      what: 'a new lease holder',
+    });
+    expect(successor).not.toBe(holder);
   });
 });

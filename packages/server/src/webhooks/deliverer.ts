@@ -108,6 +108,7 @@ export class Deliverer {
     for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
     await this.#ticking;
     if (this.#leased) await this.#o.store.release(LEASE, this.#o.nodeId).catch(() => undefined);
+    this.#drop();
   }
 
   async #tick(): Promise<void> {
