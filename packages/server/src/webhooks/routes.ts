@@ -13,7 +13,11 @@ import type { WebhookService } from './service.js';
 
 const HUAWEI_TAGS = ['huawei: enterprise event push'];
 const TAGS = ['confpush: webhooks'];
-const AccessHeader = Type.Object({ 'x-access-token': Type.String({ maxLength: 1024 }) });
+const AccessHeader = Type.Object({
+  'x-access-token': Type.Optional(
+    Type.String({ maxLength: 1024, description: "Required: an enterprise administrator's access token" }),
+  ),
+});
 const Errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema };
 
 const ConfigView = Type.Object({
@@ -50,7 +54,7 @@ const IdQuery = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }
 export function webhookRoutes(service: () => WebhookService) {
   return async function register(root: FastifyInstance): Promise<void> {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
-    const admin = async (header: string): Promise<Caller> => {
+    const admin = async (header: string | undefined): Promise<Caller> => {
       const caller = await service().accessTokens.authenticate(header);
       const { user } = caller;
       if (!(user.userType === 2 && (user.adminType === 0 || user.adminType === 1)))
