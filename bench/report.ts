@@ -10,6 +10,7 @@ import type { LatencyResult } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ProfileSummary } from './lib/profile.js';
 import type { RedisInfo } from './lib/redis.js';
+import type { RelayResult } from './relay.js';
 import type { ResumeResult } from './resume.js';
 import type { WebhooksResult } from './webhooks.js';
 import type { SnapshotResult } from './snapshot.js';
@@ -24,6 +25,7 @@ export const BENCHMARKS = [
   'durable',
   'resume',
   'cluster',
+  'relay',
   'webhooks',
 ] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
@@ -69,6 +71,7 @@ export interface Results {
   durable?: DurableResult;
   resume?: ResumeResult;
   cluster?: ClusterResult;
+  relay?: RelayResult;
   webhooks?: WebhooksResult;
   profiles?: ProfileEntry[];
 }
@@ -633,6 +636,35 @@ function resumeSection(r: ResumeResult): string {
   ].join('\n');
 }
 
+function relaySection(r: RelayResult): string {
+  return [
+    'In one process: an upstream confpush node playing Huawei, a relay node following its meeting through a TCP ' +
+      `proxy, ${fmtInt(r.subscribers)} WebSocket subscribers of the relay. The upstream renames participants at ` +
+      `${fmtInt(r.rate)} changes/s for ${r.seconds} s; lag = a relay subscriber's receipt of a name − an upstream ` +
+      "subscriber's receipt of it (both on loopback; it includes the relay's durable commit, SQLite synchronous=FULL). " +
+      'Changes that arrive while a commit is in flight are coalesced into the next commit (only the newest state ' +
+      'is sent downstream), so not every change is timed. Cut: the proxy resets the upstream connection, 20 more ' +
+      'changes are made upstream, and the time runs until a relay subscriber has seen the last one (backoff, ' +
+      'reconnect, full messages, diff, commit). `bench/relay.ts`.',
+    '',
+    table(
+      ['subscribers', 'changes/s', 'changes', 'timed', 'p50', 'p99', 'max', 'cut → equal'],
+      [
+        [
+          fmtInt(r.subscribers),
+          fmtInt(r.rate),
+          fmtInt(r.changes),
+          fmtInt(r.timed),
+          `${fmtMs(r.p50)} ms`,
+          `${fmtMs(r.p99)} ms`,
+          `${fmtMs(r.max)} ms`,
+          r.cutMs.map((ms) => `${fmtMs(ms)} ms`).join(', '),
+        ],
+      ],
+    ),
+  ].join('\n');
+}
+
 function profilesSection(profiles: ProfileEntry[]): string {
   const parts: string[] = [];
   for (const p of profiles) {
@@ -795,7 +827,8 @@ export function render(r: Results, previous: string | undefined): string {
     ['durable', '5. Durable write rate', () => durableSection(r.durable!)],
     ['resume', '6. Resume vs rebuild', () => resumeSection(r.resume!)],
     ['cluster', '7. Cluster: one node vs three on Redis', () => clusterSection(r.cluster!)],
-    ['webhooks', '8. Webhook deliveries', () => webhooksSection(r.webhooks!)],
+    ['relay', '8. Relay in front of an upstream', () => relaySection(r.relay!)],
+    ['webhooks', '9. Webhook deliveries', () => webhooksSection(r.webhooks!)],
   ];
   for (const [name, title, body] of bodies) {
     out.push('');

@@ -136,8 +136,8 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
     adminType: 0,
     createdAt: Date.now(),
   };
-  await node.store.putUser(admin);
-  await node.store.putAccessToken(
+  await node.store.identity.putUser(admin);
+  await node.store.identity.putAccessToken(
     {
       token: 'bench-token',
       userId: admin.userId,

@@ -8,6 +8,7 @@ import type { FanoutResult, Layout } from '../fanout.js';
 import type { LatencyResult } from '../latency.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi } from '../lib/stats.js';
 import type { MemoryResult } from '../memory.js';
+import type { RelayResult } from '../relay.js';
 import type { EncodeTiming, SnapshotResult } from '../snapshot.js';
 import type { WebhooksResult } from '../webhooks.js';
 
@@ -30,6 +31,7 @@ export interface GoalResults {
   latency?: LatencyResult | undefined;
   snapshot?: SnapshotResult | undefined;
   durable?: DurableResult | undefined;
+  relay?: RelayResult | undefined;
   webhooks?: WebhooksResult | undefined;
 }
 
@@ -216,6 +218,29 @@ export const GOALS: readonly GoalRow[] = [
     goal: '… and in Redis mode (no number set)',
     threshold: undefined,
     judge: (d) => ({ measured: redisGoal(d), ok: undefined }),
+  }),
+  row({
+    bench: 'relay',
+    goal: 'Relay lag p99 ≤ 5 ms (upstream frame → downstream frame), 1,000 changes/s, 1,000 subscribers',
+    threshold: 5,
+    judge: (r, max) => ({
+      measured:
+        `p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms at ${fmtInt(r.rate)} changes/s, ${fmtInt(r.subscribers)} ` +
+        `subscribers (${fmtInt(r.timed)} of ${fmtInt(r.changes)} changes timed, the rest coalesced)`,
+      ok: r.subscribers >= 1000 ? r.p99 <= max : undefined,
+    }),
+  }),
+  row({
+    bench: 'relay',
+    goal: 'Upstream cut → downstream equal again ≤ 1 s + the reconnect backoff',
+    threshold: 1000,
+    judge: (r, max) => {
+      const worstMs = Math.max(...r.cutMs);
+      return {
+        measured: `${r.cutMs.map((ms) => `${fmtMs(ms)} ms`).join(', ')} (backoff ≤ ${fmtMs(r.backoffMs)} ms)`,
+        ok: worstMs <= max + r.backoffMs,
+      };
+    },
   }),
   row({
     bench: 'webhooks',

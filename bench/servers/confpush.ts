@@ -79,9 +79,9 @@ async function start(args: {
   node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
   // Instrumentation: time each group commit. SQLite commits synchronously (better-sqlite3), so this is also how
   // long each commit kept the event loop from doing anything else; Redis commits are one pipelined round trip.
-  const store = node.store as unknown as { commit: (entries: readonly unknown[]) => Promise<unknown> };
-  const commit = store.commit.bind(store);
-  store.commit = async (entries) => {
+  const meetings = node.store.meetings;
+  const commit = meetings.commit.bind(meetings);
+  meetings.commit = async (entries) => {
     const s = nowMs();
     try {
       return await commit(entries);

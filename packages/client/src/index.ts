@@ -42,6 +42,7 @@ export {
   type CaptionReport,
   type JoinAnswer,
   type JoiningSite,
+  type LeaveReason,
   type NetQualityReport,
   type VolumeSample,
 } from './api/media-plane.js';

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseRetryMs } from './webhooks/retry.js';
+import { WEBHOOK_SETTINGS } from './webhooks/settings.js';
 
 export const ConfigSchema = Type.Object(
   {
@@ -146,6 +147,28 @@ export const ConfigSchema = Type.Object(
       description:
         'Keep a demo meeting ("confpush demo") busy with a looping scenario and print how to connect to it.',
     }),
+    // --- relay in front of Huawei Cloud Meeting (src/relay/; docs/relay.md) ---
+    upstreamUrl: Type.String({
+      default: '',
+      description:
+        "Huawei Cloud Meeting API base URL; when set this node is a relay that mirrors the upstream's meetings.",
+    }),
+    upstreamAppId: Type.String({
+      default: '',
+      description: 'Relay: App ID of an enterprise administrator of the upstream (App ID authentication).',
+    }),
+    upstreamAppKey: Type.String({ default: '', description: 'Relay: app key of upstreamAppId.' }),
+    upstreamMeetings: Type.String({
+      default: '',
+      description:
+        'Relay: comma-separated conference IDs to follow; empty = every meeting of the enterprise in progress.',
+    }),
+    upstreamPollMs: Type.Integer({
+      minimum: 100,
+      default: 10_000,
+      description:
+        'Relay: how often the list of meetings in progress is read upstream (and a lost one retried).',
+    }),
     // --- abuse limits (src/limits/; SECURITY.md). 0 = no limit. ---
     authFailureWindowMs: Type.Integer({
       minimum: 1000,
@@ -204,43 +227,8 @@ export const ConfigSchema = Type.Object(
       default: 5000,
       description: 'Attendees (invited sites) per meeting (403 past it).',
     }),
-    // --- enterprise event push (src/webhooks/; docs/webhooks.md) ---
-    webhooks: Type.Boolean({
-      default: true,
-      description:
-        'Enterprise event push (signed webhooks): the configuration API, and the events of every change kept in the outbox and delivered.',
-    }),
-    webhookRetryMs: Type.String({
-      default: '',
-      maxLength: 1024,
-      description:
-        "Webhooks: delays between attempts, comma list of ms, the last one repeats (empty = Huawei's: 30000,30000,30000,1800000).",
-    }),
-    webhookGiveUpMs: Type.Integer({
-      minimum: 0,
-      default: 24 * 3_600_000,
-      description: 'Webhooks: an event not delivered this long after it happened is dead (kept for replay).',
-    }),
-    webhookTimeoutMs: Type.Integer({
-      minimum: 100,
-      maximum: 600_000,
-      default: 10_000,
-      description: 'Webhooks: bound of one attempt (connection, request and answer).',
-    }),
-    webhookAllowHttp: Type.Boolean({
-      default: false,
-      description: 'Webhooks: also allow plain http callback URLs (development; Huawei requires HTTPS).',
-    }),
-    webhookAllowPrivate: Type.Boolean({
-      default: false,
-      description:
-        'Webhooks: allow callback URLs that resolve to loopback, private or link-local addresses (refused by default).',
-    }),
-    webhookCaFile: Type.String({
-      default: '',
-      description:
-        "Webhooks: PEM file of extra CAs trusted for receivers, added to Node's bundled roots (without it, NODE_EXTRA_CA_CERTS applies).",
-    }),
+    // --- enterprise event push (src/webhooks/settings.ts; docs/webhooks.md) ---
+    ...WEBHOOK_SETTINGS,
   },
   { additionalProperties: false },
 );
@@ -279,6 +267,11 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   calleeFailPattern: 'CONFPUSH_CALLEE_FAIL_PATTERN',
   calleeFailCode: 'CONFPUSH_CALLEE_FAIL_CODE',
   demo: 'CONFPUSH_DEMO',
+  upstreamUrl: 'CONFPUSH_UPSTREAM_URL',
+  upstreamAppId: 'CONFPUSH_UPSTREAM_APP_ID',
+  upstreamAppKey: 'CONFPUSH_UPSTREAM_APP_KEY',
+  upstreamMeetings: 'CONFPUSH_UPSTREAM_MEETINGS',
+  upstreamPollMs: 'CONFPUSH_UPSTREAM_POLL_MS',
   authFailureWindowMs: 'CONFPUSH_AUTH_FAILURE_WINDOW_MS',
   authFailuresPerAddress: 'CONFPUSH_AUTH_FAILURES_PER_ADDRESS',
   authFailuresPerTarget: 'CONFPUSH_AUTH_FAILURES_PER_TARGET',
@@ -362,6 +355,7 @@ export function resolveConfig(...sources: Source[]): Config {
   } catch {
     problems.push('calleeFailPattern (CONFPUSH_CALLEE_FAIL_PATTERN): not a valid regular expression');
   }
+  if (config.upstreamUrl !== '') problems.push(...upstreamProblems(config));
   if (parseRetryMs(config.webhookRetryMs) === undefined) {
     problems.push('webhookRetryMs (CONFPUSH_WEBHOOK_RETRY_MS): not a comma list of delays in ms');
   }
@@ -370,4 +364,19 @@ export function resolveConfig(...sources: Source[]): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function upstreamProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (!/^https?:\/\/[^/]/.test(config.upstreamUrl))
+    problems.push('upstreamUrl (CONFPUSH_UPSTREAM_URL): not an http(s) URL');
+  if (config.upstreamAppId === '' || config.upstreamAppKey === '')
+    problems.push(
+      'upstreamUrl needs upstreamAppId and upstreamAppKey (an App ID credential of the upstream)',
+    );
+  if (config.upstreamMeetings.split(',').some((id) => !/^\s*\d*\s*$/.test(id)))
+    problems.push(
+      'upstreamMeetings (CONFPUSH_UPSTREAM_MEETINGS): conference IDs are digits, comma-separated',
+    );
+  return problems;
 }

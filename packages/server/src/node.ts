@@ -22,7 +22,6 @@ import type { Broker } from './broker/broker.js';
 import { Engine } from './engine/engine.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hub } from './hub/hub.js';
-import { MediaPlane } from './media/service.js';
 import type { MediaTimers } from './media/timers.js';
 import { hex32, newEpoch, secretHex } from './ids.js';
 import { Limits } from './limits/index.js';
@@ -33,7 +32,7 @@ import { builtinSources } from './sources/builtin.js';
 import { sourcePort, sourcesHealth } from './sources/port.js';
 import type { Source } from './sources/source.js';
 import { openStore } from './store/open.js';
-import type { SharedMeetingStore, Store } from './store/types.js';
+import type { Store } from './store/types.js';
 
 export interface NodeOptions {
   config: Config;
@@ -58,7 +57,7 @@ export interface AppCredential {
 export class ConfpushNode {
   readonly config: Config;
   /** SQLite (embedded) or Redis (cluster mode). */
-  readonly store: Store & SharedMeetingStore;
+  readonly store: Store;
   /** The fan-out of changes between nodes (in memory for the embedded store). */
   readonly broker: Broker;
   /** Identifies this process among the nodes of a cluster (new at every start). */
@@ -66,7 +65,6 @@ export class ConfpushNode {
   readonly engine: Engine;
   readonly hub: Hub;
   readonly gateway: Gateway;
-  readonly media: MediaPlane;
   readonly api: Api;
   readonly logger: Logger;
   readonly metrics = new Metrics();
@@ -85,22 +83,31 @@ export class ConfpushNode {
   /** True from the end of `start()` until `close()` begins (`/readyz`). */
   #ready = false;
 
-  private constructor(
-    options: NodeOptions & { logger: Logger },
-    opened: { store: Store & SharedMeetingStore; broker: Broker },
-  ) {
+  private constructor(options: NodeOptions & { logger: Logger }, opened: { store: Store; broker: Broker }) {
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
     this.store = opened.store;
     this.broker = opened.broker;
+    const accessTokens = new AccessTokens({
+      store: this.store.identity,
+      clock: this.clock,
+      config: this.config,
+    });
+    // Before the engine: a sink may commit outbox messages with every change (its commit extension).
     this.sources = [
-      ...builtinSources({ config: this.config, store: this.store, registry: this.metrics.registry }),
+      ...builtinSources({
+        config: this.config,
+        store: this.store,
+        accessTokens,
+        mediaTimers: options.mediaTimers,
+        registry: this.metrics.registry,
+      }),
       ...(options.sources ?? []),
     ];
     this.engine = new Engine({
-      store: this.store,
+      store: this.store.meetings,
       broker: this.broker,
       nodeId: this.nodeId,
       inUse: (confId) => this.hub.hasSubscribers(confId),
@@ -112,17 +119,6 @@ export class ConfpushNode {
     });
     this.hub = new Hub(this.clock);
     this.engine.addListener(this.hub);
-    this.media = new MediaPlane({
-      engine: this.engine,
-      logger: this.logger,
-      timers: options.mediaTimers ?? this.clock,
-      speakerIntervalMs: this.config.speakerIntervalMs,
-      calleeAnswerDelayMs: this.config.calleeAnswerDelayMs,
-      calleeFailPattern: this.config.calleeFailPattern,
-      calleeFailCode: this.config.calleeFailCode,
-    });
-    // The media plane acts on this node's own changes only (one node answers a call it was asked to place).
-    this.engine.addListener(this.media, { remote: false });
     const meetingTokens = new MeetingTokens({
       store: this.store,
       clock: this.clock,
@@ -130,7 +126,6 @@ export class ConfpushNode {
       wsTokenTtlMs: this.config.wsTokenTtlMs,
       wsTokenBudget: this.limits.wsTokens,
     });
-    const accessTokens = new AccessTokens({ store: this.store, clock: this.clock, config: this.config });
     this.gateway = new Gateway({
       engine: this.engine,
       hub: this.hub,
@@ -159,10 +154,9 @@ export class ConfpushNode {
         accessTokens,
         clock: this.clock,
         publicUrl: () => this.publicUrl,
-        media: this.media,
         authAttempts: this.limits.authAttempts,
         quotas: this.limits.quotas({
-          store: this.store,
+          store: this.store.meetings,
           meetingState: async (confId) => (await this.engine.load(confId))?.working,
         }),
       },
@@ -208,7 +202,12 @@ export class ConfpushNode {
       node.credential = await node.#registerApp();
       for (const source of node.sources) {
         await source.start(
-          sourcePort(node.engine, { logger: node.logger, clock: node.clock, name: source.name }),
+          sourcePort(node.engine, {
+            logger: node.logger,
+            clock: node.clock,
+            name: source.name,
+            registry: node.metrics.registry,
+          }),
         );
       }
       await node.api.listen({ port: node.config.port, host: node.config.host });
@@ -279,10 +278,15 @@ export class ConfpushNode {
     }
     if (!credential) return undefined;
     const now = this.clock.now();
-    if (!(await this.store.getCorp(credential.corpId))) {
-      await this.store.putCorp({ corpId: credential.corpId, spId: null, name: 'confpush', createdAt: now });
+    if (!(await this.store.identity.getCorp(credential.corpId))) {
+      await this.store.identity.putCorp({
+        corpId: credential.corpId,
+        spId: null,
+        name: 'confpush',
+        createdAt: now,
+      });
     }
-    await this.store.putApp({
+    await this.store.identity.putApp({
       appId: credential.appId,
       appKey: credential.appKey,
       kind: 'enterprise',
@@ -298,7 +302,6 @@ export class ConfpushNode {
     if (this.#housekeeping) this.clock.clearInterval(this.#housekeeping);
     await this.demo?.stop();
     for (const source of this.sources) await source.stop();
-    await this.media.close();
     await this.gateway.close();
     await this.api.close();
     await this.engine.drain();

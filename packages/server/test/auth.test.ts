@@ -124,7 +124,7 @@ async function registerSpApp(
   spId = `sp-${hex32().slice(0, 8)}`,
 ): Promise<AppCredential & { spId: string }> {
   const app = { appId: hex32(), appKey: hex32(), spId };
-  await server.node.store.putApp({ ...app, kind: 'sp', corpId: null, createdAt: Date.now() });
+  await server.node.store.identity.putApp({ ...app, kind: 'sp', corpId: null, createdAt: Date.now() });
   return { ...app, sp: true };
 }
 
@@ -334,7 +334,7 @@ describe('POST /v2/usg/acs/auth/appauth', () => {
       }),
     );
     expect(reply.user).toMatchObject({ name: 'bob', isBindPhone: true });
-    const stored = await server.node.store.getUser(reply.user.userId);
+    const stored = await server.node.store.identity.getUser(reply.user.userId);
     expect(stored).toMatchObject({ email: 'bob@example.com', phone: '+8613800000000', thirdAccount: 'bob' });
   });
 
@@ -512,7 +512,7 @@ describe('POST /v2/usg/acs/auth/appauth', () => {
     );
     expectError(await appAuth(server, app, { userId: 'ghost', nonce, corpId: 'c1' }), 'CORP_NOT_ALLOWED');
     expect(
-      await server.node.store.findUserByThirdAccount(server.corpId, server.appId, 'ghost'),
+      await server.node.store.identity.findUserByThirdAccount(server.corpId, server.appId, 'ghost'),
     ).toBeUndefined();
     const store = server.node.store;
     const tokens =
@@ -546,7 +546,10 @@ describe('appauth with an SP app', () => {
     const sp = await registerSpApp(server);
     const reply = tokenOf(await appAuth(server, sp, { corpId: 'corp-x' }));
     expect(reply.user).toMatchObject({ userType: 2, adminType: 0, companyId: 'corp-x', spId: sp.spId });
-    expect(await server.node.store.getCorp('corp-x')).toMatchObject({ corpId: 'corp-x', spId: sp.spId });
+    expect(await server.node.store.identity.getCorp('corp-x')).toMatchObject({
+      corpId: 'corp-x',
+      spId: sp.spId,
+    });
     expect(tokenOf(await appAuth(server, sp, { corpId: 'corp-x' })).user.userId).toBe(reply.user.userId);
   });
 
@@ -804,7 +807,7 @@ describe('POST /confpush/v1/admin/accounts', () => {
       await createAccount(server, '', { account: 'x@corp', password: 'password-1' }),
       'ACCESS_TOKEN_INVALID',
     );
-    expect(await server.node.store.findUserByAccount('x@corp')).toBeUndefined();
+    expect(await server.node.store.identity.findUserByAccount('x@corp')).toBeUndefined();
     expectError(await accountAuth(server, 'x@corp', 'password-1'), 'ACCOUNT_AUTH_FAILED');
   });
 
@@ -821,7 +824,7 @@ describe('POST /confpush/v1/admin/accounts', () => {
       expect(reply.status).toBe(400);
       expect((reply.json as RestErrorBody).error_msg).toMatch(/^INVALID_PARAMETER/);
     }
-    expect(await server.node.store.findUserByAccount('short@corp')).toBeUndefined();
+    expect(await server.node.store.identity.findUserByAccount('short@corp')).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@
  * no `dist/`), and installed from the packed packages (`npm pack`, then `npm install` of the tarballs).
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -39,9 +39,17 @@ describe('confpush command', () => {
       .map((f) => join(packs, f));
     expect(tarballs).toHaveLength(3);
     const project = tempDir('confpush-installed-');
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-confpush', private: true }));
+    // npm applies only the installing project's `overrides`: the README tells a project that installs confpush to
+    // copy ours, which keep every dependency within the declared Node lines (no EBADENGINE on Node 20).
+    const { overrides } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      overrides: unknown;
+    };
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'uses-confpush', private: true, overrides }),
+    );
     // No install scripts: --help needs no native SQLite binding, and the test needs no compiler or download.
-    await run(
+    const install = await run(
       'npm',
       ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', ...tarballs],
       {
@@ -49,6 +57,7 @@ describe('confpush command', () => {
         env,
       },
     );
+    expect(install.stderr).not.toContain('EBADENGINE');
     const { stdout } = await run(join(project, 'node_modules', '.bin', 'confpush'), ['--help'], {
       cwd: project,
       env,

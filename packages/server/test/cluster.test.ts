@@ -67,7 +67,7 @@ async function storedStreams(url: string, prefix: string, confId: string): Promi
   const store = new RedisStore({ url, prefix, logRetention: 1000, newEpoch });
   await store.open();
   try {
-    const snapshot = await store.snapshot(confId, 0);
+    const snapshot = await store.meetings.snapshot(confId, 0);
     if (!snapshot) throw new Error(`meeting ${confId} is not in Redis`);
     const state = stateFromStore(snapshot.record, snapshot.streams);
     return (category) => state.streams[category];

@@ -62,6 +62,7 @@ const MEDIA = [
   'selfHand',
   'selfMute',
 ] as const;
+const MIRROR = ['mirror'] as const;
 
 let nextPid = 0;
 const ctx: DecideContext = { now: Date.UTC(2026, 11, 6, 9, 0), newParticipantId: () => `pid${++nextPid}` };
@@ -93,13 +94,13 @@ function liveMeeting(): MeetingState {
 describe('HANDLERS', () => {
   it('has exactly one handler per command type', () => {
     expectTypeOf<keyof typeof HANDLERS>().toEqualTypeOf<CommandType>();
-    expect(Object.keys(HANDLERS).sort()).toEqual([...MANAGEMENT, ...CONTROL, ...MEDIA].sort());
+    expect(Object.keys(HANDLERS).sort()).toEqual([...MANAGEMENT, ...CONTROL, ...MEDIA, ...MIRROR].sort());
   });
 
   it('refuses every control and media command while the meeting is not in progress', () => {
     for (const phase of ['Schedule', 'Destroyed'] as const) {
       const state = createMeetingState(testRecord('900000002', { state: phase }), [], ctx.newParticipantId);
-      for (const type of [...CONTROL, ...MEDIA]) {
+      for (const type of [...CONTROL, ...MEDIA, ...MIRROR]) {
         let refusal: unknown;
         try {
           decide(state, { type } as Command, ctx);
@@ -184,6 +185,10 @@ describe('HANDLERS', () => {
       camera: [{ type: 'camera', pid: 'pid1', on: false }, [P]],
       selfHand: [{ type: 'selfHand', pid: 'pid1', raised: true }, [P]],
       selfMute: [{ type: 'selfMute', pid: 'pid1', mute: true }, [P]],
+      mirror: [
+        { type: 'mirror', targets: [{ category: 'ConfDynamicInfoNotify', payload: { isLocked: 1 } }] },
+        [D],
+      ],
     };
     const refusedOnLiveMeeting: Partial<Record<CommandType, string>> = {
       edit: 'CONF_ALREADY_STARTED',

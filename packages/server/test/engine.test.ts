@@ -175,7 +175,7 @@ describe('Engine', () => {
           const dir = tempDir();
           const store = new SqliteStore({ dataDir: dir, syncMode: 'normal', logRetention: 50, newEpoch });
           const engine = new Engine({
-            store,
+            store: store.meetings,
             broker: new MemoryBroker(),
             nodeId: 'n1',
             clock,
@@ -222,7 +222,7 @@ describe('Engine', () => {
           }
           // What is stored equals what is committed (a reload sees the same state and positions).
           const reloaded = new Engine({
-            store,
+            store: store.meetings,
             broker: new MemoryBroker(),
             nodeId: 'n1',
             clock,
@@ -246,7 +246,7 @@ describe('Engine', () => {
   it('groups concurrent commands into few store transactions', async () => {
     const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10, newEpoch });
     const engine = new Engine({
-      store,
+      store: store.meetings,
       broker: new MemoryBroker(),
       nodeId: 'n1',
       clock,
@@ -269,7 +269,7 @@ describe('Engine', () => {
   it('refuses a command and changes nothing when the store fails, then recovers from the store', async () => {
     const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'normal', logRetention: 10, newEpoch });
     const engine = new Engine({
-      store,
+      store: store.meetings,
       broker: new MemoryBroker(),
       nodeId: 'n1',
       clock,
@@ -281,9 +281,9 @@ describe('Engine', () => {
     await engine.createMeeting(record('900000003', 'Created'), [{ name: 'a', phone: '+1' }]);
     const recorder = new Recorder();
     hub.subscribe('900000003', 'AttendeesNotify', recorder);
-    const realCommit = store.commit;
+    const realCommit = store.meetings.commit.bind(store.meetings);
     let fail = true;
-    store.commit = async (entries: readonly CommitEntry[]) => {
+    store.meetings.commit = async (entries: readonly CommitEntry[]) => {
       if (fail) throw new Error('disk full');
       return realCommit(entries);
     };

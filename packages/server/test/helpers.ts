@@ -173,9 +173,9 @@ export async function loginAsTestUser(
     adminType: options.admin ? 0 : 2,
     createdAt: now,
   };
-  await server.node.store.putUser(user);
+  await server.node.store.identity.putUser(user);
   const accessToken = token('cpt');
-  await server.node.store.putAccessToken(
+  await server.node.store.identity.putAccessToken(
     {
       token: accessToken,
       userId: user.userId,

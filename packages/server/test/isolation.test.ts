@@ -74,8 +74,8 @@ beforeAll(async () => {
   // Enterprise B: its own corp and app on the same node.
   const appB = `isolation-b-${randomBytes(4).toString('hex')}`;
   const keyB = randomBytes(16).toString('hex');
-  await server.node.store.putCorp({ corpId: CORP_B, spId: null, name: 'B', createdAt: Date.now() });
-  await server.node.store.putApp({
+  await server.node.store.identity.putCorp({ corpId: CORP_B, spId: null, name: 'B', createdAt: Date.now() });
+  await server.node.store.identity.putApp({
     appId: appB,
     appKey: keyB,
     kind: 'enterprise',
@@ -91,7 +91,11 @@ beforeAll(async () => {
   ids.invitedA = await appAuth(server, 'invited-a');
   ids.adminB = await appAuth(serverB);
   ids.plainB = await appAuth(serverB, 'plain-b');
-  const invited = await server.node.store.findUserByThirdAccount(server.corpId, server.appId, 'invited-a');
+  const invited = await server.node.store.identity.findUserByThirdAccount(
+    server.corpId,
+    server.appId,
+    'invited-a',
+  );
 
   target = await meetingOf(server, ids.ownerA, {
     attendees: [
@@ -303,7 +307,7 @@ function wrongIdentities(route: Route): [Identity, Expected][] {
             expect(res.status).toBe(201);
             const created = JSON.parse(res.text) as { corpId: string; userId: string };
             expect(created.corpId).toBe(CORP_B);
-            expect((await server.node.store.getUser(created.userId))?.corpId).toBe(CORP_B);
+            expect((await server.node.store.identity.getUser(created.userId))?.corpId).toBe(CORP_B);
           },
         },
       ],

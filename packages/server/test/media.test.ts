@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compareShape, vector } from '../../protocol/test/vectors.js';
 import type { Config } from '../src/config.js';
 import { LEAVE_REASONS, type MediaCommand } from '../src/domain/commands.js';
-import { MediaPlane, type MediaEngine } from '../src/media/service.js';
+import { MediaPlane, type MediaPort } from '../src/media/service.js';
+import { MediaSource } from '../src/media/source.js';
 import { ManualTimers } from '../src/media/timers.js';
 import { ConfpushNode } from '../src/node.js';
 import { hex32, token } from '../src/ids.js';
@@ -18,6 +19,13 @@ import type { Frame, PushClient } from './push-client.js';
 import { testConfig, testLogger } from './support/config.js';
 
 const ALL: PushCategory[] = [...PUSH_CATEGORIES];
+
+/** The node's simulated media plane: the plane of its built-in media source. */
+function planeOf(node: ConfpushNode): MediaPlane {
+  const source = node.sources.find((s) => s instanceof MediaSource);
+  if (!(source instanceof MediaSource)) throw new Error('the node has no media source');
+  return source.plane;
+}
 
 /** A node of this file whose media plane runs on manual time. */
 const ownNodes: ConfpushNode[] = [];
@@ -326,7 +334,7 @@ describe('invitations and simulated callees', () => {
     ]);
     const result = await l.frame(incremental('InviteResultNotify'), from);
     expect(items(result)).toEqual([expect.objectContaining({ callNumber: '+99100001234', resultCode: '0' })]);
-    expect(l.server.node.media.pendingCallees).toBe(0);
+    expect(planeOf(l.server.node).pendingCallees).toBe(0);
     l.client.close();
   });
 
@@ -356,7 +364,7 @@ describe('invitations and simulated callees', () => {
     await invite(l, '+44200000000');
     const result = await l.frame(incremental('InviteResultNotify'), from);
     expect(items(result)[0]).toMatchObject({ callNumber: '+44200000000', resultCode: '11111002' });
-    expect(server.node.media.resultCodeFor('+99100000000')).toBe(0);
+    expect(planeOf(server.node).resultCodeFor('+99100000000')).toBe(0);
     l.client.close();
   });
 
@@ -372,7 +380,7 @@ describe('invitations and simulated callees', () => {
       )!;
     const one = byTel('+99100005555')['pid'] as string;
     const two = byTel('+99100006666')['pid'] as string;
-    expect(l.server.node.media.pendingCallees).toBe(0);
+    expect(planeOf(l.server.node).pendingCallees).toBe(0);
     expect((byTel('+99100005555')['pinfoMap'] as Record<string, string>)['STATE']).toBe('1');
     // Nothing answers by itself: the next change of the meeting is the one made below.
     from = l.mark();
@@ -412,9 +420,9 @@ describe('invitations and simulated callees', () => {
     await invite(l, '+99100007777');
     const calling = await l.frame(incremental('ParticipantsNotify'), from);
     const pid = items(calling)[0]!['pid'] as string;
-    await eventually(() => (server.node.media.pendingCallees === 1 ? true : undefined));
+    await eventually(() => (planeOf(server.node).pendingCallees === 1 ? true : undefined));
     expect((await l.media('POST', `participants/${pid}/leave`, {})).status).toBe(204);
-    await eventually(() => (server.node.media.pendingCallees === 0 ? true : undefined));
+    await eventually(() => (planeOf(server.node).pendingCallees === 0 ? true : undefined));
     timers.advance(1000);
     expect(timers.pending).toBe(0);
     const state = await committed(l);
@@ -455,7 +463,7 @@ describe('POST …/volumes (speakers)', () => {
       confID: l.id,
       msgMode: CATEGORY_SPECS.SpeakerChangeNotify.fullOnly ? 0 : 1,
     });
-    await eventually(() => (l.server.node.media.activeFeeds === 0 ? true : undefined));
+    await eventually(() => (planeOf(l.server.node).activeFeeds === 0 ? true : undefined));
     l.client.close();
   });
 
@@ -478,7 +486,7 @@ describe('POST …/volumes (speakers)', () => {
       expect(res.status).toBe(202);
     }
     expect(timers.pending).toBe(1);
-    expect(server.node.media.activeFeeds).toBe(1);
+    expect(planeOf(server.node).activeFeeds).toBe(1);
     timers.advance(300);
     const pushed = await l.frame((f) => f.action === 'SpeakerChangeNotify', from);
     // The latest sample of each site wins: c 44, b 90, a 20.
@@ -501,7 +509,7 @@ describe('POST …/volumes (speakers)', () => {
     const silence = await l.frame((f) => f.action === 'SpeakerChangeNotify', before);
     expect('data' in silence).toBe(false);
     expect(timers.pending).toBe(0);
-    await eventually(() => (server.node.media.activeFeeds === 0 ? true : undefined));
+    await eventually(() => (planeOf(server.node).activeFeeds === 0 ? true : undefined));
     l.client.close();
   });
 
@@ -524,7 +532,7 @@ describe('POST …/volumes (speakers)', () => {
       'MMC.111070001',
     );
     expectError(await l.media('POST', 'volumes', { samples: [] }), 400, 'MMC.111070001');
-    expect(l.server.node.media.activeFeeds).toBe(0);
+    expect(planeOf(l.server.node).activeFeeds).toBe(0);
     l.client.close();
   });
 });
@@ -701,16 +709,21 @@ describe('authentication and validation', () => {
 
     // Another enterprise's administrator does not see the meeting at all.
     const now = Date.now();
-    await server.node.store.putCorp({ corpId: '200000002', spId: null, name: 'other', createdAt: now });
+    await server.node.store.identity.putCorp({
+      corpId: '200000002',
+      spId: null,
+      name: 'other',
+      createdAt: now,
+    });
     const foreignUser = {
       ...admin.user,
       userId: hex32(),
       corpId: '200000002',
       thirdAccount: 'foreign-admin',
     };
-    await server.node.store.putUser(foreignUser);
+    await server.node.store.identity.putUser(foreignUser);
     const foreign = token('cpt');
-    await server.node.store.putAccessToken(
+    await server.node.store.identity.putAccessToken(
       {
         token: foreign,
         userId: foreignUser.userId,
@@ -774,7 +787,7 @@ describe('authentication and validation', () => {
 });
 
 describe('MediaPlane on manual time', () => {
-  function fakeEngine(): MediaEngine & { commands: MediaCommand[] } {
+  function fakePort(): MediaPort & { commands: MediaCommand[] } {
     const commands: MediaCommand[] = [];
     return {
       commands,
@@ -782,13 +795,13 @@ describe('MediaPlane on manual time', () => {
         commands.push(command);
         return undefined as never;
       },
-      load: async () => undefined,
+      read: async () => undefined,
     };
   }
 
-  function plane(timers: ManualTimers, engine: MediaEngine) {
+  function plane(timers: ManualTimers, port: MediaPort) {
     return new MediaPlane({
-      engine,
+      port,
       logger: testLogger(),
       timers,
       speakerIntervalMs: 100,
@@ -800,17 +813,17 @@ describe('MediaPlane on manual time', () => {
 
   it('sends at most one speakers command per interval, decays a site after two intervals without samples, then stops', async () => {
     const timers = new ManualTimers();
-    const engine = fakeEngine();
-    const media = plane(timers, engine);
+    const port = fakePort();
+    const media = plane(timers, port);
     expect(timers.pending).toBe(0);
     for (let v = 1; v <= 50; v++) media.volumes('m1', [{ pid: 'a', volume: v }]);
     media.volumes('m1', [{ pid: 'b', volume: 40 }]);
-    expect(engine.commands).toEqual([]);
+    expect(port.commands).toEqual([]);
     expect(timers.pending).toBe(1);
     timers.advance(99);
-    expect(engine.commands).toEqual([]);
+    expect(port.commands).toEqual([]);
     timers.advance(1);
-    expect(engine.commands).toEqual([
+    expect(port.commands).toEqual([
       {
         type: 'speakers',
         volumes: [
@@ -825,22 +838,22 @@ describe('MediaPlane on manual time', () => {
       { pid: 'a', volume: 60 },
     ]);
     timers.advance(50);
-    expect(engine.commands[1]).toEqual({ type: 'speakers', volumes: [{ pid: 'a', volume: 60 }] });
+    expect(port.commands[1]).toEqual({ type: 'speakers', volumes: [{ pid: 'a', volume: 60 }] });
     timers.advance(100);
-    expect(engine.commands[2]).toEqual({ type: 'speakers', volumes: [{ pid: 'a', volume: 60 }] });
+    expect(port.commands[2]).toEqual({ type: 'speakers', volumes: [{ pid: 'a', volume: 60 }] });
     timers.advance(100);
-    expect(engine.commands[3]).toEqual({ type: 'speakers', volumes: [] });
+    expect(port.commands[3]).toEqual({ type: 'speakers', volumes: [] });
     expect(timers.pending).toBe(0);
     expect(media.activeFeeds).toBe(0);
     timers.advance(1000);
-    expect(engine.commands).toHaveLength(4);
+    expect(port.commands).toHaveLength(4);
     await media.close();
   });
 
   it('keeps meetings apart and cancels everything on close', async () => {
     const timers = new ManualTimers();
-    const engine = fakeEngine();
-    const media = plane(timers, engine);
+    const port = fakePort();
+    const media = plane(timers, port);
     media.volumes('m1', [{ pid: 'a', volume: 10 }]);
     media.volumes('m2', [{ pid: 'x', volume: 20 }]);
     expect(timers.pending).toBe(2);
@@ -848,6 +861,6 @@ describe('MediaPlane on manual time', () => {
     expect(timers.pending).toBe(0);
     media.volumes('m1', [{ pid: 'a', volume: 10 }]);
     timers.advance(1000);
-    expect(engine.commands).toEqual([]);
+    expect(port.commands).toEqual([]);
   });
 });

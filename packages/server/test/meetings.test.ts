@@ -86,9 +86,9 @@ async function loginInCorp(
     adminType: options.admin ? 0 : 2,
     createdAt: now,
   };
-  await server.node.store.putUser(user);
+  await server.node.store.identity.putUser(user);
   const accessToken = token('cpt');
-  await server.node.store.putAccessToken(
+  await server.node.store.identity.putAccessToken(
     {
       token: accessToken,
       userId: user.userId,
@@ -822,7 +822,7 @@ describe('start and region', () => {
       400,
       'MMC.111072065',
     );
-    expect((await server.node.store.getMeeting(confId))?.state).toBe('Schedule');
+    expect((await server.node.store.meetings.getMeeting(confId))?.state).toBe('Schedule');
 
     const started = await call(server, accessToken, 'POST', `${BASE}/start`, {
       conferenceID: confId,
@@ -861,7 +861,7 @@ describe('start and region', () => {
       password: '24680',
     });
     expect(reply.status, reply.text).toBe(200);
-    expect((await server.node.store.getMeeting(confId))?.state).toBe('Created');
+    expect((await server.node.store.meetings.getMeeting(confId))?.state).toBe('Created');
   });
 });
 
@@ -936,6 +936,6 @@ describe('visibility', () => {
       'MMC.111070003',
     );
     expect((await call(server, invitee.accessToken, 'GET', BASE)).body).toMatchObject({ count: 0 });
-    expect((await server.node.store.getMeeting(confId))?.cancelled).toBe(false);
+    expect((await server.node.store.meetings.getMeeting(confId))?.cancelled).toBe(false);
   });
 });

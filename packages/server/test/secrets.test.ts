@@ -62,7 +62,7 @@ describe('secrets in the log', () => {
       body: { account: 'carol', password, admin: true },
     });
     expect(created.status).toBe(201);
-    const stored = await server.node.store.findUserByAccount('carol');
+    const stored = await server.node.store.identity.findUserByAccount('carol');
     secrets.push(stored!.passwordHash!);
     for (const pw of [password, wrongPassword]) {
       const res = await http(server, 'POST', '/v1/usg/acs/auth/account', {

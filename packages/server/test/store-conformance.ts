@@ -15,7 +15,6 @@ import type {
   AccessToken,
   CommitEntry,
   EntryPosition,
-  SharedMeetingStore,
   Store,
   StreamWrite,
   User,
@@ -157,10 +156,15 @@ export function describeStore(name: string, fixture: StoreFixture): void {
     describe('identity', () => {
       it('keeps enterprises and apps; an upsert keeps the creation time', async () => {
         const store = await open();
-        await store.putCorp({ corpId: 'c1', spId: null, name: 'one', createdAt: 1 });
-        await store.putCorp({ corpId: 'c1', spId: 'sp', name: 'uno', createdAt: 2 });
-        expect(await store.getCorp('c1')).toEqual({ corpId: 'c1', spId: 'sp', name: 'uno', createdAt: 1 });
-        expect(await store.getCorp('c2')).toBeUndefined();
+        await store.identity.putCorp({ corpId: 'c1', spId: null, name: 'one', createdAt: 1 });
+        await store.identity.putCorp({ corpId: 'c1', spId: 'sp', name: 'uno', createdAt: 2 });
+        expect(await store.identity.getCorp('c1')).toEqual({
+          corpId: 'c1',
+          spId: 'sp',
+          name: 'uno',
+          createdAt: 1,
+        });
+        expect(await store.identity.getCorp('c2')).toBeUndefined();
         const app = {
           appId: hex32(),
           appKey: 'k',
@@ -169,8 +173,8 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           spId: 'sp',
           createdAt: 5,
         };
-        await store.putApp(app);
-        await store.putApp({
+        await store.identity.putApp(app);
+        await store.identity.putApp({
           ...app,
           appKey: 'k2',
           kind: 'enterprise',
@@ -178,27 +182,27 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           spId: null,
           createdAt: 9,
         });
-        expect(await store.getApp(app.appId)).toEqual({
+        expect(await store.identity.getApp(app.appId)).toEqual({
           ...app,
           appKey: 'k2',
           kind: 'enterprise',
           corpId: 'c1',
           spId: null,
         });
-        expect(await store.getApp('nope')).toBeUndefined();
+        expect(await store.identity.getApp('nope')).toBeUndefined();
       });
 
       it('finds users by id, account and third-party account; an update keeps what a user cannot change', async () => {
         const store = await open();
         const u = user({ account: `a-${hex32()}`, thirdAccount: 't1', appId: 'app1', email: 'x@y' });
-        await store.putUser(u);
-        expect(await store.getUser(u.userId)).toEqual(u);
-        expect(await store.findUserByAccount(u.account!)).toEqual(u);
-        expect(await store.findUserByThirdAccount(u.corpId, 'app1', 't1')).toEqual(u);
-        expect(await store.findUserByThirdAccount(u.corpId, 'app2', 't1')).toBeUndefined();
+        await store.identity.putUser(u);
+        expect(await store.identity.getUser(u.userId)).toEqual(u);
+        expect(await store.identity.findUserByAccount(u.account!)).toEqual(u);
+        expect(await store.identity.findUserByThirdAccount(u.corpId, 'app1', 't1')).toEqual(u);
+        expect(await store.identity.findUserByThirdAccount(u.corpId, 'app2', 't1')).toBeUndefined();
 
         const renamed = `b-${hex32()}`;
-        await store.putUser({
+        await store.identity.putUser({
           ...u,
           account: renamed,
           name: 'V',
@@ -209,50 +213,50 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           createdAt: 1,
         });
         const updated = { ...u, account: renamed, name: 'V', email: null, adminType: 0 };
-        expect(await store.getUser(u.userId)).toEqual(updated);
-        expect(await store.findUserByAccount(u.account!)).toBeUndefined();
-        expect(await store.findUserByAccount(renamed)).toEqual(updated);
+        expect(await store.identity.getUser(u.userId)).toEqual(updated);
+        expect(await store.identity.findUserByAccount(u.account!)).toBeUndefined();
+        expect(await store.identity.findUserByAccount(renamed)).toEqual(updated);
       });
 
       it('refuses an account name that belongs to another user, changing nothing', async () => {
         const store = await open();
         const account = `dup-${hex32()}`;
         const first = user({ account });
-        await store.putUser(first);
-        await expect(store.putUser(user({ account }))).rejects.toThrow();
-        expect(await store.findUserByAccount(account)).toEqual(first);
+        await store.identity.putUser(first);
+        await expect(store.identity.putUser(user({ account }))).rejects.toThrow();
+        expect(await store.identity.findUserByAccount(account)).toEqual(first);
       });
 
       it('records a nonce once until it expires', async () => {
         const store = await open();
         const nonce = hex32();
         const now = Date.now();
-        expect(await store.useNonce('app', nonce, now + 100, now)).toBe(true);
-        expect(await store.useNonce('app', nonce, now + 100, now)).toBe(false);
-        expect(await store.useNonce('other', nonce, now + 100, now)).toBe(true);
+        expect(await store.identity.useNonce('app', nonce, now + 100, now)).toBe(true);
+        expect(await store.identity.useNonce('app', nonce, now + 100, now)).toBe(false);
+        expect(await store.identity.useNonce('other', nonce, now + 100, now)).toBe(true);
         await new Promise((r) => setTimeout(r, 250));
         const later = Date.now();
-        expect(await store.useNonce('app', nonce, later + 100, later)).toBe(true);
+        expect(await store.identity.useNonce('app', nonce, later + 100, later)).toBe(true);
       });
 
       it('keeps, updates and deletes access tokens; keeps the newest maxPerUser per user and client type', async () => {
         const store = await open();
         const userId = hex32();
         const tokens = [0, 1, 2, 3].map((i) => accessToken(userId, Date.now() + i));
-        for (const t of tokens) await store.putAccessToken(t, 2);
+        for (const t of tokens) await store.identity.putAccessToken(t, 2);
         const other = accessToken(userId, Date.now(), 73);
-        await store.putAccessToken(other, 2);
-        const held = await Promise.all(tokens.map((t) => store.getAccessToken(t.token)));
+        await store.identity.putAccessToken(other, 2);
+        const held = await Promise.all(tokens.map((t) => store.identity.getAccessToken(t.token)));
         expect(held.map((t) => t?.token)).toEqual([undefined, undefined, tokens[2]!.token, tokens[3]!.token]);
-        expect(await store.getAccessToken(other.token)).toEqual(other);
+        expect(await store.identity.getAccessToken(other.token)).toEqual(other);
 
         const renewed = { ...tokens[3]!, expiresAt: tokens[3]!.expiresAt + 1000, refreshToken: token('cpr') };
-        await store.updateAccessToken(renewed);
-        expect(await store.getAccessToken(renewed.token)).toEqual(renewed);
-        await store.deleteAccessToken(renewed.token);
-        expect(await store.getAccessToken(renewed.token)).toBeUndefined();
-        await store.updateAccessToken(renewed);
-        expect(await store.getAccessToken(renewed.token)).toBeUndefined();
+        await store.identity.updateAccessToken(renewed);
+        expect(await store.identity.getAccessToken(renewed.token)).toEqual(renewed);
+        await store.identity.deleteAccessToken(renewed.token);
+        expect(await store.identity.getAccessToken(renewed.token)).toBeUndefined();
+        await store.identity.updateAccessToken(renewed);
+        expect(await store.identity.getAccessToken(renewed.token)).toBeUndefined();
       });
     });
 
@@ -269,26 +273,26 @@ export function describeStore(name: string, fixture: StoreFixture): void {
         };
         const b = { ...a, token: token('cpc'), role: 0 as const };
         const c = { ...a, token: token('cpc'), confId: 'm2' };
-        for (const t of [a, b, c]) await store.putConfToken(t);
-        expect(await store.getConfToken(a.token)).toEqual(a);
-        await store.updateConfToken({ ...a, expiresAt: now + 120_000 });
-        expect((await store.getConfToken(a.token))?.expiresAt).toBe(now + 120_000);
-        await store.deleteConfTokens('m1');
-        expect(await store.getConfToken(a.token)).toBeUndefined();
-        expect(await store.getConfToken(b.token)).toBeUndefined();
-        expect(await store.getConfToken(c.token)).toEqual(c);
+        for (const t of [a, b, c]) await store.tokens.putConfToken(t);
+        expect(await store.tokens.getConfToken(a.token)).toEqual(a);
+        await store.tokens.updateConfToken({ ...a, expiresAt: now + 120_000 });
+        expect((await store.tokens.getConfToken(a.token))?.expiresAt).toBe(now + 120_000);
+        await store.tokens.deleteConfTokens('m1');
+        expect(await store.tokens.getConfToken(a.token)).toBeUndefined();
+        expect(await store.tokens.getConfToken(b.token)).toBeUndefined();
+        expect(await store.tokens.getConfToken(c.token)).toEqual(c);
       });
 
       it('gives a WebSocket token out once, expired or not', async () => {
         const store = await open();
         const live = { token: token('cpw'), confId: 'm1', confToken: 'ct', expiresAt: Date.now() + 60_000 };
         const expired = { ...live, token: token('cpw'), expiresAt: Date.now() - 1 };
-        await store.putWsToken(live);
-        await store.putWsToken(expired);
-        expect(await store.consumeWsToken(live.token)).toEqual(live);
-        expect(await store.consumeWsToken(live.token)).toBeUndefined();
-        expect(await store.consumeWsToken(expired.token)).toEqual(expired);
-        expect(await store.consumeWsToken('nope')).toBeUndefined();
+        await store.tokens.putWsToken(live);
+        await store.tokens.putWsToken(expired);
+        expect(await store.tokens.consumeWsToken(live.token)).toEqual(live);
+        expect(await store.tokens.consumeWsToken(live.token)).toBeUndefined();
+        expect(await store.tokens.consumeWsToken(expired.token)).toEqual(expired);
+        expect(await store.tokens.consumeWsToken('nope')).toBeUndefined();
       });
 
       it('gives a WebSocket token to exactly one of two store instances taking it at once', async () => {
@@ -300,9 +304,11 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           confToken: 'ct',
           expiresAt: Date.now() + 60_000,
         }));
-        for (const t of issued) await a.putWsToken(t);
+        for (const t of issued) await a.tokens.putWsToken(t);
         const taken = await Promise.all(
-          issued.map((t) => Promise.all([a.consumeWsToken(t.token), b.consumeWsToken(t.token)])),
+          issued.map((t) =>
+            Promise.all([a.tokens.consumeWsToken(t.token), b.tokens.consumeWsToken(t.token)]),
+          ),
         );
         for (const [fromA, fromB] of taken) expect([fromA, fromB].filter(Boolean)).toHaveLength(1);
       });
@@ -316,9 +322,9 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           { name: 'A', phone: '+1' },
           { name: 'B', phone: '+2' },
         ]);
-        expect(await store.commit([entry])).toEqual([{ ok: true }]);
-        expect(await store.getMeeting(record.conferenceID)).toEqual(record);
-        const streams = await store.loadStreams(record.conferenceID);
+        expect(await store.meetings.commit([entry])).toEqual([{ ok: true }]);
+        expect(await store.meetings.getMeeting(record.conferenceID)).toEqual(record);
+        const streams = await store.meetings.loadStreams(record.conferenceID);
         expect(streams.map((s) => s.category).sort()).toEqual([...PUSH_CATEGORIES].sort());
         for (const s of streams) {
           expect(s.seq).toBe(0);
@@ -326,15 +332,15 @@ export function describeStore(name: string, fixture: StoreFixture): void {
         }
         const attendees = streams.find((s) => s.category === 'AttendeesNotify')!;
         expect(attendees.items.map((i) => (i.value as Item)['name'])).toEqual(['A', 'B']);
-        expect(await store.getMeeting('000')).toBeUndefined();
-        expect(await store.loadStreams('000')).toEqual([]);
+        expect(await store.meetings.getMeeting('000')).toBeUndefined();
+        expect(await store.meetings.loadStreams('000')).toEqual([]);
       });
 
       it('commits changes: items upserted and deleted in first-insertion order, the log readable by range', async () => {
         const store = await open();
         const record = testRecord(newConfId());
         const { state, entry } = creation(record);
-        await store.commit([entry]);
+        await store.meetings.commit([entry]);
         let base = entry.position!.id;
         const entries: CommitEntry[] = [];
         const changes: [string[], boolean][] = [
@@ -354,21 +360,21 @@ export function describeStore(name: string, fixture: StoreFixture): void {
             ...(i === 1 ? { record: { ...record, subject: 'renamed' } } : {}),
           });
         });
-        expect(await store.commit(entries)).toEqual(entries.map(() => ({ ok: true })));
-        const attendees = (await store.loadStreams(record.conferenceID)).find(
+        expect(await store.meetings.commit(entries)).toEqual(entries.map(() => ({ ok: true })));
+        const attendees = (await store.meetings.loadStreams(record.conferenceID)).find(
           (s) => s.category === 'AttendeesNotify',
         )!;
         expect(attendees.seq).toBe(5);
         expect(attendees.items.map((i) => i.key)).toEqual(['pid-y', 'pid-z', 'pid-x']);
-        expect((await store.getMeeting(record.conferenceID))?.subject).toBe('renamed');
-        const log = await store.readLog(record.conferenceID, 'AttendeesNotify', 2, 4);
+        expect((await store.meetings.getMeeting(record.conferenceID))?.subject).toBe('renamed');
+        const log = await store.meetings.readLog(record.conferenceID, 'AttendeesNotify', 2, 4);
         expect(log.map((e) => e.seq)).toEqual([2, 3, 4]);
         expect(log[0]).toEqual({
           seq: 2,
           createdAt: 1_700_000_000_002,
           payload: entries[1]!.writes[0]!.payload,
         });
-        expect(await store.readLog(record.conferenceID, 'AttendeesNotify', 6, 9)).toEqual([]);
+        expect(await store.meetings.readLog(record.conferenceID, 'AttendeesNotify', 6, 9)).toEqual([]);
       });
 
       it('stores the same streams, items and log whether changes are committed one by one or batched', async () => {
@@ -387,7 +393,7 @@ export function describeStore(name: string, fixture: StoreFixture): void {
                 const store = await open(10);
                 const record = testRecord(newConfId());
                 const { state, entry } = creation(record);
-                await store.commit([entry]);
+                await store.meetings.commit([entry]);
                 let base = entry.position!.id;
                 const entries = changes.map((c, i): CommitEntry => {
                   const p = position(i + 2, base, `e${i + 2}`);
@@ -401,14 +407,19 @@ export function describeStore(name: string, fixture: StoreFixture): void {
                 let at = 0;
                 for (let b = 0; at < entries.length; b++) {
                   const size = batched ? batchSizes[b % batchSizes.length]! : 1;
-                  expect(await store.commit(entries.slice(at, at + size))).toEqual(
+                  expect(await store.meetings.commit(entries.slice(at, at + size))).toEqual(
                     entries.slice(at, at + size).map(() => ({ ok: true })),
                   );
                   at += size;
                 }
-                const streams = await store.loadStreams(record.conferenceID);
+                const streams = await store.meetings.loadStreams(record.conferenceID);
                 const attendees = streams.find((st) => st.category === 'AttendeesNotify')!;
-                const log = await store.readLog(record.conferenceID, 'AttendeesNotify', 0, changes.length);
+                const log = await store.meetings.readLog(
+                  record.conferenceID,
+                  'AttendeesNotify',
+                  0,
+                  changes.length,
+                );
                 return { seq: attendees.seq, items: attendees.items, log };
               };
               expect(await stored(true)).toEqual(await stored(false));
@@ -422,16 +433,16 @@ export function describeStore(name: string, fixture: StoreFixture): void {
         const store = await open(3);
         const record = testRecord(newConfId());
         const { state, entry } = creation(record);
-        await store.commit([entry]);
+        await store.meetings.commit([entry]);
         let base = entry.position!.id;
         for (let seq = 1; seq <= 7; seq++) {
           const p = position(seq + 1, base);
           base = p.id;
-          await store.commit([
+          await store.meetings.commit([
             { confId: record.conferenceID, writes: [attendeeWrite(state, seq, [`n${seq}`])], position: p },
           ]);
         }
-        const log = await store.readLog(record.conferenceID, 'AttendeesNotify', 1, 7);
+        const log = await store.meetings.readLog(record.conferenceID, 'AttendeesNotify', 1, 7);
         expect(log.map((e) => e.seq)).toEqual([5, 6, 7]);
       });
 
@@ -446,15 +457,15 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           testRecord(newConfId(), { corpId, ownerId: 'o1', state: 'Created', scheduledStartAt: base }),
           testRecord(newConfId(), { ownerId: 'o1', state: 'Created' }),
         ];
-        for (const r of records) await store.commit([creation(r).entry]);
+        for (const r of records) await store.meetings.commit([creation(r).entry]);
         const ids = (rs: MeetingRecord[]) => rs.map((r) => r.conferenceID);
-        expect(ids(await store.listMeetings({ corpId, states: ['Schedule', 'Created'] }))).toEqual(
+        expect(ids(await store.meetings.listMeetings({ corpId, states: ['Schedule', 'Created'] }))).toEqual(
           ids([records[3]!, records[1]!, records[0]!]),
         );
         expect(
-          ids(await store.listMeetings({ corpId, ownerId: 'o1', states: ['Created', 'Destroyed'] })),
+          ids(await store.meetings.listMeetings({ corpId, ownerId: 'o1', states: ['Created', 'Destroyed'] })),
         ).toEqual(ids([records[3]!, records[2]!]));
-        expect(await store.listMeetings({ corpId: 'none', states: ['Created'] })).toEqual([]);
+        expect(await store.meetings.listMeetings({ corpId: 'none', states: ['Created'] })).toEqual([]);
       });
     });
 
@@ -464,7 +475,7 @@ export function describeStore(name: string, fixture: StoreFixture): void {
       async function created(store: Store) {
         const record = testRecord(newConfId());
         const { state, entry } = creation(record);
-        expect(await store.commit([entry])).toEqual([{ ok: true }]);
+        expect(await store.meetings.commit([entry])).toEqual([{ ok: true }]);
         return { record, state, head: entry.position!.id };
       }
 
@@ -474,10 +485,10 @@ export function describeStore(name: string, fixture: StoreFixture): void {
         const { record, state, head } = await created(a);
         const first = position(2, head);
         const rival = position(2, head);
-        const [won] = await a.commit([
+        const [won] = await a.meetings.commit([
           { confId: record.conferenceID, writes: [attendeeWrite(state, 1, ['first'])], position: first },
         ]);
-        const [lost] = await b.commit([
+        const [lost] = await b.meetings.commit([
           {
             confId: record.conferenceID,
             record: { ...record, subject: 'rival' },
@@ -487,15 +498,15 @@ export function describeStore(name: string, fixture: StoreFixture): void {
         ]);
         expect(won).toEqual({ ok: true });
         expect(lost).toMatchObject({ ok: false, conflict: true, reason: 'stale', rev: 2 });
-        const attendees = (await b.loadStreams(record.conferenceID)).find(
+        const attendees = (await b.meetings.loadStreams(record.conferenceID)).find(
           (s) => s.category === 'AttendeesNotify',
         )!;
         expect(attendees.items.map((i) => i.key)).toEqual(['pid-first']);
-        expect((await b.getMeeting(record.conferenceID))?.subject).toBe(record.subject);
-        expect((await b.readLog(record.conferenceID, 'AttendeesNotify', 1, 1))[0]?.payload).toEqual(
+        expect((await b.meetings.getMeeting(record.conferenceID))?.subject).toBe(record.subject);
+        expect((await b.meetings.readLog(record.conferenceID, 'AttendeesNotify', 1, 1))[0]?.payload).toEqual(
           attendeeWrite(state, 1, ['first']).payload,
         );
-        expect(await (b as unknown as SharedMeetingStore).revision(record.conferenceID)).toMatchObject({
+        expect(await b.meetings.revision(record.conferenceID)).toMatchObject({
           rev: 2,
           head: first.id,
         });
@@ -505,12 +516,12 @@ export function describeStore(name: string, fixture: StoreFixture): void {
         const store = await open();
         const { record, state, head } = await created(store);
         const other = position(2, head);
-        await store.commit([
+        await store.meetings.commit([
           { confId: record.conferenceID, writes: [attendeeWrite(state, 1, ['other'])], position: other },
         ]);
         const mine1 = position(2, head);
         const mine2 = position(3, mine1.id);
-        const results = await store.commit([
+        const results = await store.meetings.commit([
           { confId: record.conferenceID, writes: [attendeeWrite(state, 1, ['m1'])], position: mine1 },
           { confId: record.conferenceID, writes: [attendeeWrite(state, 2, ['m2'])], position: mine2 },
         ]);
@@ -520,7 +531,7 @@ export function describeStore(name: string, fixture: StoreFixture): void {
       it('refuses a stream write that does not continue the stream, and a second creation', async () => {
         const store = await open();
         const { record, state, head } = await created(store);
-        const [skipped] = await store.commit([
+        const [skipped] = await store.meetings.commit([
           {
             confId: record.conferenceID,
             writes: [attendeeWrite(state, 2, ['skip'])],
@@ -528,9 +539,9 @@ export function describeStore(name: string, fixture: StoreFixture): void {
           },
         ]);
         expect(skipped).toMatchObject({ ok: false, reason: 'stale' });
-        const [again] = await store.commit([creation(record).entry]);
+        const [again] = await store.meetings.commit([creation(record).entry]);
         expect(again).toMatchObject({ ok: false, reason: 'exists' });
-        const [absent] = await store.commit([
+        const [absent] = await store.meetings.commit([
           { confId: newConfId(), writes: [attendeeWrite(state, 1, ['a'])], position: position(2, 'x') },
         ]);
         expect(absent).toMatchObject({ ok: false, reason: 'absent' });
@@ -538,13 +549,13 @@ export function describeStore(name: string, fixture: StoreFixture): void {
 
       it('reads a meeting in one snapshot with its revision and newest log entries; renews epochs on demand', async () => {
         const store = await open();
-        const shared = store as unknown as SharedMeetingStore;
+        const shared = store.meetings;
         const { record, state, head } = await created(store);
         let base = head;
         for (let seq = 1; seq <= 4; seq++) {
           const p = position(seq + 1, base);
           base = p.id;
-          await store.commit([
+          await store.meetings.commit([
             { confId: record.conferenceID, writes: [attendeeWrite(state, seq, [`n${seq}`])], position: p },
           ]);
         }

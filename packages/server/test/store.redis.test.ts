@@ -48,7 +48,7 @@ describe('RedisBroker', () => {
       await broker.subscribe(confId, (entry) => received.push(entry));
       const state = createMeetingState(record, [], () => 'p');
       for (const replica of Object.values(state.streams)) replica.epoch = newEpoch();
-      await store.commit([
+      await store.meetings.commit([
         { confId, created: state, writes: [], position: { nodeId: 'n1', id: 'c', base: '', rev: 1 } },
       ]);
       const epoch = state.streams.ConfDynamicInfoNotify.epoch!;
@@ -66,7 +66,7 @@ describe('RedisBroker', () => {
         ],
         position: { nodeId: 'n2', id: `e${seq}`, base: seq === 1 ? 'c' : `e${seq - 1}`, rev: seq + 1 },
       }));
-      expect(await store.commit(entries)).toEqual(entries.map(() => ({ ok: true })));
+      expect(await store.meetings.commit(entries)).toEqual(entries.map(() => ({ ok: true })));
       await vi.waitFor(() => expect(received).toHaveLength(4));
       expect(received[0]).toMatchObject({ kind: 'created', nodeId: 'n1', confId, rev: 1, id: 'c' });
       expect(received.slice(1)).toEqual(
@@ -90,7 +90,7 @@ describe('RedisBroker', () => {
         })),
       );
       await broker.unsubscribe(confId);
-      await store.commit([
+      await store.meetings.commit([
         {
           ...entries[0]!,
           writes: [{ ...entries[0]!.writes[0]!, seq: 4 }],

@@ -4,53 +4,22 @@
  * report network quality, produce captions. The server turns each call into pushed changes. Not a Huawei API:
  * only confpush serves it (docs/rest-api.md). Every failure is a `ConfpushApiError`.
  */
-import { HEADERS, isPlainObject } from '@confpush/protocol';
+import {
+  HEADERS,
+  isPlainObject,
+  type CaptionReport,
+  type JoinAnswer,
+  type JoiningSite,
+  type LeaveReason,
+  type NetQualityReport,
+  type VolumeSample,
+} from '@confpush/protocol';
 import type { RestClient } from '../rest.js';
 
+/** The bodies and answers, defined once with the server's schemas (`@confpush/protocol`, rest/media.ts). */
+export type { CaptionReport, JoinAnswer, JoiningSite, LeaveReason, NetQualityReport, VolumeSample };
+
 const MEDIA = '/confpush/v1/media/conferences';
-
-export interface JoiningSite {
-  name: string;
-  /** Site number, SIP or phone (TEL). */
-  tel?: string;
-  /** 0 guest, 1 host (needs `hostPassword`), 2 audience. */
-  role?: 0 | 1 | 2;
-  hostPassword?: string;
-  loginType?: 'Desktop' | 'Mobile' | 'Pad' | 'OtherType';
-  video?: boolean;
-  camera?: boolean;
-  /** Enter the waiting room even when the meeting's waiting room is off. */
-  viaWaitingRoom?: boolean;
-  [field: string]: unknown;
-}
-
-export interface JoinAnswer {
-  pid: string;
-  /** The site entered the waiting room. */
-  waiting: boolean;
-}
-
-export interface VolumeSample {
-  pid: string;
-  /** 0 silent – 100. */
-  volume: number;
-}
-
-/** A network-quality report of one site (fields as documented in docs/rest-api.md). */
-export interface NetQualityReport {
-  pid: string;
-  [field: string]: unknown;
-}
-
-export interface CaptionReport {
-  pid: string;
-  text: string;
-  lang?: 'Original' | 'Mandarin' | 'English';
-  isFinal?: boolean;
-  beginTime?: number;
-  endTime?: number;
-  id?: string;
-}
 
 export class MediaPlane {
   readonly conferenceID: string;
@@ -80,8 +49,8 @@ export class MediaPlane {
     return { pid, waiting: isPlainObject(answer) && answer['waiting'] === true };
   }
 
-  /** A site leaves (with one of the documented leave reasons), or leaves the waiting room. */
-  async leave(pid: string, reason?: number): Promise<void> {
+  /** A site leaves (with one of the documented leave reasons; default 11076010, left by itself), or leaves the waiting room. */
+  async leave(pid: string, reason?: LeaveReason): Promise<void> {
     await this.call('POST', `${site(pid)}/leave`, reason === undefined ? {} : { reason });
   }
 

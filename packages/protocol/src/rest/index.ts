@@ -6,4 +6,5 @@ export * from './attendee.js';
 export * from './auth.js';
 export * from './common.js';
 export * from './control.js';
+export * from './media.js';
 export * from './meeting.js';

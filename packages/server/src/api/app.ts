@@ -10,7 +10,6 @@ import { controlRoutes } from './control-routes.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './errors-plugin.js';
 import { useJsonBody } from './json-body.js';
 import { liveControlRoutes } from './live-control-routes.js';
-import { mediaRoutes } from './media-routes.js';
 import { meetingRoutes } from './meeting-routes.js';
 import { multiPictureRoutes } from './multi-picture-routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -27,7 +26,7 @@ export interface BuildApiOptions {
   metrics?: Metrics;
   /** Requests carrying this token in `X-Confpush-Demo` (the node's own demo) are logged at debug. */
   demoRequestToken?: string;
-  /** Routes added by the node's sources (src/sources/), registered after the built-in ones. */
+  /** Routes added by the node's sources (src/sources/), registered after the meeting APIs, before operations. */
   sourceRoutes?: readonly FastifyPluginAsync[];
 }
 
@@ -80,9 +79,8 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
   app.register(controlRoutes(deps));
   app.register(liveControlRoutes(deps));
   app.register(multiPictureRoutes(deps));
-  app.register(mediaRoutes(deps));
+  for (const routes of options.sourceRoutes ?? []) app.register(routes);
   app.register(opsRoutes({ ready: options.ready ?? (() => true), metrics: options.metrics }));
   app.register(consoleRoutes());
-  for (const routes of options.sourceRoutes ?? []) app.register(routes);
   return app;
 }

@@ -13,7 +13,6 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import type { AuthAttempts, MeetingQuotas } from '../limits/index.js';
-import type { MediaPlane } from '../media/service.js';
 import type { AccessToken, Store, User } from '../store/types.js';
 
 /** The authenticated caller of a management API (`X-Access-Token`). */
@@ -36,8 +35,6 @@ export interface ApiDeps {
   clock: Clock;
   /** Base URL clients reach this server at, without trailing slash (e.g. `http://127.0.0.1:8080`). */
   publicUrl: () => string;
-  /** The media plane: speaker coalescing and simulated callees (`/confpush/v1/media`). */
-  media: MediaPlane;
   /** Failed authentication attempts per client address and per app / account / meeting (src/limits/). */
   authAttempts: AuthAttempts;
   /** Meetings and attendees per enterprise, attendees per meeting (src/limits/). */

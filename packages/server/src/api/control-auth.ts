@@ -23,7 +23,7 @@ export async function requireControlToken(
     typeof header === 'string' ? header : undefined,
     request.query.conferenceID,
   );
-  const record = await deps.store.getMeeting(held.confId);
+  const record = await deps.store.meetings.getMeeting(held.confId);
   if (!record || record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
   if (host && held.role !== 1) throw new DomainError('CONF_NOT_CHAIR');
   return held;

@@ -192,7 +192,7 @@ export function controlRoutes(deps: ApiDeps) {
         await deps.authAttempts.guard(
           { address: request.ip, target: `meeting:${conferenceID}` },
           async () => {
-            const record = await deps.store.getMeeting(conferenceID);
+            const record = await deps.store.meetings.getMeeting(conferenceID);
             // Wrong password and unknown meeting answer alike, so that meeting IDs cannot be probed.
             if (
               !record ||

@@ -94,12 +94,12 @@ export function meetingRoutes(deps: ApiDeps) {
     }
 
     async function deptNameOf(corpId: string): Promise<string> {
-      return (await deps.store.getCorp(corpId))?.name ?? '';
+      return (await deps.store.identity.getCorp(corpId))?.name ?? '';
     }
 
     /** The meeting, unless it does not exist or was cancelled. */
     async function findMeeting(confId: string): Promise<Meeting> {
-      const stored = await deps.store.getMeeting(confId);
+      const stored = await deps.store.meetings.getMeeting(confId);
       if (!stored || stored.cancelled) throw new DomainError('CONF_NOT_EXIST');
       const runtime = await deps.engine.load(confId);
       if (!runtime || runtime.committed.record.cancelled) throw new DomainError('CONF_NOT_EXIST');
@@ -128,7 +128,7 @@ export function meetingRoutes(deps: ApiDeps) {
     async function freeConferenceId(): Promise<string> {
       for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
         const id = conferenceId();
-        if (reservedIds.has(id) || (await deps.store.getMeeting(id))) continue;
+        if (reservedIds.has(id) || (await deps.store.meetings.getMeeting(id))) continue;
         reservedIds.add(id);
         return id;
       }
@@ -145,7 +145,7 @@ export function meetingRoutes(deps: ApiDeps) {
         if (options.userUUID) ownerId = options.userUUID;
         else if (options.queryAll) ownerId = undefined;
       }
-      const records = await deps.store.listMeetings({
+      const records = await deps.store.meetings.listMeetings({
         corpId: user.corpId,
         states: options.states,
         ...(ownerId === undefined ? {} : { ownerId }),
@@ -364,7 +364,7 @@ export function meetingRoutes(deps: ApiDeps) {
         await deps.authAttempts.guard(
           { address: request.ip, target: `meeting:${conferenceID}` },
           async () => {
-            const stored = await deps.store.getMeeting(conferenceID);
+            const stored = await deps.store.meetings.getMeeting(conferenceID);
             if (!stored || stored.cancelled) throw new DomainError('CONF_AUTH_FAILED');
             const asGuest = !secretEquals(password, stored.chairPwd);
             if (asGuest && !secretEquals(password, stored.guestPwd))

@@ -12,7 +12,8 @@ import type { ConfToken, MeetingStore, TokenStore, WsToken } from '../store/type
 import { secretEquals } from './secrets.js';
 
 export interface MeetingTokensOptions {
-  store: TokenStore & Pick<MeetingStore, 'getMeeting'>;
+  /** The node's store: its tokens, and its meetings (a control token is issued for a meeting that exists). */
+  store: { tokens: TokenStore; meetings: Pick<MeetingStore, 'getMeeting'> };
   clock: Clock;
   confTokenTtlMs: number;
   wsTokenTtlMs: number;
@@ -69,16 +70,16 @@ export class MeetingTokens {
     password: string | undefined,
     existing: string | undefined,
   ): Promise<IssuedConfToken> {
-    const record = await this.#store.getMeeting(confId);
+    const record = await this.#store.meetings.getMeeting(confId);
     if (!record || record.cancelled) throw new DomainError('CONF_AUTH_FAILED');
     if (!isInProgress(record)) throw new DomainError('CONF_NOT_STARTED');
     const now = this.#clock.now();
     if (existing !== undefined) {
-      const held = await this.#store.getConfToken(existing);
+      const held = await this.#store.tokens.getConfToken(existing);
       if (held && held.confId === confId && held.expiresAt > now) {
         this.#budget?.check(confId); // before any write: a refused call changes nothing
         const renewed: ConfToken = { ...held, expiresAt: now + this.#confTtl };
-        await this.#store.updateConfToken(renewed);
+        await this.#store.tokens.updateConfToken(renewed);
         return { confToken: renewed, wsToken: await this.#newWsToken(renewed), record };
       }
       if (password === undefined || password === '') {
@@ -100,7 +101,7 @@ export class MeetingTokens {
       createdAt: now,
       expiresAt: now + this.#confTtl,
     };
-    await this.#store.putConfToken(confToken);
+    await this.#store.tokens.putConfToken(confToken);
     return { confToken, wsToken: await this.#newWsToken(confToken), record };
   }
 
@@ -109,7 +110,7 @@ export class MeetingTokens {
     const raw = parseConfAuthorization(header);
     if (raw === undefined)
       throw new DomainError('MMC_INVALID_PARAMETER', 'X-Conference-Authorization is required');
-    const held = await this.#store.getConfToken(raw);
+    const held = await this.#store.tokens.getConfToken(raw);
     if (!held) throw new DomainError('CONF_AUTH_FAILED');
     if (held.confId !== confId) throw new DomainError('CONF_TOKEN_WRONG_MEETING');
     if (held.expiresAt <= this.#clock.now()) throw new DomainError('CONF_TOKEN_EXPIRED');
@@ -118,14 +119,14 @@ export class MeetingTokens {
 
   /** The stored control token (raw form), whatever its state; no checks. */
   async peek(token: string): Promise<ConfToken | undefined> {
-    return this.#store.getConfToken(token);
+    return this.#store.tokens.getConfToken(token);
   }
 
   /** Extends a live control token (raw or Basic form) of this meeting by the token lifetime (in-band REFRESHTOKEN). */
   async keepAlive(header: string | undefined, confId: string): Promise<ConfToken> {
     const held = await this.checkConfToken(header, confId);
     const renewed: ConfToken = { ...held, expiresAt: this.#clock.now() + this.#confTtl };
-    await this.#store.updateConfToken(renewed);
+    await this.#store.tokens.updateConfToken(renewed);
     return renewed;
   }
 
@@ -142,14 +143,14 @@ export class MeetingTokens {
       confToken: confToken.token,
       expiresAt: this.#clock.now() + this.#wsTtl,
     };
-    await this.#store.putWsToken(wsToken);
+    await this.#store.tokens.putWsToken(wsToken);
     this.#budget?.issued(wsToken.confId, wsToken.token, wsToken.expiresAt);
     return wsToken;
   }
 
   /** Takes a WebSocket token (single use): undefined when unknown, used or expired. */
   async consumeWsToken(token: string): Promise<WsToken | undefined> {
-    const held = await this.#store.consumeWsToken(token);
+    const held = await this.#store.tokens.consumeWsToken(token);
     if (held) this.#budget?.consumed(held.confId, held.token);
     if (!held || held.expiresAt <= this.#clock.now()) return undefined;
     return held;

@@ -29,15 +29,15 @@ export async function createAccountCommand(options: CreateAccountOptions): Promi
   });
   const { store, broker } = await openStore(config);
   try {
-    if (!(await store.getCorp(options.corpId))) {
-      await store.putCorp({
+    if (!(await store.identity.getCorp(options.corpId))) {
+      await store.identity.putCorp({
         corpId: options.corpId,
         spId: null,
         name: 'confpush',
         createdAt: systemClock.now(),
       });
     }
-    const accessTokens = new AccessTokens({ store, clock: systemClock, config });
+    const accessTokens = new AccessTokens({ store: store.identity, clock: systemClock, config });
     return await accessTokens.createAccount({
       account: options.account,
       password: options.password,

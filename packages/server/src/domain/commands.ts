@@ -4,8 +4,16 @@
  * - management: what the scheduler does through `/v1/mmc/management/conferences` (edit, start, cancel);
  * - control: Huawei's meeting-control API `/v1/mmc/control/conferences/...` and the socket's `ConfControl`;
  * - media: what the media plane reports through confpush's own API (joins, leaves, answers, volume, quality,
- *   captions, sharing, camera) — simulated here, fed by a real SFU/MCU elsewhere.
+ *   captions, sharing, camera) — simulated here, fed by a real SFU/MCU elsewhere;
+ * and `mirror`, the state of a meeting followed elsewhere (src/relay/).
  */
+import type {
+  CaptionReport,
+  JoiningSite,
+  NetQualityReport,
+  PushCategory,
+  VolumeSample,
+} from '@confpush/protocol';
 import type { AttendeeInput } from './attendees.js';
 import type { MeetingRecord } from './meeting.js';
 import type { MultiPictureInput } from './multi-picture.js';
@@ -36,61 +44,19 @@ export type RecordPatch = Partial<
   >
 >;
 
-/** Terminal login types of `CLICENT_LOGIN_TYPE`. */
-export type LoginType = 'Desktop' | 'Mobile' | 'Pad' | 'OtherType';
+export type { LoginType } from '@confpush/protocol';
 
-/** A site joining by itself (media plane). */
-export interface JoinInput {
-  /** Site ID; generated when absent. An invited attendee joining by itself uses its attendee `participantID`. */
-  pid?: string;
-  name: string;
-  /** Site number (SIP or phone). */
-  tel?: string;
-  /** 0 ordinary, 1 host, 2 audience. A host joins with the host password (checked by the API). */
-  role?: 0 | 1 | 2;
-  loginType?: LoginType;
-  accountId?: string;
-  account?: string;
-  thirdAccount?: string;
-  anonymous?: boolean;
-  /** Video site (VIDEO "1") or audio only. Default true. */
-  video?: boolean;
-  camera?: boolean;
-  /** Force the waiting room even when the meeting's waiting room is off. */
-  viaWaitingRoom?: boolean;
-}
+/**
+ * A site joining by itself (media plane): the media-plane join body without the host password, which the API
+ * checks. Without `pid` one is assigned; an invited attendee joining by itself uses its attendee `participantID`.
+ */
+export type JoinInput = Omit<JoiningSite, 'hostPassword'>;
 
 /** One network-quality report (`NetConditionNotifyDTO` fields; numbers are sent as the strings Huawei uses). */
-export interface NetQualityInput {
-  pid: string;
-  netInfo?: string;
-  delay?: number;
-  jitter?: number;
-  outJitter?: number;
-  lostPacketRate?: number;
-  audioOutLossPacketRate?: number;
-  videoInLossPacketRate?: number;
-  videoOutLossPacketRate?: number;
-  fluxIn?: number;
-  fluxOut?: number;
-  videoFluxIn?: number;
-  videoFluxOut?: number;
-  bandwidth?: number;
-  audioCodecType?: string;
-  videoCodecType?: string;
-}
+export type NetQualityInput = NetQualityReport;
 
-export interface CaptionInput {
-  pid: string;
-  text: string;
-  lang?: 'Original' | 'Mandarin' | 'English';
-  isFinal?: boolean;
-  /** ms since captions started. */
-  beginTime?: number;
-  endTime?: number;
-  /** Caption message ID; generated when absent. */
-  id?: string;
-}
+/** One caption of a site (`beginTime`/`endTime` in ms since captions started; `id` generated when absent). */
+export type CaptionInput = CaptionReport;
 
 /** `updateStartedConfConfig` body (all optional). */
 export interface StartedConfConfig {
@@ -177,7 +143,7 @@ export type MediaCommand =
   /** An invited site answered (`resultCode` 0) or the call failed (any other code; the site is removed). */
   | { type: 'callResult'; pid: string; resultCode: number }
   /** Current volumes (already coalesced by the media service); the three loudest above zero are the speakers. */
-  | { type: 'speakers'; volumes: { pid: string; volume: number }[] }
+  | { type: 'speakers'; volumes: VolumeSample[] }
   | { type: 'netQuality'; reports: NetQualityInput[] }
   | { type: 'caption'; caption: CaptionInput }
   | { type: 'share'; pid: string; sharing: boolean }
@@ -185,20 +151,28 @@ export type MediaCommand =
   | { type: 'selfHand'; pid: string; raised: boolean }
   | { type: 'selfMute'; pid: string; mute: boolean };
 
-export type Command = ManagementCommand | ControlCommand | MediaCommand;
+/**
+ * The state of some streams of a meeting mirrored from elsewhere (the relay in front of Huawei Cloud Meeting):
+ * the decision is the difference between it and the committed state, nothing when they are equal.
+ */
+export interface MirrorTarget {
+  category: PushCategory;
+  /** What a full message of the category carries: the list's items, the object's fields, or the value. */
+  payload: unknown;
+  /**
+   * List categories only: compare just these items (an item named here but absent from `payload` is removed).
+   * Absent: `payload` is the whole list, and every item missing from it is removed.
+   */
+  keys?: string[];
+}
+
+export type MirrorCommand = { type: 'mirror'; targets: MirrorTarget[] };
+
+export type Command = ManagementCommand | ControlCommand | MediaCommand | MirrorCommand;
 
 export type CommandType = Command['type'];
 
 /** The command of one type. */
 export type CommandOf<K extends CommandType> = Extract<Command, { type: K }>;
 
-/** Leave reasons (`InviteResultNotify.resultCode` of a site that left), reference §8.7. */
-export const LEAVE_REASONS = {
-  MCU_NO_MEDIA: 11111001,
-  SITE_NO_MEDIA: 11111002,
-  SIP_TIMEOUT: 11111003,
-  WEBSOCKET_TIMEOUT: 11111004,
-  HUNG_UP_BY_HOST: 11076002,
-  LEFT_BY_ITSELF: 11076010,
-  HUNG_UP_BY_PORTAL: 11076016,
-} as const;
+export { LEAVE_REASONS } from '@confpush/protocol';

@@ -16,6 +16,7 @@ import * as layout from './layout.js';
 import * as lifecycle from './lifecycle.js';
 import { LiveMeeting, type LiveHandler } from './live-meeting.js';
 import type { MeetingRecord, MeetingState } from './meeting.js';
+import * as mirror from './mirror.js';
 import * as media from './participant-media.js';
 import * as participants from './participants.js';
 import * as recording from './recording.js';
@@ -109,6 +110,8 @@ export const HANDLERS: { readonly [K in CommandType]: Handler<K> } = {
   camera: live(media.camera),
   selfHand: live(media.selfHand),
   selfMute: live(media.selfMute),
+  // a meeting followed elsewhere (the relay)
+  mirror: live(mirror.mirror),
 };
 
 export function decide(state: MeetingState, command: Command, ctx: DecideContext): Decision {

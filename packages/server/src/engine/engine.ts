@@ -10,7 +10,7 @@
  * wait for the next batch. A change becomes visible (committed state, push) only after its batch is durable.
  *
  * One path for both modes: the embedded SQLite store is a one-node cluster (its broker is in memory), Redis a
- * cluster of any size (`cluster.ts`). Every entry names the meeting revision it builds on; the store refuses it when
+ * cluster of any size (`cluster/`). Every entry names the meeting revision it builds on; the store refuses it when
  * another node committed first, and the command is decided again on the newer state. Other nodes' entries reach
  * the committed state and the listeners through the broker, in commit order.
  */
@@ -27,8 +27,9 @@ import { DomainError } from '../domain/errors.js';
 import * as ids from '../ids.js';
 import type { EngineMetrics } from '../metrics.js';
 import type { CommitEntry, SharedMeetingStore, StreamWrite } from '../store/types.js';
+import { ClusterSync } from './cluster/sync.js';
 import type { CommitExtension } from './commit-extension.js';
-import { ClusterPosition, ClusterSync, StaleEntryError } from './cluster.js';
+import { ClusterPosition, StaleEntryError } from './position.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
 import { cloneState } from './state.js';
@@ -174,7 +175,7 @@ export class Engine {
    */
   async load(confId: string): Promise<MeetingRuntime | undefined> {
     const loaded = this.#runtimes.get(confId);
-    if (loaded) return this.#cluster.fresh(loaded);
+    if (loaded) return this.#cluster.catchUp.fresh(loaded);
     return this.#load(confId);
   }
 
@@ -183,14 +184,10 @@ export class Engine {
     if (loaded) return loaded;
     let loading = this.#loading.get(confId);
     if (!loading) {
-      loading = this.#loadFromStore(confId).finally(() => this.#loading.delete(confId));
+      loading = this.#cluster.loader.load(confId).finally(() => this.#loading.delete(confId));
       this.#loading.set(confId, loading);
     }
     return loading;
-  }
-
-  #loadFromStore(confId: string): Promise<MeetingRuntime | undefined> {
-    return this.#cluster.load(confId);
   }
 
   /** Creates a meeting with every stream at sequence 0. Resolves once it is durable. */
@@ -201,7 +198,7 @@ export class Engine {
       confId: record.conferenceID,
       created: state,
       writes: [],
-      position: this.#cluster.creation(),
+      position: this.#cluster.local.creation(),
       outbox: this.#extensions.flatMap((x) => x.messagesFor(undefined, { changes: [], created: state })),
     };
     const runtime = await this.#enqueue(undefined, entry);
@@ -216,8 +213,8 @@ export class Engine {
     for (let attempt = 1; ; attempt++) {
       const runtime = await this.#load(confId);
       if (!runtime) throw new DomainError('CONF_NOT_EXIST');
-      const cluster = this.#cluster;
-      if (!(await cluster.ready(runtime))) continue;
+      const { catchUp } = this.#cluster;
+      if (!(await catchUp.ready(runtime))) continue;
       const decidedAt = runtime.position.rev;
       let decision: Decision;
       try {
@@ -227,11 +224,11 @@ export class Engine {
         });
       } catch (error) {
         // A refusal stands only when it was decided on the newest state.
-        if (attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
+        if (attempt < MAX_ATTEMPTS && (await catchUp.behind(runtime, decidedAt))) continue;
         throw error;
       }
       if (!decision.record && decision.changes.length === 0) {
-        if (attempt < MAX_ATTEMPTS && (await cluster.behind(runtime, decidedAt))) continue;
+        if (attempt < MAX_ATTEMPTS && (await catchUp.behind(runtime, decidedAt))) continue;
         return runtime.committed;
       }
       const outbox = this.#extensions.flatMap((x) => x.messagesFor(runtime.working, decision));
@@ -287,7 +284,8 @@ export class Engine {
         items,
       });
     }
-    const entry: CommitEntry = { confId: runtime.confId, writes, position: this.#cluster.stage(runtime) };
+    const position = this.#cluster.local.stage(runtime);
+    const entry: CommitEntry = { confId: runtime.confId, writes, position };
     if (decision.record) {
       working.record = decision.record;
       entry.record = decision.record;
@@ -331,7 +329,7 @@ export class Engine {
     } catch (error) {
       this.#logger.error({ err: error }, 'store commit failed; affected meetings will be reloaded');
       for (const p of batch) {
-        if (p.runtime) this.#cluster.failed(p.runtime);
+        if (p.runtime) this.#cluster.local.failed(p.runtime);
         p.reject(error);
       }
       return;
@@ -339,7 +337,7 @@ export class Engine {
     for (const [i, p] of batch.entries()) {
       const result = results[i];
       if (result && !result.ok) {
-        if (p.runtime) this.#cluster.refused(p.runtime, result);
+        if (p.runtime) this.#cluster.local.refused(p.runtime, result);
         p.reject(p.runtime ? new StaleEntryError(result) : new Error(`meeting ${p.entry.confId} exists`));
         continue;
       }
@@ -371,15 +369,15 @@ export class Engine {
     }
     const runtime = p.runtime;
     if (!runtime) throw new Error('commit without a runtime');
-    if (!this.#cluster.committed(runtime, position)) {
-      this.#cluster.settled(runtime);
+    if (!this.#cluster.local.committed(runtime, position)) {
+      this.#cluster.local.settled(runtime);
       return runtime;
     }
     try {
       const changes = runtime.applyCommitted(entry.record, entry.writes);
       for (const listener of this.#listeners) listener.onCommitted(runtime, changes, entry.record);
     } finally {
-      this.#cluster.settled(runtime);
+      this.#cluster.local.settled(runtime);
     }
     return runtime;
   }

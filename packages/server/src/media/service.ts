@@ -9,26 +9,28 @@
  *   numbers matching `calleeFailPattern` fail with `calleeFailCode`, every other number answers (result 0).
  *   No randomness; -1 disables it (a real media plane answers through the API).
  *
- * It listens to the engine's commits (to see invitations, departures and the end of meetings) and feeds commands
- * back through `engine.execute`, like any other writer.
+ * It observes committed changes (to see invitations, departures and the end of meetings) and feeds commands back
+ * through its source port (media/source.ts), like any other source.
  */
-import type { Item } from '@confpush/protocol';
+import type { Item, VolumeSample } from '@confpush/protocol';
 import type { Logger } from 'pino';
 import type { MediaCommand } from '../domain/commands.js';
 import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
-import type { CommittedChange, EngineListener } from '../engine/engine.js';
+import type { CommittedChange } from '../engine/engine.js';
 import type { MeetingRuntime } from '../engine/runtime.js';
 import { DomainError } from '../domain/errors.js';
+import type { CommitObserver } from '../sources/source.js';
 import { systemTimers, type MediaTimers, type TimerHandle } from './timers.js';
 
-/** What the media plane needs of the engine. */
-export interface MediaEngine {
+/** What the media plane needs of its source port. */
+export interface MediaPort {
   execute(confId: string, command: MediaCommand): Promise<MeetingState>;
-  load(confId: string): Promise<MeetingRuntime | undefined>;
+  /** The meeting's committed state. */
+  read(confId: string): Promise<MeetingState | undefined>;
 }
 
 export interface MediaPlaneOptions {
-  engine: MediaEngine;
+  port: MediaPort;
   logger: Logger;
   timers?: MediaTimers;
   /** Shortest time between two `speakers` commands of one meeting, ms. */
@@ -41,12 +43,6 @@ export interface MediaPlaneOptions {
   calleeFailCode: number;
 }
 
-export interface VolumeSample {
-  pid: string;
-  /** 0–100. */
-  volume: number;
-}
-
 interface SpeakerFeed {
   /** Latest volume per pid and when it was sampled. */
   readonly samples: Map<string, { volume: number; at: number }>;
@@ -56,8 +52,8 @@ interface SpeakerFeed {
 /** Missing this many intervals of samples decays a site to silence. */
 const DECAY_INTERVALS = 2;
 
-export class MediaPlane implements EngineListener {
-  readonly #engine: MediaEngine;
+export class MediaPlane implements CommitObserver {
+  readonly #port: MediaPort;
   readonly #log: Logger;
   readonly #timers: MediaTimers;
   readonly #interval: number;
@@ -71,7 +67,7 @@ export class MediaPlane implements EngineListener {
   #closed = false;
 
   constructor(options: MediaPlaneOptions) {
-    this.#engine = options.engine;
+    this.#port = options.port;
     this.#log = options.logger.child({ component: 'media' });
     this.#timers = options.timers ?? systemTimers;
     this.#interval = options.speakerIntervalMs;
@@ -175,8 +171,8 @@ export class MediaPlane implements EngineListener {
   }
 
   async #answer(confId: string, pid: string): Promise<void> {
-    const runtime = await this.#engine.load(confId);
-    const item = runtime?.working.streams.ParticipantsNotify.items.get(pid);
+    const state = await this.#port.read(confId);
+    const item = state?.streams.ParticipantsNotify.items.get(pid);
     const info = (item?.['pinfoMap'] ?? {}) as Record<string, string>;
     // Gone, or answered through the API meanwhile: nothing to do.
     if (this.#closed || info['STATE'] !== '1') return;
@@ -217,7 +213,7 @@ export class MediaPlane implements EngineListener {
 
   async #execute(confId: string, command: MediaCommand): Promise<void> {
     try {
-      await this.#engine.execute(confId, command);
+      await this.#port.execute(confId, command);
     } catch (error) {
       if (error instanceof DomainError) {
         // A race with the meeting (it ended, the site left): the report is moot.

@@ -9,7 +9,7 @@
  * themselves, through the waiting room (admitted by the host, or giving up), or are invited (numbers ending in
  * `0000` are planned to fail, matching the server's default `calleeFailPattern`).
  */
-import { LEAVE_REASONS, type LoginType } from '../domain/commands.js';
+import { LEAVE_REASONS, type LeaveReason, type LoginType } from '@confpush/protocol';
 import { Prng } from './prng.js';
 
 export interface PlanParams {
@@ -20,8 +20,6 @@ export interface PlanParams {
   /** Background events (talking, muting, hands, network, captions, sharing, camera) per second (0–1,000). */
   rate: number;
 }
-
-export type LeaveReason = (typeof LEAVE_REASONS)[keyof typeof LEAVE_REASONS];
 
 export type SiteKind = 'host' | 'direct' | 'waiting' | 'invited';
 

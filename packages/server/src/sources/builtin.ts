@@ -3,7 +3,11 @@
  * adds one line here (and its settings in config.ts), nothing else.
  */
 import type { Registry } from 'prom-client';
+import type { AccessTokenVerifier } from '../api/context.js';
 import type { Config } from '../config.js';
+import { MediaSource } from '../media/source.js';
+import type { MediaTimers } from '../media/timers.js';
+import { RelaySource } from '../relay/relay-source.js';
 import type { Store } from '../store/types.js';
 import { WebhookSink } from '../webhooks/sink.js';
 import type { Source } from './source.js';
@@ -12,13 +16,34 @@ export interface BuiltinSourceDeps {
   config: Config;
   /** The node's store (a sink keeps its durable state, e.g. an outbox, beside the meetings). */
   store: Store;
+  /** Checks the `X-Access-Token` of calls to a source's routes (the caller and their enterprise). */
+  accessTokens: AccessTokenVerifier;
+  /** Time of the media plane when not the node's clock (node option `mediaTimers`). */
+  mediaTimers?: MediaTimers | undefined;
   /** The node's metrics registry (a sink adds its series). */
   registry?: Registry | undefined;
 }
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
   const sources: Source[] = [];
+  // The media-plane API and the simulated media plane (speaker coalescing, simulated callees).
+  sources.push(
+    new MediaSource({ config: deps.config, accessTokens: deps.accessTokens, timers: deps.mediaTimers }),
+  );
+  // The relay in front of Huawei Cloud Meeting (docs/relay.md), only when an upstream is configured.
+  if (deps.config.upstreamUrl !== '')
+    sources.push(
+      new RelaySource({ config: deps.config, store: deps.store, accessTokens: deps.accessTokens }),
+    );
+  // Enterprise event push: signed webhooks from an outbox committed with every change (docs/webhooks.md).
   if (deps.config.webhooks)
-    sources.push(new WebhookSink({ config: deps.config, store: deps.store, registry: deps.registry }));
+    sources.push(
+      new WebhookSink({
+        config: deps.config,
+        store: deps.store,
+        accessTokens: deps.accessTokens,
+        registry: deps.registry,
+      }),
+    );
   return sources;
 }

@@ -12,6 +12,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { AttendeeInput } from '../domain/attendees.js';
 import type { Command } from '../domain/commands.js';
@@ -25,6 +26,8 @@ export interface SourcePort {
   readonly clock: Clock;
   /** This node among the nodes of a cluster (new at every start). */
   readonly nodeId: string;
+  /** The node's Prometheus registry (`/metrics`): a source adds its own series to it. */
+  readonly registry: Registry;
   /**
    * Decides and commits one command on one meeting; resolves with the meeting's state once the change is durable
    * and visible to subscribers. Rejects with a `DomainError` (e.g. CONF_NOT_EXIST, PARTICIPANT_NOT_FOUND) and then

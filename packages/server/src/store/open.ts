@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import { newEpoch } from '../ids.js';
 import { RedisStore } from './redis.js';
 import { SqliteStore } from './sqlite.js';
-import type { SharedMeetingStore, Store } from './types.js';
+import type { Store } from './types.js';
 
 export type StoreSettings = Pick<
   Config,
@@ -20,7 +20,7 @@ export type StoreSettings = Pick<
 >;
 
 export interface OpenedStore {
-  store: Store & SharedMeetingStore;
+  store: Store;
   broker: Broker;
 }
 

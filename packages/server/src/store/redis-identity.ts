@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.js';
 import { ACCESS_TOKEN_GRACE_MS } from './policy.js';
 import type { RedisDb } from './redis-db.js';
+import { getJson, keyLifetime, updateJson } from './redis-json.js';
 import type { AccessToken, App, Corp, IdentityStore, User } from './types.js';
 
 type Hash = Record<string, string>;
@@ -82,11 +83,7 @@ export class RedisIdentityStore implements IdentityStore {
 
   /** Upsert: everything but `createdAt` follows `corp`. */
   async putCorp(corp: Corp): Promise<void> {
-    const key = this.#db.keys.corp(corp.corpId);
-    const { pairs, nulls } = fieldsOf(corp, ['corpId', 'spId', 'name']);
-    const tx = this.#db.redis.multi().hset(key, ...pairs);
-    if (nulls.length > 0) tx.hdel(key, ...nulls);
-    await tx.hsetnx(key, 'createdAt', String(corp.createdAt)).exec();
+    await this.#upsert(this.#db.keys.corp(corp.corpId), corp, ['corpId', 'spId', 'name']);
   }
 
   async getApp(appId: string): Promise<App | undefined> {
@@ -95,11 +92,19 @@ export class RedisIdentityStore implements IdentityStore {
   }
 
   async putApp(app: App): Promise<void> {
-    const key = this.#db.keys.app(app.appId);
-    const { pairs, nulls } = fieldsOf(app, ['appId', 'appKey', 'kind', 'corpId', 'spId']);
+    await this.#upsert(this.#db.keys.app(app.appId), app, ['appId', 'appKey', 'kind', 'corpId', 'spId']);
+  }
+
+  /** Writes the `names` fields of `record` into the hash at `key` (null ones removed); `createdAt` only once. */
+  async #upsert<T extends { createdAt: number }>(
+    key: string,
+    record: T,
+    names: readonly (keyof T & string)[],
+  ): Promise<void> {
+    const { pairs, nulls } = fieldsOf(record, names);
     const tx = this.#db.redis.multi().hset(key, ...pairs);
     if (nulls.length > 0) tx.hdel(key, ...nulls);
-    await tx.hsetnx(key, 'createdAt', String(app.createdAt)).exec();
+    await tx.hsetnx(key, 'createdAt', String(record.createdAt)).exec();
   }
 
   async getUser(userId: string): Promise<User | undefined> {
@@ -173,26 +178,17 @@ export class RedisIdentityStore implements IdentityStore {
   }
 
   async getAccessToken(token: string): Promise<AccessToken | undefined> {
-    const json = await this.#db.redis.get(this.#db.keys.accessToken(token));
-    return json === null ? undefined : (JSON.parse(json) as AccessToken);
+    return getJson<AccessToken>(this.#db, this.#db.keys.accessToken(token));
   }
 
   /** Updates the lifetimes and the refresh token of a stored token (nothing when it is gone). */
   async updateAccessToken(token: AccessToken): Promise<void> {
-    const held = await this.getAccessToken(token.token);
-    if (!held) return;
-    const updated: AccessToken = {
-      ...held,
-      expiresAt: token.expiresAt,
-      refreshToken: token.refreshToken,
-      refreshExpiresAt: token.refreshExpiresAt,
-    };
-    await this.#db.redis.set(
+    const { expiresAt, refreshToken, refreshExpiresAt } = token;
+    await updateJson<AccessToken>(
+      this.#db,
       this.#db.keys.accessToken(token.token),
-      JSON.stringify(updated),
-      'PX',
-      this.#lifetime(updated),
-      'XX',
+      (held) => ({ ...held, expiresAt, refreshToken, refreshExpiresAt }),
+      (updated) => this.#lifetime(updated),
     );
   }
 
@@ -206,6 +202,6 @@ export class RedisIdentityStore implements IdentityStore {
   /** How long the token's key lives: until both lifetimes are over (as the caller's clock says), plus a grace. */
   #lifetime(token: AccessToken): number {
     const end = Math.max(token.expiresAt, token.refreshExpiresAt);
-    return Math.max(1, end - this.#clock.now()) + ACCESS_TOKEN_GRACE_MS;
+    return keyLifetime(this.#clock, end, ACCESS_TOKEN_GRACE_MS);
   }
 }

@@ -2,19 +2,17 @@
 import type { Clock } from '../clock.js';
 import { CONF_TOKEN_GRACE_MS, WS_TOKEN_GRACE_MS } from './policy.js';
 import type { RedisDb } from './redis-db.js';
+import { getJson, keyLifetime, parsed, updateJson } from './redis-json.js';
 import type { ConfToken, TokenStore, WsToken } from './types.js';
 
 export class RedisTokenStore implements TokenStore {
   readonly #db: RedisDb;
-  readonly #clock: Clock;
+  /** How long the key of a token expiring at `expiresAt` lives (the node's clock says how far that is). */
+  readonly #ttl: (expiresAt: number, grace: number) => number;
 
   constructor(db: RedisDb, clock: Clock) {
     this.#db = db;
-    this.#clock = clock;
-  }
-
-  #ttl(expiresAt: number, grace: number): number {
-    return Math.max(1, expiresAt - this.#clock.now()) + grace;
+    this.#ttl = (expiresAt, grace) => keyLifetime(clock, expiresAt, grace);
   }
 
   async putConfToken(token: ConfToken): Promise<void> {
@@ -32,21 +30,16 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async getConfToken(token: string): Promise<ConfToken | undefined> {
-    const json = await this.#db.redis.get(this.#db.keys.confToken(token));
-    return json === null ? undefined : (JSON.parse(json) as ConfToken);
+    return getJson<ConfToken>(this.#db, this.#db.keys.confToken(token));
   }
 
   /** Updates the expiry and role of a stored token (nothing when it is gone). */
   async updateConfToken(token: ConfToken): Promise<void> {
-    const held = await this.getConfToken(token.token);
-    if (!held) return;
-    const updated: ConfToken = { ...held, expiresAt: token.expiresAt, role: token.role };
-    await this.#db.redis.set(
+    await updateJson<ConfToken>(
+      this.#db,
       this.#db.keys.confToken(token.token),
-      JSON.stringify(updated),
-      'PX',
-      this.#ttl(updated.expiresAt, CONF_TOKEN_GRACE_MS),
-      'XX',
+      (held) => ({ ...held, expiresAt: token.expiresAt, role: token.role }),
+      (updated) => this.#ttl(updated.expiresAt, CONF_TOKEN_GRACE_MS),
     );
   }
 
@@ -65,7 +58,6 @@ export class RedisTokenStore implements TokenStore {
 
   /** `GETDEL`: one atomic step, so of any number of nodes taking the same token at once exactly one gets it. */
   async consumeWsToken(token: string): Promise<WsToken | undefined> {
-    const json = await this.#db.redis.getdel(this.#db.keys.wsToken(token));
-    return json === null ? undefined : (JSON.parse(json) as WsToken);
+    return parsed<WsToken>(await this.#db.redis.getdel(this.#db.keys.wsToken(token)));
   }
 }

@@ -4,11 +4,11 @@ import type { Db } from './sqlite-db.js';
 import type { ConfToken, TokenStore, WsToken } from './types.js';
 
 export class SqliteTokenStore implements TokenStore {
-  readonly #db: Db;
   readonly #stmts;
+  /** Drops expired tokens (housekeeping; lookups check expiry themselves). */
+  readonly purgeExpired: (now: number) => void;
 
   constructor(db: Db) {
-    this.#db = db;
     this.#stmts = {
       putConf: db.prepare(
         'INSERT INTO conf_tokens (token, conf_id, role, created_at, expires_at) VALUES (@token, @confId, @role, @createdAt, @expiresAt)',
@@ -27,6 +27,10 @@ export class SqliteTokenStore implements TokenStore {
       purgeWs: db.prepare('DELETE FROM ws_tokens WHERE expires_at <= ?'),
       purgeConf: db.prepare('DELETE FROM conf_tokens WHERE expires_at <= ?'),
     };
+    this.purgeExpired = db.transaction((now: number) => {
+      this.#stmts.purgeWs.run(now - WS_TOKEN_GRACE_MS);
+      this.#stmts.purgeConf.run(now - CONF_TOKEN_GRACE_MS);
+    });
   }
 
   async putConfToken(token: ConfToken): Promise<void> {
@@ -63,13 +67,5 @@ export class SqliteTokenStore implements TokenStore {
     const r = this.#stmts.takeWs.get(token) as
       { token: string; conf_id: string; conf_token: string; expires_at: number } | undefined;
     return r && { token: r.token, confId: r.conf_id, confToken: r.conf_token, expiresAt: r.expires_at };
-  }
-
-  /** Drops expired tokens (housekeeping; lookups check expiry themselves). */
-  purgeExpired(now: number): void {
-    this.#db.transaction(() => {
-      this.#stmts.purgeWs.run(now - WS_TOKEN_GRACE_MS);
-      this.#stmts.purgeConf.run(now - CONF_TOKEN_GRACE_MS);
-    })();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The store contract. Each backend (SQLite now, Redis for cluster mode) implements these interfaces in its own
- * files, and one conformance suite runs against each.
+ * The store contract: a `Store` is made of three parts (identity, tokens, meetings). Each backend (SQLite, Redis for
+ * cluster mode) implements each part in a file of its own, and one conformance suite runs against each.
  *
  * Every method is async so that a networked backend fits the same shape. Atomicity rules:
  * - `commit` writes its entries and resolves with one result per entry, only once the data is durable. The
@@ -201,7 +201,14 @@ export type CommitResult =
   | { ok: true }
   | { ok: false; conflict: true; reason: 'stale' | 'absent' | 'exists' | 'incarnation'; rev?: number };
 
-export interface Store extends IdentityStore, TokenStore, MeetingStore {
+/**
+ * A store, made of its parts (each backend builds them on one connection): the node gives each service the part it
+ * needs, and the engine the meetings.
+ */
+export interface Store {
+  readonly identity: IdentityStore;
+  readonly tokens: TokenStore;
+  readonly meetings: SharedMeetingStore;
   /** Housekeeping: drops expired tokens (a store whose records expire by themselves may do nothing). */
   purgeExpired(now: number): void | Promise<void>;
   /** Called when the store's data may have lost continuity (another incarnation; Redis only). */

@@ -27,6 +27,8 @@ export interface ConferenceSummary {
   conferenceState?: string;
   confType?: string;
   scheduserName?: string;
+  /** The scheduler's user ID; a relay's mirrored meetings are owned by `confpush-relay` (docs/relay.md). */
+  userUUID?: string;
   size?: number;
   passwordEntry?: { conferenceRole: string; password: string }[];
 }

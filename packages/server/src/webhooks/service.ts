@@ -60,7 +60,7 @@ export class WebhookService {
   async setConfig(corpId: string, input: ConfigInput): Promise<WebhookConfig> {
     this.checkScope(corpId, input.corpId);
     if (input.spId) {
-      const corp = await this.#d.store.getCorp(corpId);
+      const corp = await this.#d.store.identity.getCorp(corpId);
       if (corp?.spId !== input.spId)
         throw new DomainError('PERMISSION_DENIED', `spId ${input.spId} is not the enterprise's SP`);
     }

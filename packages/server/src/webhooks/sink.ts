@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
-import { AccessTokens } from '../auth/access-tokens.js';
+import type { AccessTokenVerifier } from '../api/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { CommitExtension } from '../engine/commit-extension.js';
@@ -25,6 +25,7 @@ import { WebhookMetrics } from './metrics.js';
 export interface WebhookSinkOptions {
   config: Config;
   store: Store;
+  accessTokens: AccessTokenVerifier;
   /** The node's metrics registry: the sink adds its series (`metrics.ts`). */
   registry?: Registry | undefined;
 }
@@ -90,7 +91,7 @@ export class WebhookSink implements Source {
     this.#service = new WebhookService({
       store,
       sink,
-      accessTokens: new AccessTokens({ store, clock: port.clock, config }),
+      accessTokens: this.#options.accessTokens,
       clock: port.clock,
       logger: port.logger,
       post: this.#post,

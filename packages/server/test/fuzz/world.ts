@@ -56,7 +56,7 @@ export class World {
   async ensure(): Promise<void> {
     const { server } = this;
     const store = server.node.store;
-    const held = this.admin ? await store.getAccessToken(this.admin) : undefined;
+    const held = this.admin ? await store.identity.getAccessToken(this.admin) : undefined;
     if (!held || held.expiresAt <= Date.now()) this.admin = await appAuth(server);
 
     const runtime = this.conferenceID ? await server.node.engine.load(this.conferenceID) : undefined;
@@ -78,7 +78,7 @@ export class World {
       ['host', this.chairPwd],
       ['guest', this.guestPwd],
     ] as const) {
-      const token = this[field] ? await store.getConfToken(this[field]) : undefined;
+      const token = this[field] ? await store.tokens.getConfToken(this[field]) : undefined;
       if (!token || token.expiresAt <= Date.now() || token.confId !== this.conferenceID) {
         this[field] = (await confToken(server, this.conferenceID, password)).token;
       }

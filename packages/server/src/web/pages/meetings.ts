@@ -13,6 +13,9 @@ import { busy, h, replaceChildren } from '../dom.js';
 import { localFromUtcMinute, meetingStateLabel } from '../format.js';
 import { ConfpushApiError } from '@confpush/client';
 
+/** Owner of the meetings a relay mirrors from upstream (src/relay/record.ts, docs/relay.md). */
+const MIRRORED_OWNER = 'confpush-relay';
+
 export function renderMeetings(root: HTMLElement, ctx: AppContext): void {
   const body = h(
     'div',
@@ -77,7 +80,20 @@ export function renderMeetings(root: HTMLElement, ctx: AppContext): void {
         h('span', { class: 'sub' }, m.scheduserName ?? ''),
       ),
       h('td', {}, h('code', {}, m.conferenceID)),
-      h('td', {}, h('span', { class: `badge badge-${state.tone}` }, state.label)),
+      h(
+        'td',
+        {},
+        h('span', { class: `badge badge-${state.tone}` }, state.label),
+        ...(m.userUUID === MIRRORED_OWNER
+          ? [
+              h(
+                'span',
+                { class: 'badge badge-info', title: 'Mirrored from the upstream service' },
+                'mirrored',
+              ),
+            ]
+          : []),
+      ),
       h('td', { class: 'nowrap' }, localFromUtcMinute(m.startTime)),
       h('td', { class: 'num' }, String(m.size ?? 0)),
       actions,

@@ -1,0 +1,92 @@
+/**
+ * Mirroring a meeting followed elsewhere: the decision is the difference between the state the relay saw upstream
+ * and the committed state, so subscribers see ordinary incremental changes (and nothing at all when the two already
+ * agree, e.g. after an upstream reconnect that changed nothing).
+ *
+ * Per-item `seq` and `mode` are bookkeeping of a stream, not state: they are left out of every comparison. Lists
+ * whose items merge `pinfoMap` get only the keys whose value differs.
+ */
+import { CATEGORY_SPECS, isPlainObject, type CategoryReplica, type Item } from '@confpush/protocol';
+import type { ChangeBuilder } from './changes.js';
+import type { MirrorTarget } from './commands.js';
+import type { LiveHandler } from './live-meeting.js';
+
+export const mirror: LiveHandler<'mirror'> = (m, command) => {
+  for (const target of command.targets) mirrorStream(m.b, m.state.streams[target.category], target);
+};
+
+function mirrorStream(b: ChangeBuilder, held: CategoryReplica, target: MirrorTarget): void {
+  const { category, payload } = target;
+  const shape = CATEGORY_SPECS[category].shape;
+  switch (shape.kind) {
+    case 'object':
+      if (isPlainObject(payload)) b.fields(category, payload);
+      return;
+    case 'value':
+      b.value(category, payload ?? undefined);
+      return;
+    case 'list':
+      mirrorList(b, held, target, shape.merge === 'pinfoMap');
+  }
+}
+
+function mirrorList(
+  b: ChangeBuilder,
+  replica: CategoryReplica,
+  target: MirrorTarget,
+  mergesInfo: boolean,
+): void {
+  const { category } = target;
+  const held = replica.items;
+  const wanted = new Map<string, Item>();
+  for (const raw of Array.isArray(target.payload) ? target.payload : []) {
+    if (!isPlainObject(raw)) continue;
+    const key = replica.keyOf(raw);
+    if (key !== undefined) wanted.set(key, stateOf(raw));
+  }
+  const compared = target.keys ?? [...new Set([...held.keys(), ...wanted.keys()])];
+  for (const key of compared) {
+    const next = wanted.get(key);
+    const current = held.get(key);
+    if (!next) {
+      if (current) b.remove(category, key);
+      continue;
+    }
+    if (!current) {
+      b.put(category, key, next);
+      continue;
+    }
+    const before = stateOf(current);
+    if (same(before, next)) continue;
+    if (mergesInfo && sameBesideInfo(before, next)) {
+      b.patchInfo(category, key, infoOf(next));
+    } else {
+      b.put(category, key, next);
+    }
+  }
+}
+
+/** The item without the stream's bookkeeping. */
+function stateOf(item: Item): Item {
+  const { seq: _seq, mode: _mode, ...rest } = item;
+  return rest;
+}
+
+function infoOf(item: Item): Record<string, string> {
+  const info = item['pinfoMap'];
+  return isPlainObject(info) ? (info as Record<string, string>) : {};
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Equal apart from `pinfoMap`, and no `pinfoMap` key dropped (a merge cannot drop one). */
+function sameBesideInfo(before: Item, next: Item): boolean {
+  const { pinfoMap: beforeInfo, ...beforeRest } = before;
+  const { pinfoMap: nextInfo, ...nextRest } = next;
+  if (!same(beforeRest, nextRest)) return false;
+  const held = isPlainObject(beforeInfo) ? Object.keys(beforeInfo) : [];
+  const kept = isPlainObject(nextInfo) ? nextInfo : {};
+  return held.every((key) => key in kept);
+}
