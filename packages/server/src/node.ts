@@ -102,7 +102,6 @@ export class ConfpushNode {
         store: this.store,
         accessTokens,
         mediaTimers: options.mediaTimers,
-        registry: this.metrics.registry,
       }),
       ...(options.sources ?? []),
     ];

@@ -2,7 +2,6 @@
  * The sources a node builds from its configuration. The one place that lists them: a new bridge, relay or sink
  * adds one line here (and its settings in config.ts), nothing else.
  */
-import type { Registry } from 'prom-client';
 import type { AccessTokenVerifier } from '../api/context.js';
 import type { Config } from '../config.js';
 import { MediaSource } from '../media/source.js';
@@ -20,8 +19,6 @@ export interface BuiltinSourceDeps {
   accessTokens: AccessTokenVerifier;
   /** Time of the media plane when not the node's clock (node option `mediaTimers`). */
   mediaTimers?: MediaTimers | undefined;
-  /** The node's metrics registry (a sink adds its series). */
-  registry?: Registry | undefined;
 }
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
@@ -42,7 +39,6 @@ export function builtinSources(deps: BuiltinSourceDeps): Source[] {
         config: deps.config,
         store: deps.store,
         accessTokens: deps.accessTokens,
-        registry: deps.registry,
       }),
     );
   return sources;

@@ -5,7 +5,6 @@
  * API, the delivery log and replay (`routes.ts`). Settings: `webhook*` in config.ts; docs/webhooks.md.
  */
 import { readFileSync } from 'node:fs';
-import type { Registry } from 'prom-client';
 import type { AccessTokenVerifier } from '../api/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -26,8 +25,6 @@ export interface WebhookSinkOptions {
   config: Config;
   store: Store;
   accessTokens: AccessTokenVerifier;
-  /** The node's metrics registry: the sink adds its series (`metrics.ts`). */
-  registry?: Registry | undefined;
 }
 
 export class WebhookSink implements Source {
@@ -83,10 +80,8 @@ export class WebhookSink implements Source {
       giveUpMs: config.webhookGiveUpMs,
       post: this.#post,
     });
-    if (this.#options.registry) {
-      const metrics = new WebhookMetrics(this.#options.registry, () => deliverer.status.queued);
-      deliverer.onAttempt = (attempt) => metrics.attempted(attempt);
-    }
+    const metrics = new WebhookMetrics(port.registry, () => deliverer.status.queued);
+    deliverer.onAttempt = (attempt) => metrics.attempted(attempt);
     this.#deliverer = deliverer;
     this.#service = new WebhookService({
       store,
