@@ -37,15 +37,7 @@ export * from './views/media.js';
 export * from './views/participants.js';
 export { MeetingManagement, type CreateMeetingBody, type CreatedMeeting } from './api/meetings.js';
 export { MeetingControl, type InvitedAttendee } from './api/control.js';
-export {
-  MediaPlane,
-  type CaptionReport,
-  type JoinAnswer,
-  type JoiningSite,
-  type LeaveReason,
-  type NetQualityReport,
-  type VolumeSample,
-} from './api/media-plane.js';
+export * from './api/media-plane.js';
 export type { ConfControlReply } from './conf-control.js';
 export {
   verifyWebhook,

@@ -142,6 +142,24 @@ export const ConfigSchema = Type.Object(
       default: 11111003,
       description: 'Media plane: result code of a failing simulated call (default: SIP signalling timeout).',
     }),
+    janusUrl: Type.String({
+      default: '',
+      description:
+        'Janus bridge: the Janus WebSocket API (e.g. ws://127.0.0.1:8188); setting it turns the bridge on (docs/janus.md).',
+    }),
+    janusAdminKey: Type.String({
+      default: '',
+      description: 'Janus bridge: the VideoRoom admin_key, for creating rooms.',
+    }),
+    janusPublicUrl: Type.String({
+      default: '',
+      description: 'Janus bridge: the Janus URL browsers use, answered by the join API. Empty = janusUrl.',
+    }),
+    janusEventsSecret: Type.String({
+      default: '',
+      description:
+        "Janus bridge: password of Janus's HTTP event handler (basic auth, user janus) posting to /confpush/v1/janus/events; required with janusUrl.",
+    }),
     demo: Type.Boolean({
       default: false,
       description:
@@ -266,6 +284,10 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   calleeAnswerDelayMs: 'CONFPUSH_CALLEE_ANSWER_DELAY_MS',
   calleeFailPattern: 'CONFPUSH_CALLEE_FAIL_PATTERN',
   calleeFailCode: 'CONFPUSH_CALLEE_FAIL_CODE',
+  janusUrl: 'CONFPUSH_JANUS_URL',
+  janusAdminKey: 'CONFPUSH_JANUS_ADMIN_KEY',
+  janusPublicUrl: 'CONFPUSH_JANUS_PUBLIC_URL',
+  janusEventsSecret: 'CONFPUSH_JANUS_EVENTS_SECRET',
   demo: 'CONFPUSH_DEMO',
   upstreamUrl: 'CONFPUSH_UPSTREAM_URL',
   upstreamAppId: 'CONFPUSH_UPSTREAM_APP_ID',
@@ -354,6 +376,12 @@ export function resolveConfig(...sources: Source[]): Config {
     new RegExp(config.calleeFailPattern);
   } catch {
     problems.push('calleeFailPattern (CONFPUSH_CALLEE_FAIL_PATTERN): not a valid regular expression');
+  }
+  if (config.janusUrl !== '' && !/^wss?:\/\//.test(config.janusUrl)) {
+    problems.push('janusUrl (CONFPUSH_JANUS_URL): must be a ws:// or wss:// URL');
+  }
+  if (config.janusUrl !== '' && config.janusEventsSecret === '') {
+    problems.push('janusEventsSecret (CONFPUSH_JANUS_EVENTS_SECRET) is required with janusUrl');
   }
   if (config.upstreamUrl !== '') problems.push(...upstreamProblems(config));
   if (parseRetryMs(config.webhookRetryMs) === undefined) {

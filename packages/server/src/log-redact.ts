@@ -22,6 +22,11 @@ const FIELDS = [
   'tmpWsToken',
   'webSocketToken',
   'token',
+  // The Janus bridge: its settings and what its requests to Janus carry.
+  'janusAdminKey',
+  'janusEventsSecret',
+  'admin_key',
+  'secret',
 ];
 
 export const LOG_REDACT = {

@@ -101,6 +101,7 @@ export class ConfpushNode {
         config: this.config,
         store: this.store,
         accessTokens,
+        authAttempts: this.limits.authAttempts,
         mediaTimers: options.mediaTimers,
       }),
       ...(options.sources ?? []),

@@ -4,6 +4,8 @@
  */
 import type { AccessTokenVerifier } from '../api/context.js';
 import type { Config } from '../config.js';
+import { JanusSource } from '../janus/source.js';
+import type { AuthAttempts } from '../limits/auth-attempts.js';
 import { MediaSource } from '../media/source.js';
 import type { MediaTimers } from '../media/timers.js';
 import { RelaySource } from '../relay/relay-source.js';
@@ -15,6 +17,8 @@ export interface BuiltinSourceDeps {
   config: Config;
   /** The node's store (a sink keeps its durable state, e.g. an outbox, beside the meetings). */
   store: Store;
+  /** The node's authentication-attempt limits (a source that checks meeting passwords counts its failures). */
+  authAttempts: AuthAttempts;
   /** Checks the `X-Access-Token` of calls to a source's routes (the caller and their enterprise). */
   accessTokens: AccessTokenVerifier;
   /** Time of the media plane when not the node's clock (node option `mediaTimers`). */
@@ -22,24 +26,28 @@ export interface BuiltinSourceDeps {
 }
 
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
+  const { config } = deps;
   const sources: Source[] = [];
   // The media-plane API and the simulated media plane (speaker coalescing, simulated callees).
-  sources.push(
-    new MediaSource({ config: deps.config, accessTokens: deps.accessTokens, timers: deps.mediaTimers }),
-  );
+  sources.push(new MediaSource({ config, accessTokens: deps.accessTokens, timers: deps.mediaTimers }));
   // The relay in front of Huawei Cloud Meeting (docs/relay.md), only when an upstream is configured.
-  if (deps.config.upstreamUrl !== '')
+  if (config.upstreamUrl !== '')
+    sources.push(new RelaySource({ config, store: deps.store, accessTokens: deps.accessTokens }));
+  // The bridge to a Janus SFU (docs/janus.md), only when configured.
+  if (config.janusUrl !== '') {
     sources.push(
-      new RelaySource({ config: deps.config, store: deps.store, accessTokens: deps.accessTokens }),
-    );
-  // Enterprise event push: signed webhooks from an outbox committed with every change (docs/webhooks.md).
-  if (deps.config.webhooks)
-    sources.push(
-      new WebhookSink({
-        config: deps.config,
+      new JanusSource({
+        url: config.janusUrl,
+        adminKey: config.janusAdminKey,
+        publicUrl: config.janusPublicUrl || config.janusUrl,
+        eventsSecret: config.janusEventsSecret,
         store: deps.store,
-        accessTokens: deps.accessTokens,
+        authAttempts: deps.authAttempts,
       }),
     );
+  }
+  // Enterprise event push: signed webhooks from an outbox committed with every change (docs/webhooks.md).
+  if (config.webhooks)
+    sources.push(new WebhookSink({ config, store: deps.store, accessTokens: deps.accessTokens }));
   return sources;
 }

@@ -1,0 +1,56 @@
+/**
+ * What the bridge derives from its key instead of storing, so that every node of a cluster and a restarted node
+ * agree without shared state: the room secret of a meeting, the participant ID handed out by the join API (which
+ * is also the participant's VideoRoom publisher ID and opaque ID) with its role, and that participant's join token.
+ *
+ * A participant ID is 12 digits: 9 random, 2 of a MAC over them and the role, then the role (0 or 1). A page cannot
+ * make up an ID that passes as issued (let alone one of a host) without the key.
+ */
+import { createHmac, randomInt } from 'node:crypto';
+import { secretEquals } from '../auth/secrets.js';
+
+export interface IssuedParticipant {
+  pid: string;
+  role: 0 | 1;
+}
+
+export class JanusIdentity {
+  readonly #key: string;
+
+  constructor(key: string) {
+    this.#key = key;
+  }
+
+  #mac(purpose: string, value: string): string {
+    return createHmac('sha256', this.#key).update(`${purpose}:${value}`).digest('hex');
+  }
+
+  /** The VideoRoom `secret` of the meeting's room. */
+  roomSecret(confId: string): string {
+    return this.#mac('room', confId).slice(0, 32);
+  }
+
+  /** A new participant ID of this role. */
+  issue(role: 0 | 1): string {
+    const random = String(randomInt(100_000_000, 1_000_000_000));
+    return `${random}${this.#check(random, role)}${role}`;
+  }
+
+  #check(random: string, role: 0 | 1): string {
+    return String(parseInt(this.#mac('pid', `${random}:${role}`).slice(0, 8), 16) % 100).padStart(2, '0');
+  }
+
+  /** The participant an ID was issued to, or undefined when this bridge did not issue it. */
+  verify(id: string): IssuedParticipant | undefined {
+    if (!/^[1-9]\d{11}$/.test(id)) return undefined;
+    const role = id.endsWith('1') ? 1 : id.endsWith('0') ? 0 : undefined;
+    if (role === undefined) return undefined;
+    const random = id.slice(0, 9);
+    return secretEquals(id.slice(9, 11), this.#check(random, role)) ? { pid: id, role } : undefined;
+  }
+
+  /** The join token of a participant (added to the room's allowed list, removed once it joined). */
+  token(pid: string): string {
+    return this.#mac('token', pid).slice(0, 32);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The Janus bridge without a Janus: the derived identities, the level-to-volume mapping, the settings, and Janus's
+ * event-handler posts (shapes as Janus 1.1 sends them, docs/janus.md) turned into pushes for a real subscriber.
+ * test/janus.test.ts runs the same against a real Janus and real browsers.
+ */
+import { ERRORS, HEADERS, type ErrorName, type Item } from '@confpush/protocol';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFromEnv, resolveConfig } from '../src/config.js';
+import { volumeOfDbov } from '../src/janus/events.js';
+import { JanusIdentity } from '../src/janus/identity.js';
+import { confToken, http, openPush, runningMeeting } from './chain.js';
+import { startTestServer } from './helpers.js';
+import type { Frame } from './push-client.js';
+
+const ADMIN_KEY = 'admin-key';
+const SECRET = 'events-secret';
+const identity = new JanusIdentity(`${ADMIN_KEY}\u0000${SECRET}`);
+const items = (f: Frame) => (Array.isArray(f.data) ? (f.data as Item[]) : []);
+const info = (item: Item | undefined) => (item?.['pinfoMap'] ?? {}) as Record<string, string>;
+
+describe('derived identities', () => {
+  it('issues 12-digit participant IDs that verify with their role; a changed digit or another key does not', () => {
+    const guest = identity.issue(0);
+    const host = identity.issue(1);
+    expect(guest).toMatch(/^\d{12}$/);
+    expect(identity.verify(guest)).toEqual({ pid: guest, role: 0 });
+    expect(identity.verify(host)).toEqual({ pid: host, role: 1 });
+    // A guest cannot promote itself by changing the role digit, nor make up an ID.
+    expect(identity.verify(`${guest.slice(0, 11)}1`)).toBeUndefined();
+    expect(new JanusIdentity('another key').verify(guest)).toBeUndefined();
+    expect(identity.verify('abc')).toBeUndefined();
+    expect(identity.token(guest)).not.toBe(identity.token(host));
+    expect(identity.roomSecret('912345678')).toBe(identity.roomSecret('912345678'));
+    expect(identity.roomSecret('912345678')).not.toBe(identity.roomSecret('912345679'));
+  });
+
+  it('maps the dBov average (0 loudest, 127 silence) to a volume of 1 to 100', () => {
+    expect(volumeOfDbov(20)).toBe(80);
+    expect(volumeOfDbov(0)).toBe(100);
+    expect(volumeOfDbov(127)).toBe(1);
+    expect(volumeOfDbov(undefined)).toBe(1);
+  });
+});
+
+describe('Janus settings', () => {
+  it('come from flags, environment and config file like every setting; the events secret is required', () => {
+    const env = configFromEnv({
+      CONFPUSH_JANUS_URL: 'ws://127.0.0.1:8188',
+      CONFPUSH_JANUS_ADMIN_KEY: 'k',
+      CONFPUSH_JANUS_PUBLIC_URL: 'wss://janus.example.org/ws',
+      CONFPUSH_JANUS_EVENTS_SECRET: 's',
+    });
+    expect(resolveConfig(env)).toMatchObject({
+      janusUrl: 'ws://127.0.0.1:8188',
+      janusAdminKey: 'k',
+      janusPublicUrl: 'wss://janus.example.org/ws',
+      janusEventsSecret: 's',
+    });
+    expect(resolveConfig({}).janusUrl).toBe('');
+    expect(() => resolveConfig({ janusUrl: 'ws://127.0.0.1:8188' })).toThrow(ConfigError);
+    expect(() => resolveConfig({ janusUrl: 'http://127.0.0.1:8088', janusEventsSecret: 's' })).toThrow(
+      /ws:\/\/ or wss:\/\//,
+    );
+  });
+});
+
+describe('Janus events to pushes', () => {
+  it('joined, talking, moderated, stopped-talking, kicked and hangup reach the subscriber', async () => {
+    // No Janus answers here: the bridge keeps trying to connect; the events endpoint works all the same.
+    const server = await startTestServer({
+      config: { janusUrl: 'ws://127.0.0.1:9', janusAdminKey: ADMIN_KEY, janusEventsSecret: SECRET },
+    });
+    const meeting = await runningMeeting(server);
+    const room = Number(meeting.conferenceID);
+    const { client, conf } = await openPush(server, meeting.conferenceID, meeting.chairPwd);
+    client.subscribe(conf.token, ['ParticipantsNotify', 'SpeakerChangeNotify', 'InviteResultNotify']);
+    await client.nextAction('Subscribe');
+    // Janus's event handler posts to one node (docs/janus.md, limits): which handle is whose is that node's memory.
+    const eventsNode = { ...server, url: server.node.url };
+    const post = async (events: unknown) => {
+      const res = await http(eventsNode, 'POST', '/confpush/v1/janus/events', {
+        headers: { authorization: `Basic ${Buffer.from(`janus:${SECRET}`).toString('base64')}` },
+        body: events,
+      });
+      expect(res.status).toBe(200);
+    };
+    const plugin = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      type: 64,
+      ...extra,
+      event: { plugin: 'janus.plugin.videoroom', data: { room, ...data } },
+    });
+    const alice = identity.issue(0);
+    const bob = identity.issue(1);
+
+    await post([
+      plugin({ event: 'joined', id: Number(alice), display: 'Alice' }, { session_id: 1, handle_id: 11 }),
+      plugin({ event: 'joined', id: Number(bob), display: 'Bob' }, { session_id: 2, handle_id: 22 }),
+    ]);
+    const joined = await client.next(
+      (f) => f.action === 'ParticipantsNotify' && items(f).some((i) => i['pid'] === bob),
+    );
+    expect(info(items(joined).find((i) => i['pid'] === bob))).toMatchObject({ NAME: 'Bob', ROLE: '1' });
+
+    await post(plugin({ videoroom: 'talking', id: Number(alice), mid: '0', 'audio-level-dBov-avg': 20 }));
+    const speaking = await client.next((f) => f.action === 'SpeakerChangeNotify' && items(f).length > 0);
+    expect(items(speaking)).toEqual([{ pid: alice, name: 'Alice', speakingVolume: 80 }]);
+
+    // A moderator mute is an implicit stopped-talking: Janus measures no level of a muted stream.
+    await post(plugin({ videoroom: 'moderated', id: Number(alice), mid: '0', moderation: 'muted' }));
+    await client.next((f) => f.action === 'ParticipantsNotify' && info(items(f)[0])['MUTE'] === '1');
+    await client.next((f) => f.action === 'SpeakerChangeNotify' && items(f).length === 0);
+
+    await post(plugin({ event: 'kicked', id: Number(alice) }));
+    await client.next((f) => f.action === 'ParticipantsNotify' && items(f).some((i) => i['mode'] === 1));
+    const kicked = await client.next((f) => f.action === 'InviteResultNotify');
+    expect(items(kicked)[0]).toMatchObject({ callNumber: alice, resultCode: '11076002' });
+
+    // A PeerConnection hangup names no room: the handle from the joined event says whose it is.
+    await post({
+      type: 16,
+      session_id: 2,
+      handle_id: 22,
+      event: { connection: 'hangup', reason: 'Close PC' },
+    });
+    const hungUp = await client.next((f) => f.action === 'InviteResultNotify');
+    expect(items(hungUp)[0]).toMatchObject({ callNumber: bob, resultCode: '11076010' });
+    client.close();
+  });
+});
+
+describe('the join call', () => {
+  it('refuses a wrong password like the control-token call (with its limits), a guest of a locked meeting, and answers 503 without Janus', async () => {
+    const server = await startTestServer({
+      config: {
+        janusUrl: 'ws://127.0.0.1:9',
+        janusAdminKey: ADMIN_KEY,
+        janusEventsSecret: SECRET,
+        authFailuresPerTarget: 2,
+      },
+      // The authentication-failure counters are each node's own.
+      nodes: 1,
+    });
+    const meeting = await runningMeeting(server);
+    const path = `/confpush/v1/janus/conferences/${meeting.conferenceID}/join`;
+    const join = (password: string) => http(server, 'POST', path, { body: { name: 'Mallory', password } });
+    const expectError = (res: { status: number; body: unknown }, name: ErrorName) =>
+      expect({ status: res.status, code: (res.body as { error_code?: string }).error_code }).toEqual({
+        status: ERRORS[name].status,
+        code: ERRORS[name].code,
+      });
+
+    // No Janus: the right password gets as far as the room and answers 503.
+    expectError(await join(meeting.guestPwd), 'UNAVAILABLE');
+    const bad = await http(server, 'POST', path, { body: { name: 'Mallory' } });
+    expect(bad.status).toBe(400);
+
+    const host = {
+      [HEADERS.conferenceAuthorization]: (await confToken(server, meeting.conferenceID, meeting.chairPwd))
+        .token,
+    };
+    const lock = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/lock?conferenceID=${meeting.conferenceID}`,
+      {
+        headers: host,
+        body: { isLock: 1 },
+      },
+    );
+    expect(lock.status).toBe(200);
+    expectError(await join(meeting.guestPwd), 'CONF_LOCKED');
+
+    expectError(await join('000000'), 'CONF_AUTH_FAILED');
+    expectError(await join('000001'), 'CONF_AUTH_FAILED');
+    // Past authFailuresPerTarget failures for the meeting, even the right password waits for the window.
+    expectError(await join(meeting.chairPwd), 'TOO_MANY_ATTEMPTS');
+  });
+});

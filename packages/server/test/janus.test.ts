@@ -1,0 +1,383 @@
+/**
+ * The Janus bridge (src/janus/) against a real Janus with real Chromium participants, everything media inside a
+ * network namespace the test creates (test/janus/harness.ts). Assertions through a Huawei-protocol subscriber.
+ * Skipped, with the reason, where Janus, janus.js, Chromium or root are missing; CI (.ci/run) installs them.
+ */
+import { createServer } from 'node:net';
+import type { Item } from '@confpush/protocol';
+import { HEADERS } from '@confpush/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/clock.js';
+import { JanusClient } from '../src/janus/client.js';
+import { JanusIdentity } from '../src/janus/identity.js';
+import { http, openPush, runningMeeting } from './chain.js';
+import { ConfpushNode } from '../src/node.js';
+import {
+  CLUSTER,
+  eventually,
+  startTestServer,
+  tempDir,
+  TEST_REDIS_URL,
+  testRedisPrefix,
+  type TestServer,
+} from './helpers.js';
+import { Participants, type JoinAnswer } from './janus/browser.js';
+import {
+  createNamespace,
+  janusUnavailable,
+  startJanus,
+  type JanusProcess,
+  type Namespace,
+} from './janus/harness.js';
+import type { Frame, PushClient } from './push-client.js';
+import { testConfig, testLogger } from './support/config.js';
+
+const EVENTS_SECRET = 'janus-events-secret-for-tests';
+const ADMIN_KEY = 'janus-admin-key-for-tests';
+const CATEGORIES = [
+  'ParticipantsNotify',
+  'SpeakerChangeNotify',
+  'InviteResultNotify',
+  'NetConditionNotify',
+  'WaitingListNotify',
+];
+const unavailable = janusUnavailable();
+if (unavailable) console.warn(`janus.test.ts skipped: ${unavailable}`);
+
+const items = (f: Frame) => (Array.isArray(f.data) ? (f.data as Item[]) : []);
+const info = (item: Item | undefined) => (item?.['pinfoMap'] ?? {}) as Record<string, string>;
+
+/** A free TCP port on `host` (the node under test listens on it, and Janus's event handler posts to it). */
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () => {
+  let ns: Namespace;
+  let janus: JanusProcess;
+  let participants: Participants;
+  let port: number;
+
+  beforeAll(async () => {
+    ns = createNamespace();
+    try {
+      port = await freePort(ns.outerHost);
+      janus = await startJanus(ns, {
+        eventsUrl: `http://${ns.outerHost}:${port}/confpush/v1/janus/events`,
+        eventsSecret: EVENTS_SECRET,
+        adminKey: ADMIN_KEY,
+      });
+      participants = await Participants.launch(ns, janus.wsUrl);
+    } catch (error) {
+      await janus?.stop();
+      ns.remove();
+      throw error;
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await participants?.close();
+    await janus?.stop();
+    ns?.remove();
+  });
+
+  const bridgedConfig = () => ({
+    host: ns.outerHost,
+    port,
+    janusUrl: janus.wsUrl,
+    janusAdminKey: ADMIN_KEY,
+    janusEventsSecret: EVENTS_SECRET,
+  });
+
+  async function bridged(): Promise<TestServer> {
+    return startTestServer({ config: bridgedConfig(), nodes: 1 });
+  }
+
+  async function subscribed(server: TestServer, meeting: { conferenceID: string; chairPwd: string }) {
+    const { client, conf } = await openPush(server, meeting.conferenceID, meeting.chairPwd);
+    client.subscribe(conf.token, CATEGORIES);
+    await client.nextAction('Subscribe');
+    return { client, hostToken: conf.token };
+  }
+
+  async function join(server: TestServer, conferenceID: string, name: string, password: string) {
+    const res = await http(server, 'POST', `/confpush/v1/janus/conferences/${conferenceID}/join`, {
+      body: { name, password },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body as JoinAnswer;
+  }
+
+  const participantFrame = (client: PushClient, pid: string, test: (item: Item) => boolean, ms = 15_000) =>
+    client.next(
+      (f) => f.action === 'ParticipantsNotify' && items(f).some((i) => i['pid'] === pid && test(i)),
+      ms,
+    );
+
+  async function roomExists(room: number): Promise<boolean> {
+    let ready!: () => void;
+    const connected = new Promise<void>((resolve) => (ready = resolve));
+    const probe = new JanusClient({
+      url: janus.wsUrl,
+      logger: testLogger(),
+      clock: systemClock,
+      onConnected: () => ready(),
+    });
+    await probe.start();
+    await connected;
+    try {
+      return (await probe.videoroom({ request: 'exists', room }))['exists'] === true;
+    } finally {
+      await probe.close();
+    }
+  }
+
+  it('a browser joins, talks and falls silent; the host mutes it, closes its camera and hangs it up; the meeting ends with its room', async () => {
+    const server = await bridged();
+    const meeting = await runningMeeting(server);
+    const { client, hostToken } = await subscribed(server, meeting);
+
+    const answer = await join(server, meeting.conferenceID, 'Alice Janus', meeting.guestPwd);
+    expect(answer).toMatchObject({
+      room: Number(meeting.conferenceID),
+      role: 0,
+      display: 'Alice Janus',
+      waiting: false,
+    });
+    expect(answer.participantID).toMatch(/^\d{12}$/);
+    const page = await participants.join(answer, { video: true });
+    const pid = answer.participantID;
+
+    const joined = await participantFrame(client, pid, (i) => i['mode'] !== 1);
+    expect(info(items(joined).find((i) => i['pid'] === pid))['NAME']).toBe('Alice Janus');
+
+    // The tone makes Alice the speaker; the silence after it ends that.
+    await client.next(
+      (f) => f.action === 'SpeakerChangeNotify' && items(f).some((i) => i['pid'] === pid),
+      15_000,
+    );
+    await client.next((f) => f.action === 'SpeakerChangeNotify' && items(f).length === 0, 15_000);
+    // Janus's media statistics of the page's audio reach the subscriber.
+    const net = await client.next(
+      (f) => f.action === 'NetConditionNotify' && items(f).some((i) => i['participantID'] === pid),
+      15_000,
+    );
+    expect(items(net).find((i) => i['participantID'] === pid)).toMatchObject({
+      lostPacketRate: expect.any(String),
+      jitter: expect.any(String),
+    });
+
+    const control = { [HEADERS.conferenceAuthorization]: hostToken };
+    const mute = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/participants/mute?conferenceID=${meeting.conferenceID}&participantID=${pid}`,
+      { headers: control, body: { isMute: 1 } },
+    );
+    expect(mute.status).toBe(200);
+    await participantFrame(client, pid, (i) => info(i)['MUTE'] === '1');
+    await Participants.message(page, { videoroom: 'event', moderation: 'muted' });
+    const unmuteAll = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/mute?conferenceID=${meeting.conferenceID}`,
+      { headers: control, body: { isMute: 0 } },
+    );
+    expect(unmuteAll.status).toBe(200);
+    await participantFrame(client, pid, (i) => info(i)['MUTE'] === '0');
+    await Participants.message(page, { videoroom: 'event', moderation: 'unmuted' });
+    const cameraOff = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/participants/video?conferenceID=${meeting.conferenceID}&participantID=${pid}`,
+      { headers: control, body: { status: 1 } },
+    );
+    expect(cameraOff.status).toBe(200);
+    await participantFrame(client, pid, (i) => info(i)['CAMERASTATE'] === '0' && i['mode'] !== 1);
+    await Participants.message(page, { videoroom: 'event', moderation: 'muted', mid: '1' });
+
+    const hangUp = await http(
+      server,
+      'POST',
+      `/v1/mmc/control/conferences/participants/delete?conferenceID=${meeting.conferenceID}`,
+      { headers: control, body: { bulkHangUpParticipants: [pid] } },
+    );
+    expect(hangUp.status).toBe(200);
+    await participantFrame(client, pid, (i) => i['mode'] === 1);
+    const result = await client.next((f) => f.action === 'InviteResultNotify', 15_000);
+    expect(items(result)[0]).toMatchObject({ callNumber: pid, resultCode: '11076002' });
+    await Participants.message(page, { leaving: 'ok', reason: 'kicked' });
+
+    expect(await roomExists(Number(meeting.conferenceID))).toBe(true);
+    const stop = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/stop?conferenceID=${meeting.conferenceID}`,
+      {
+        headers: control,
+      },
+    );
+    expect(stop.status).toBe(200);
+    await eventually(async () => !(await roomExists(Number(meeting.conferenceID))), {
+      what: 'the room destroyed',
+    });
+    await page.context().close();
+    client.close();
+  }, 90_000);
+
+  it('Janus killed and restarted mid-meeting: the participant it lost leaves (11111001), the room is back', async () => {
+    const server = await bridged();
+    const meeting = await runningMeeting(server);
+    const { client } = await subscribed(server, meeting);
+    const bob = await join(server, meeting.conferenceID, 'Bob Janus', meeting.chairPwd);
+    expect(bob.role).toBe(1);
+    const bobPage = await participants.join(bob);
+    await participantFrame(client, bob.participantID, (i) => info(i)['ROLE'] === '1');
+
+    await janus.kill();
+    await janus.restart();
+    await participantFrame(client, bob.participantID, (i) => i['mode'] === 1);
+    const result = await client.next((f) => f.action === 'InviteResultNotify', 15_000);
+    expect(items(result)[0]).toMatchObject({ callNumber: bob.participantID, resultCode: '11111001' });
+    expect(await roomExists(Number(meeting.conferenceID))).toBe(true);
+
+    // The room was created again: the next browser joins it.
+    const carol = await join(server, meeting.conferenceID, 'Carol Janus', meeting.guestPwd);
+    const carolPage = await participants.join(carol);
+    await participantFrame(client, carol.participantID, (i) => info(i)['NAME'] === 'Carol Janus');
+    await bobPage.context().close();
+    await carolPage.context().close();
+    client.close();
+  }, 90_000);
+
+  it('confpush restarted while a browser joined: the new node reconciles it from listparticipants', async () => {
+    const dataDir = tempDir();
+    const config = testConfig(dataDir, {
+      ...bridgedConfig(),
+      ...(CLUSTER ? { redisUrl: TEST_REDIS_URL, redisPrefix: testRedisPrefix(dataDir) } : {}),
+    });
+    const first = await ConfpushNode.start({ config, logger: testLogger() });
+    const before: TestServer = {
+      node: first,
+      url: first.url,
+      appId: config.appId,
+      appKey: config.appKey,
+      corpId: config.corpId,
+      dataDir,
+    };
+    let meeting: Awaited<ReturnType<typeof runningMeeting>>;
+    let erin: JoinAnswer;
+    try {
+      meeting = await runningMeeting(before);
+      erin = await join(before, meeting.conferenceID, 'Erin Janus', meeting.guestPwd);
+    } finally {
+      await first.close();
+    }
+    // Erin joins the room while no confpush node is there to hear of it.
+    const page = await participants.join(erin);
+
+    const server = await startTestServer({
+      dataDir,
+      config: { ...bridgedConfig(), appId: config.appId, appKey: config.appKey },
+      nodes: 1,
+    });
+    const { client } = await subscribed(server, meeting);
+    await participantFrame(
+      client,
+      erin.participantID,
+      (i) => info(i)['NAME'] === 'Erin Janus' && i['mode'] !== 1,
+    );
+
+    // Events flow again: closing the page is a leave.
+    await page.context().close();
+    await participantFrame(client, erin.participantID, (i) => i['mode'] === 1);
+    client.close();
+  }, 90_000);
+
+  it('waiting room: a guest is held until admitted, and only then may its token join', async () => {
+    const server = await bridged();
+    const meeting = await runningMeeting(server, { confConfigInfo: { enableWaitingRoom: true } });
+    const { client, hostToken } = await subscribed(server, meeting);
+    const gina = await join(server, meeting.conferenceID, 'Gina Janus', meeting.guestPwd);
+    expect(gina.waiting).toBe(true);
+    await client.next(
+      (f) => f.action === 'WaitingListNotify' && items(f).some((i) => i['pid'] === gina.participantID),
+    );
+    expect(await participants.refused(gina)).toMatchObject({ error_code: expect.any(Number) });
+
+    const admit = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/allowWaitingParticipant?conferenceID=${meeting.conferenceID}`,
+      {
+        headers: { [HEADERS.conferenceAuthorization]: hostToken },
+        body: { participantID: gina.participantID },
+      },
+    );
+    expect(admit.status).toBe(200);
+    await participantFrame(client, gina.participantID, (i) => info(i)['NAME'] === 'Gina Janus');
+    const page = await eventually(() => participants.join(gina).catch(() => undefined), {
+      timeoutMs: 20_000,
+      what: 'the admitted guest joined the room',
+    });
+    expect((await Participants.state(page)).joined).toBe(true);
+    await page.context().close();
+    await participantFrame(client, gina.participantID, (i) => i['mode'] === 1);
+    client.close();
+  }, 90_000);
+});
+
+describe('the event handler endpoint', () => {
+  const adminKey = 'admin-key';
+  const secret = 'the-events-secret';
+  const identity = new JanusIdentity(`${adminKey}\u0000${secret}`);
+  const basic = (user: string, password: string) =>
+    `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+  it('refuses a wrong or missing secret (401, nothing changed) and takes grouped events with the right one', async () => {
+    // No Janus answers here: the bridge keeps trying to connect, the events endpoint works all the same.
+    const server = await startTestServer({
+      config: { janusUrl: 'ws://127.0.0.1:9', janusAdminKey: adminKey, janusEventsSecret: secret },
+    });
+    const meeting = await runningMeeting(server);
+    const pid = identity.issue(0);
+    const joined = [
+      {
+        type: 64,
+        session_id: 1,
+        handle_id: 2,
+        event: {
+          plugin: 'janus.plugin.videoroom',
+          data: { event: 'joined', room: Number(meeting.conferenceID), id: Number(pid), display: 'Eve' },
+        },
+      },
+    ];
+    for (const authorization of [basic('janus', 'wrong'), basic('admin', secret), undefined]) {
+      const res = await http(server, 'POST', '/confpush/v1/janus/events', {
+        headers: authorization ? { authorization } : {},
+        body: joined,
+      });
+      expect(res.status).toBe(401);
+    }
+    const state = async () => (await server.node.engine.load(meeting.conferenceID))!.committed;
+    expect((await state()).streams.ParticipantsNotify.items.has(pid)).toBe(false);
+
+    const { client, conf } = await openPush(server, meeting.conferenceID, meeting.chairPwd);
+    client.subscribe(conf.token, ['ParticipantsNotify']);
+    await client.nextAction('Subscribe');
+    const res = await http(server, 'POST', '/confpush/v1/janus/events', {
+      headers: { authorization: basic('janus', secret) },
+      body: joined,
+    });
+    expect(res.status).toBe(200);
+    const frame = await client.next(
+      (f) => f.action === 'ParticipantsNotify' && items(f).some((i) => i['pid'] === pid),
+    );
+    expect(info(items(frame).find((i) => i['pid'] === pid))).toMatchObject({ NAME: 'Eve', ROLE: '0' });
+    client.close();
+  });
+});
