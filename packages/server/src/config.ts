@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseRetryMs } from './webhooks/retry.js';
-import { WEBHOOK_SETTINGS } from './webhooks/settings.js';
+import { WEBHOOK_ENV_VARS, WEBHOOK_SETTINGS, webhookProblems } from './webhooks/settings.js';
 
 export const ConfigSchema = Type.Object(
   {
@@ -245,8 +244,7 @@ export const ConfigSchema = Type.Object(
       default: 5000,
       description: 'Attendees (invited sites) per meeting (403 past it).',
     }),
-    // --- enterprise event push (src/webhooks/settings.ts; docs/webhooks.md) ---
-    ...WEBHOOK_SETTINGS,
+    ...WEBHOOK_SETTINGS, // enterprise event push (docs/webhooks.md)
   },
   { additionalProperties: false },
 );
@@ -305,13 +303,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   meetingsPerEnterprise: 'CONFPUSH_MEETINGS_PER_ENTERPRISE',
   attendeesPerEnterprise: 'CONFPUSH_ATTENDEES_PER_ENTERPRISE',
   attendeesPerMeeting: 'CONFPUSH_ATTENDEES_PER_MEETING',
-  webhooks: 'CONFPUSH_WEBHOOKS',
-  webhookRetryMs: 'CONFPUSH_WEBHOOK_RETRY_MS',
-  webhookGiveUpMs: 'CONFPUSH_WEBHOOK_GIVE_UP_MS',
-  webhookTimeoutMs: 'CONFPUSH_WEBHOOK_TIMEOUT_MS',
-  webhookAllowHttp: 'CONFPUSH_WEBHOOK_ALLOW_HTTP',
-  webhookAllowPrivate: 'CONFPUSH_WEBHOOK_ALLOW_PRIVATE',
-  webhookCaFile: 'CONFPUSH_WEBHOOK_CA_FILE',
+  ...WEBHOOK_ENV_VARS,
 };
 
 export class ConfigError extends Error {
@@ -384,9 +376,7 @@ export function resolveConfig(...sources: Source[]): Config {
     problems.push('janusEventsSecret (CONFPUSH_JANUS_EVENTS_SECRET) is required with janusUrl');
   }
   if (config.upstreamUrl !== '') problems.push(...upstreamProblems(config));
-  if (parseRetryMs(config.webhookRetryMs) === undefined) {
-    problems.push('webhookRetryMs (CONFPUSH_WEBHOOK_RETRY_MS): not a comma list of delays in ms');
-  }
+  problems.push(...webhookProblems(config));
   if (config.demo && config.appId === '' && !config.dev) {
     problems.push('demo needs an app credential: set appId and appKey, or run with dev');
   }

@@ -1,5 +1,7 @@
 /** The settings of the enterprise event push, part of the one configuration schema (config.ts). */
 import { Type } from '@sinclair/typebox';
+import type { Config } from '../config.js';
+import { parseRetryMs } from './retry.js';
 
 export const WEBHOOK_SETTINGS = {
   webhooks: Type.Boolean({
@@ -39,3 +41,20 @@ export const WEBHOOK_SETTINGS = {
       "Webhooks: PEM file of extra CAs trusted for receivers, added to Node's bundled roots (without it, NODE_EXTRA_CA_CERTS applies).",
   }),
 };
+
+export const WEBHOOK_ENV_VARS = {
+  webhooks: 'CONFPUSH_WEBHOOKS',
+  webhookRetryMs: 'CONFPUSH_WEBHOOK_RETRY_MS',
+  webhookGiveUpMs: 'CONFPUSH_WEBHOOK_GIVE_UP_MS',
+  webhookTimeoutMs: 'CONFPUSH_WEBHOOK_TIMEOUT_MS',
+  webhookAllowHttp: 'CONFPUSH_WEBHOOK_ALLOW_HTTP',
+  webhookAllowPrivate: 'CONFPUSH_WEBHOOK_ALLOW_PRIVATE',
+  webhookCaFile: 'CONFPUSH_WEBHOOK_CA_FILE',
+} as const satisfies Record<keyof typeof WEBHOOK_SETTINGS, string>;
+
+/** What is wrong with the webhook settings beyond their schema. */
+export function webhookProblems(config: Config): string[] {
+  return parseRetryMs(config.webhookRetryMs) === undefined
+    ? ['webhookRetryMs (CONFPUSH_WEBHOOK_RETRY_MS): not a comma list of delays in ms']
+    : [];
+}
