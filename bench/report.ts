@@ -12,6 +12,7 @@ import type { ProfileSummary } from './lib/profile.js';
 import type { RedisInfo } from './lib/redis.js';
 import type { RelayResult } from './relay.js';
 import type { ResumeResult } from './resume.js';
+import type { WebhooksResult } from './webhooks.js';
 import type { SnapshotResult } from './snapshot.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi, median } from './lib/stats.js';
 import { goals, worst } from './report/goals.js';
@@ -25,6 +26,7 @@ export const BENCHMARKS = [
   'resume',
   'cluster',
   'relay',
+  'webhooks',
 ] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
 
@@ -70,6 +72,7 @@ export interface Results {
   resume?: ResumeResult;
   cluster?: ClusterResult;
   relay?: RelayResult;
+  webhooks?: WebhooksResult;
   profiles?: ProfileEntry[];
 }
 
@@ -437,6 +440,29 @@ function snapshotSection(s: SnapshotResult): string {
   return parts.join('\n');
 }
 
+function webhooksSection(w: WebhooksResult): string {
+  return [
+    `One node on SQLite (synchronous=${w.sync.toUpperCase()}) with enterprise event push enabled to a local HTTPS ` +
+      `receiver (in the node's process, answering 200). ${w.meetings} meetings in progress; ${w.perMeeting} ` +
+      'participants join each one through the engine as fast as it takes them (one `meeting.join` per join). ' +
+      "Time from the first commit to the last delivery; the receiver checks that each meeting's events arrive in order.",
+    '',
+    table(
+      ['deliveries', 'commits done after', 'last delivery after', 'deliveries/s', 'out of order', 'repeated'],
+      [
+        [
+          fmtInt(w.deliveries),
+          `${fmtInt(w.committedMs)} ms`,
+          `${fmtInt(w.ms)} ms`,
+          fmtInt(w.deliveriesPerSecond),
+          fmtInt(w.outOfOrder),
+          fmtInt(w.duplicates ?? 0),
+        ],
+      ],
+    ),
+  ].join('\n');
+}
+
 function durableSection(d: DurableResult): string {
   const redis = d.redis;
   const hasRedis = (redis?.points.length ?? 0) > 0;
@@ -802,6 +828,7 @@ export function render(r: Results, previous: string | undefined): string {
     ['resume', '6. Resume vs rebuild', () => resumeSection(r.resume!)],
     ['cluster', '7. Cluster: one node vs three on Redis', () => clusterSection(r.cluster!)],
     ['relay', '8. Relay in front of an upstream', () => relaySection(r.relay!)],
+    ['webhooks', '9. Webhook deliveries', () => webhooksSection(r.webhooks!)],
   ];
   for (const [name, title, body] of bodies) {
     out.push('');

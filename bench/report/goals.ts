@@ -10,6 +10,7 @@ import { fmtBytes, fmtInt, fmtMs, fmtSi } from '../lib/stats.js';
 import type { MemoryResult } from '../memory.js';
 import type { RelayResult } from '../relay.js';
 import type { EncodeTiming, SnapshotResult } from '../snapshot.js';
+import type { WebhooksResult } from '../webhooks.js';
 
 /** A line of the Goals table: `ok` undefined when the goal sets no number or was not measured. */
 export interface Goal {
@@ -31,6 +32,7 @@ export interface GoalResults {
   snapshot?: SnapshotResult | undefined;
   durable?: DurableResult | undefined;
   relay?: RelayResult | undefined;
+  webhooks?: WebhooksResult | undefined;
 }
 
 type Bench = keyof GoalResults;
@@ -239,6 +241,15 @@ export const GOALS: readonly GoalRow[] = [
         ok: worstMs <= max + r.backoffMs,
       };
     },
+  }),
+  row({
+    bench: 'webhooks',
+    goal: '≥ 2,000 webhook deliveries/s over 100 meetings on SQLite, per-meeting order kept',
+    threshold: 2000,
+    judge: (w, min) => ({
+      measured: `${fmtInt(w.deliveriesPerSecond)}/s, ${fmtInt(w.outOfOrder)} out of order`,
+      ok: w.deliveriesPerSecond >= min && w.outOfOrder === 0,
+    }),
   }),
 ];
 

@@ -39,3 +39,10 @@ export { MeetingManagement, type CreateMeetingBody, type CreatedMeeting } from '
 export { MeetingControl, type InvitedAttendee } from './api/control.js';
 export * from './api/media-plane.js';
 export type { ConfControlReply } from './conf-control.js';
+export {
+  verifyWebhook,
+  type VerifiedWebhook,
+  type VerifyWebhookOptions,
+  type WebhookEventInfo,
+  type WebhookRequest,
+} from './webhook-receiver.js';

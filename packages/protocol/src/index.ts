@@ -8,5 +8,6 @@ export * from './frames.js';
 export * from './normalize.js';
 export * from './position.js';
 export * from './replica.js';
+export * from './webhook.js';
 export * from './wire.js';
 export * from './rest/index.js';

@@ -146,6 +146,52 @@ account
     console.log(`created account ${String(opts['account'])} (userId ${user.userId}, corp ${user.corpId})`);
   });
 
+program
+  .command('webhooks')
+  .description('Enterprise event push (signed webhooks; docs/webhooks.md).')
+  .command('listen')
+  .description(
+    'A first receiver: verifies signatures and timestamps, echoes meeting.verify, prints each event as a JSON line.',
+  )
+  .requiredOption('--port <port>', 'port to listen on (0 = any free port)')
+  .option('--subscriber-key <key>', 'the subscriberKey of the configuration [env CONFPUSH_SUBSCRIBER_KEY]')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option(
+    '--max-age-ms <ms>',
+    'refuse requests whose timestamp is further than this from now (0 = no check)',
+    '300000',
+  )
+  .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (with --tls-key)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const { listenForWebhooks } = await import('./cli/webhooks-listen.js');
+    const port = Number(opts['port']);
+    const maxAgeMs = Number(opts['maxAgeMs']);
+    if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(maxAgeMs) || maxAgeMs < 0) {
+      console.error('--port must be 0–65535 and --max-age-ms a whole number of ms');
+      process.exit(2);
+    }
+    const subscriberKey = opts['subscriberKey'] ?? process.env['CONFPUSH_SUBSCRIBER_KEY'] ?? '';
+    if (subscriberKey === '') {
+      console.error('--subscriber-key (or CONFPUSH_SUBSCRIBER_KEY) is required');
+      process.exit(2);
+    }
+    if ((opts['tlsCert'] === undefined) !== (opts['tlsKey'] === undefined)) {
+      console.error('--tls-cert and --tls-key go together');
+      process.exit(2);
+    }
+    const listener = await listenForWebhooks({
+      port,
+      host: opts['host'] ?? '127.0.0.1',
+      subscriberKey,
+      maxAgeMs,
+      ...(opts['tlsCert'] && opts['tlsKey'] ? { tls: { cert: opts['tlsCert'], key: opts['tlsKey'] } } : {}),
+    });
+    const stop = () => void listener.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
 withMeetingOptions(
   program
     .command('watch')

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { WEBHOOK_ENV_VARS, WEBHOOK_SETTINGS, webhookProblems } from './webhooks/settings.js';
 
 export const ConfigSchema = Type.Object(
   {
@@ -243,6 +244,7 @@ export const ConfigSchema = Type.Object(
       default: 5000,
       description: 'Attendees (invited sites) per meeting (403 past it).',
     }),
+    ...WEBHOOK_SETTINGS, // enterprise event push (docs/webhooks.md)
   },
   { additionalProperties: false },
 );
@@ -301,6 +303,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   meetingsPerEnterprise: 'CONFPUSH_MEETINGS_PER_ENTERPRISE',
   attendeesPerEnterprise: 'CONFPUSH_ATTENDEES_PER_ENTERPRISE',
   attendeesPerMeeting: 'CONFPUSH_ATTENDEES_PER_MEETING',
+  ...WEBHOOK_ENV_VARS,
 };
 
 export class ConfigError extends Error {
@@ -373,6 +376,7 @@ export function resolveConfig(...sources: Source[]): Config {
     problems.push('janusEventsSecret (CONFPUSH_JANUS_EVENTS_SECRET) is required with janusUrl');
   }
   if (config.upstreamUrl !== '') problems.push(...upstreamProblems(config));
+  problems.push(...webhookProblems(config));
   if (config.demo && config.appId === '' && !config.dev) {
     problems.push('demo needs an app credential: set appId and appKey, or run with dev');
   }

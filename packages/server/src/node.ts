@@ -90,30 +90,12 @@ export class ConfpushNode {
     this.limits = new Limits({ config: this.config, clock: this.clock, reporter: this.metrics });
     this.store = opened.store;
     this.broker = opened.broker;
-    this.engine = new Engine({
-      store: this.store.meetings,
-      broker: this.broker,
-      nodeId: this.nodeId,
-      inUse: (confId) => this.hub.hasSubscribers(confId),
-      clock: this.clock,
-      logger: this.logger,
-      recentCapacity: this.config.logRetention,
-      metrics: this.metrics,
-    });
-    this.hub = new Hub(this.clock);
-    this.engine.addListener(this.hub);
-    const meetingTokens = new MeetingTokens({
-      store: this.store,
-      clock: this.clock,
-      confTokenTtlMs: this.config.confTokenTtlMs,
-      wsTokenTtlMs: this.config.wsTokenTtlMs,
-      wsTokenBudget: this.limits.wsTokens,
-    });
     const accessTokens = new AccessTokens({
       store: this.store.identity,
       clock: this.clock,
       config: this.config,
     });
+    // Before the engine: a sink may commit outbox messages with every change (its commit extension).
     this.sources = [
       ...builtinSources({
         config: this.config,
@@ -124,6 +106,26 @@ export class ConfpushNode {
       }),
       ...(options.sources ?? []),
     ];
+    this.engine = new Engine({
+      store: this.store.meetings,
+      broker: this.broker,
+      nodeId: this.nodeId,
+      inUse: (confId) => this.hub.hasSubscribers(confId),
+      clock: this.clock,
+      logger: this.logger,
+      recentCapacity: this.config.logRetention,
+      metrics: this.metrics,
+      extensions: this.sources.flatMap((source) => (source.commitExtension ? [source.commitExtension] : [])),
+    });
+    this.hub = new Hub(this.clock);
+    this.engine.addListener(this.hub);
+    const meetingTokens = new MeetingTokens({
+      store: this.store,
+      clock: this.clock,
+      confTokenTtlMs: this.config.confTokenTtlMs,
+      wsTokenTtlMs: this.config.wsTokenTtlMs,
+      wsTokenBudget: this.limits.wsTokens,
+    });
     this.gateway = new Gateway({
       engine: this.engine,
       hub: this.hub,

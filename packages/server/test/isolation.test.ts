@@ -53,6 +53,8 @@ const ids = { adminA: '', ownerA: '', plainA: '', invitedA: '', adminB: '', plai
 let target: Meeting;
 let sibling: Meeting;
 let foreign: Meeting;
+/** A's event push configuration (its id is what the webhook routes are called with). */
+let webhookA = '';
 const PID = 'isolationsite1';
 const matrix = { calls: 0, routes: 0, identities: new Set<string>() };
 
@@ -113,6 +115,13 @@ beforeAll(async () => {
     },
   );
   expect(join.status).toBe(200);
+
+  const webhook = await http(server, 'POST', '/v1/mmc/management/webhook/link-config', {
+    headers: { 'X-Access-Token': ids.adminA },
+    body: { subscriberId: 'isolation-a', subscriberKey: 'webhook-key-of-a', url: 'https://a.example/hook' },
+  });
+  expect(webhook.status).toBe(200);
+  webhookA = (webhook.body as { id: string }).id;
 
   routes = await routesWithOperations(server.node.api, server.url);
   openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as Json;
@@ -304,6 +313,29 @@ function wrongIdentities(route: Route): [Identity, Expected][] {
       ],
     ];
   }
+  if (family === 'webhooks') {
+    // A's configuration is neither shown to nor changeable by anyone but A's administrators.
+    const notA = (res: { status: number; text: string }) => {
+      expect(res.text).not.toContain('webhook-key-of-a');
+      expect(res.text).not.toContain('a.example');
+      // B's own configuration may be set (or its body refused) and shown, A's corpId is refused, and A's id
+      // names nothing for B.
+      if (route.method === 'HEAD') return;
+      const own = url === '/v1/mmc/management/webhook/link-config' && route.method !== 'DELETE';
+      if (own && res.status === 200) return;
+      const code = errorCodeOf(res.text);
+      if (own && route.method === 'GET') expect(code, res.text).toBe('USG.201030001');
+      else expect(code, res.text).toBe('MMC.111070001');
+    };
+    const adminOnly = refused(403, 'USG.201030001');
+    return [
+      [none, ACCESS_INVALID],
+      [garbage, ACCESS_INVALID],
+      [access('A user', ids.plainA), adminOnly],
+      [access('B user', ids.plainB), adminOnly],
+      [access('B admin', ids.adminB), { check: notA, changes: true }],
+    ];
+  }
   if (family === 'auth') {
     if (url.endsWith('/appauth'))
       return [[{ name: 'B app key for A app', headers: {} }, refused(401, 'USG.201040001')]];
@@ -336,7 +368,11 @@ function requestFor(
     .replace('*', 'index.html');
   const query = parametersOf(route)
     .filter((p) => p.in === 'query')
-    .map((p) => `${p.name}=${encodeURIComponent(String(minimalValid(p.schema, openapi, ctx, p.name)))}`);
+    .map((p) =>
+      familyOf(route.url) === 'webhooks' && p.name === 'id'
+        ? `id=${webhookA}`
+        : `${p.name}=${encodeURIComponent(String(minimalValid(p.schema, openapi, ctx, p.name)))}`,
+    );
   const headers = { ...identity.headers };
   let body: string | undefined;
   if (['POST', 'PUT', 'DELETE'].includes(route.method)) {

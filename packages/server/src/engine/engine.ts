@@ -28,6 +28,7 @@ import * as ids from '../ids.js';
 import type { EngineMetrics } from '../metrics.js';
 import type { CommitEntry, SharedMeetingStore, StreamWrite } from '../store/types.js';
 import { ClusterSync } from './cluster/sync.js';
+import type { CommitExtension } from './commit-extension.js';
 import { ClusterPosition, StaleEntryError } from './position.js';
 import type { RecentChange } from './recent.js';
 import { MeetingRuntime } from './runtime.js';
@@ -68,6 +69,7 @@ export interface EngineOptions {
   recentCapacity: number;
   newParticipantId?: () => string;
   metrics?: EngineMetrics;
+  extensions?: readonly CommitExtension[];
 }
 
 interface Pending {
@@ -86,6 +88,7 @@ export class Engine {
   readonly #newParticipantId: () => string;
   readonly #recentCapacity: number;
   readonly #metrics: EngineMetrics | undefined;
+  readonly #extensions: readonly CommitExtension[];
   readonly #runtimes = new Map<string, MeetingRuntime>();
   readonly #loading = new Map<string, Promise<MeetingRuntime | undefined>>();
   readonly #listeners: EngineListener[] = [];
@@ -105,6 +108,7 @@ export class Engine {
     this.#newParticipantId = options.newParticipantId ?? ids.pid;
     this.#recentCapacity = options.recentCapacity;
     this.#metrics = options.metrics;
+    this.#extensions = options.extensions ?? [];
     this.#cluster = new ClusterSync(
       {
         store: options.store,
@@ -195,6 +199,7 @@ export class Engine {
       created: state,
       writes: [],
       position: this.#cluster.local.creation(),
+      outbox: this.#extensions.flatMap((x) => x.messagesFor(undefined, { changes: [], created: state })),
     };
     const runtime = await this.#enqueue(undefined, entry);
     return runtime.committed;
@@ -226,7 +231,8 @@ export class Engine {
         if (attempt < MAX_ATTEMPTS && (await catchUp.behind(runtime, decidedAt))) continue;
         return runtime.committed;
       }
-      const entry = this.#stage(runtime, decision);
+      const outbox = this.#extensions.flatMap((x) => x.messagesFor(runtime.working, decision));
+      const entry = { ...this.#stage(runtime, decision), outbox };
       try {
         await this.#enqueue(runtime, entry);
       } catch (error) {

@@ -10,6 +10,7 @@ import { MediaSource } from '../media/source.js';
 import type { MediaTimers } from '../media/timers.js';
 import { RelaySource } from '../relay/relay-source.js';
 import type { Store } from '../store/types.js';
+import { WebhookSink } from '../webhooks/sink.js';
 import type { Source } from './source.js';
 
 export interface BuiltinSourceDeps {
@@ -45,5 +46,8 @@ export function builtinSources(deps: BuiltinSourceDeps): Source[] {
       }),
     );
   }
+  // Enterprise event push: signed webhooks from an outbox committed with every change (docs/webhooks.md).
+  if (config.webhooks)
+    sources.push(new WebhookSink({ config, store: deps.store, accessTokens: deps.accessTokens }));
   return sources;
 }

@@ -17,6 +17,7 @@ import type { Clock } from '../clock.js';
 import type { AttendeeInput } from '../domain/attendees.js';
 import type { Command } from '../domain/commands.js';
 import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
+import type { CommitExtension } from '../engine/commit-extension.js';
 import type { EngineListener } from '../engine/engine.js';
 
 /** What a source is given by the node. */
@@ -61,6 +62,8 @@ export interface Source {
   readonly name: string;
   /** HTTP routes the source adds, registered with the node's API before it listens. */
   readonly routes?: FastifyPluginAsync;
+  /** A sink's messages committed with each change, durable before the change is visible (an outbox). */
+  readonly commitExtension?: CommitExtension;
   /** Called once the engine is up and before the node listens; the source may start its own work here. */
   start(port: SourcePort): Promise<void>;
   health?(): SourceHealth;

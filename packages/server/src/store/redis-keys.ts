@@ -12,6 +12,7 @@
  * | `<p>{m:<id>}:log:<category>`               | stream | id `<seq>-0`, fields `c` createdAt, `p` payload JSON; MAXLEN logRetention |
  * | `<p>{m:<id>}:ctok`                         | set    | the meeting's control tokens (revoked together)                        |
  * | `<p>{m:<id>}:ch`                           | pub/sub channel | every committed entry of the meeting, published by the commit script |
+ * | `<p>outbox:<topic>`                        | stream | a sink's messages, added by the commit script (store/outbox.ts)        |
  * | `<p>corp:<corpId>:meetings`                | set    | conference IDs of the enterprise (listing)                             |
  * | `<p>corp:<corpId>`                         | hash   | corpId, spId, name, createdAt                                          |
  * | `<p>app:<appId>`                           | hash   | appId, appKey, kind, corpId, spId, createdAt                           |
@@ -48,6 +49,10 @@ export class RedisKeys {
   }
   confTokensOf(confId: string): string {
     return `${this.meeting(confId)}:ctok`;
+  }
+  /** A sink's outbox (stream, fields `b` body, `c` createdAt), written by the commit script. */
+  outbox(topic: string): string {
+    return `${this.prefix}outbox:${topic}`;
   }
   channel(confId: string): string {
     return `${this.meeting(confId)}:ch`;

@@ -256,6 +256,12 @@ export class RedisMeetingStore implements SharedMeetingStore {
       count,
       ...writes,
     ];
+    const outbox = entry.outbox ?? [];
+    args.push(outbox.length);
+    for (const message of outbox) {
+      keys.push(k.outbox(message.topic));
+      args.push(message.body, message.at);
+    }
     return { keys, args };
   }
 }

@@ -55,10 +55,14 @@ export class SqliteCommit {
         'INSERT INTO stream_log (conf_id, category, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)',
       ),
       trimLog: db.prepare('DELETE FROM stream_log WHERE conf_id = ? AND category = ? AND seq <= ?'),
+      appendOutbox: db.prepare('INSERT INTO outbox (topic, body, created_at) VALUES (?, ?, ?)'),
     };
     this.#transaction = db.transaction((entries: readonly CommitEntry[]) => {
       const results = this.#admit(entries);
-      this.#writeBatch(entries.filter((_, i) => results[i]?.ok));
+      const written = entries.filter((_, i) => results[i]?.ok);
+      this.#writeBatch(written);
+      for (const m of written.flatMap((entry) => entry.outbox ?? []))
+        this.#stmts.appendOutbox.run(m.topic, m.body, m.at);
       return results;
     });
   }

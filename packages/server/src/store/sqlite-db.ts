@@ -110,6 +110,28 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE meetings ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE meetings ADD COLUMN head TEXT NOT NULL DEFAULT '';
   `,
+  // Sinks: messages committed with their entries, and the sinks' own state (store/outbox.ts).
+  `
+  CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_topic ON outbox (topic, id);
+  CREATE TABLE sink_state (
+    ns          TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    PRIMARY KEY (ns, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE sink_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    list        TEXT NOT NULL,
+    value       TEXT NOT NULL
+  );
+  CREATE INDEX sink_log_list ON sink_log (list, id);
+  `,
 ];
 
 export interface OpenDbOptions {

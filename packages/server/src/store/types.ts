@@ -158,6 +158,16 @@ export interface CommitEntry {
   /** When the command created the meeting: the initial state of every stream (seq 0). */
   created?: MeetingState;
   writes: StreamWrite[];
+  /** Messages for a sink (e.g. webhook events), written in the same atomic step as the entry (store/outbox.ts). */
+  outbox?: OutboxMessage[];
+}
+
+/** One message of a sink's outbox: durable exactly when the entry that caused it is. */
+export interface OutboxMessage {
+  /** The sink's outbox (e.g. `webhooks`). */
+  topic: string;
+  body: string;
+  at: number;
 }
 
 export interface LogEntry {

@@ -47,7 +47,7 @@ export interface CreateMeetingInput {
   attendees: { name: string; phone: string }[];
 }
 
-async function call(
+export async function call(
   method: 'GET' | 'POST' | 'PUT',
   path: string,
   headers: Record<string, string>,

@@ -6,6 +6,7 @@
  *   #/meetings            meetings not ended (GET /v1/mmc/management/conferences)
  *   #/create              a new instant or scheduled meeting
  *   #/meeting/<id>        the live view (ConfpushClient.join with the host password)
+ *   #/webhooks            the enterprise event push: configuration, delivery log, replay of dead events
  */
 import { currentAuth, signOut } from './auth.js';
 import { h, replaceChildren } from './dom.js';
@@ -14,11 +15,13 @@ import { renderCreate } from './pages/create.js';
 import { mountLive } from './pages/live.js';
 import { renderMeetings } from './pages/meetings.js';
 import { renderSignIn } from './pages/signin.js';
+import { renderWebhooks } from './pages/webhooks.js';
 
 type Route =
   | { page: 'signin'; next?: string }
   | { page: 'meetings' }
   | { page: 'create' }
+  | { page: 'webhooks' }
   | { page: 'meeting'; conferenceID: string };
 
 const main = document.getElementById('app') as HTMLElement;
@@ -35,6 +38,7 @@ function parseRoute(hash: string): Route {
   const [head, ...rest] = path.split('/');
   if (head === 'meeting' && rest[0]) return { page: 'meeting', conferenceID: decodeURIComponent(rest[0]) };
   if (head === 'create') return { page: 'create' };
+  if (head === 'webhooks') return { page: 'webhooks' };
   if (head === 'signin') {
     const next = new URLSearchParams(query).get('next');
     return next?.startsWith('#/') ? { page: 'signin', next } : { page: 'signin' };
@@ -67,6 +71,7 @@ function renderChrome(route: Route): void {
       ? [
           link('#/meetings', 'Meetings', route.page === 'meetings', 'nav-meetings'),
           link('#/create', 'New meeting', route.page === 'create', 'nav-create'),
+          link('#/webhooks', 'Event push', route.page === 'webhooks', 'nav-webhooks'),
         ]
       : [],
   );
@@ -118,7 +123,10 @@ async function route(): Promise<void> {
   dispose = undefined;
   let current = parseRoute(location.hash);
   // The live view needs only the host password; listing and creating meetings need an access token.
-  if ((current.page === 'meetings' || current.page === 'create') && !currentAuth()) {
+  if (
+    (current.page === 'meetings' || current.page === 'create' || current.page === 'webhooks') &&
+    !currentAuth()
+  ) {
     current = { page: 'signin', next: location.hash || '#/meetings' };
   }
   renderChrome(current);
@@ -138,6 +146,10 @@ async function route(): Promise<void> {
     case 'create':
       document.title = 'New meeting · confpush console';
       renderCreate(main, context);
+      break;
+    case 'webhooks':
+      document.title = 'Event push · confpush console';
+      renderWebhooks(main, context);
       break;
     case 'meeting':
       document.title = `Meeting ${current.conferenceID} · confpush console`;

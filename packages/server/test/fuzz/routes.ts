@@ -71,10 +71,12 @@ export function bodySchemaOf(route: Route): Json | undefined {
 }
 
 /** The family of a route, which decides the valid credentials the fuzzer sends with it. */
-export type Family = 'auth' | 'management' | 'control' | 'media' | 'admin' | 'public';
+export type Family = 'auth' | 'management' | 'control' | 'media' | 'admin' | 'webhooks' | 'public';
 
 export function familyOf(url: string): Family {
   if (url.startsWith('/v1/usg') || url.startsWith('/v2/usg')) return 'auth';
+  if (url.startsWith('/v1/mmc/management/webhook') || url.startsWith('/confpush/v1/webhooks'))
+    return 'webhooks';
   if (url.startsWith('/v1/mmc/management')) return 'management';
   if (url.startsWith('/v1/mmc/control')) return 'control';
   if (url.startsWith('/confpush/v1/media')) return 'media';

@@ -42,6 +42,7 @@ export class World {
       case 'management':
       case 'media':
       case 'admin':
+      case 'webhooks':
         return { 'x-access-token': this.admin };
       case 'control':
         return { 'x-conference-authorization': this.host, 'x-login-type': '1' };

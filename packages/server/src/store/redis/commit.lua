@@ -15,6 +15,8 @@ ARGV[10] the meeting record JSON, or '' when the entry does not change it
 ARGV[11] n: the number of writes; then per write:
          category, epoch, seq, createdAt, payload JSON ('' on creation: nothing is logged), item count k,
          then k triples: item key, item JSON ('' = delete), insertion order (used when the item is new)
+         then m: the number of outbox messages (store/outbox.ts); per message: body, createdAt; its stream is
+         KEYS[3 + 3n + (j-1)] (XADD with an automatic, increasing id)
 
 Returns {'ok', rev}, or {reason, currentRev} and writes nothing: 'exists' (creation of an existing meeting),
 'absent', 'incarnation' (the meeting belongs to another incarnation of the data: its epochs must be renewed first),
@@ -72,6 +74,11 @@ for i = 1, n do
     parts[#parts + 1] = '{"category":' .. cjson.encode(w.cat) .. ',"epoch":' .. cjson.encode(w.epoch) ..
       ',"seq":' .. w.seq .. ',"createdAt":' .. w.at .. ',"payload":' .. w.payload .. '}'
   end
+end
+
+local m = tonumber(ARGV[a]) or 0
+for j = 1, m do
+  redis.call('XADD', KEYS[3 + 3 * n + (j - 1)], '*', 'b', ARGV[a + 1 + 2 * (j - 1)], 'c', ARGV[a + 2 + 2 * (j - 1)])
 end
 
 if ARGV[10] ~= '' then redis.call('HSET', meta, 'record', ARGV[10]) end

@@ -1,0 +1,216 @@
+/**
+ * Benchmark 8 — webhook delivery throughput (`npm run bench -- --only webhooks`, or alone:
+ * `node --conditions=source --import tsx bench/webhooks.ts [--meetings 100] [--per-meeting 40] [--sync full|normal]`).
+ *
+ * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl) that answers 200
+ * and checks each meeting's order. 100 meetings in progress; every meeting gets `per-meeting` participants joining
+ * (one `meeting.join` each) through the engine as fast as it takes them. Reports sustained deliveries per second
+ * (first commit to last delivery) and whether any meeting's events arrived out of order. The receiver runs in the
+ * node's process (they share its CPU). The socket-push latency while webhooks are delivered is not measured here.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import type { BenchContext } from './lib/context.js';
+import { resolveConfig } from '../packages/server/src/config.js';
+import { ConfpushNode } from '../packages/server/src/node.js';
+
+export interface WebhooksResult {
+  meetings: number;
+  perMeeting: number;
+  sync: string;
+  deliveries: number;
+  committedMs: number;
+  ms: number;
+  deliveriesPerSecond: number;
+  outOfOrder: number;
+  /** Repeated attempts the receiver had already answered (same X-Request-ID; at least once), not counted above. */
+  duplicates: number;
+}
+
+export async function run(ctx: BenchContext): Promise<WebhooksResult> {
+  const result = await measure(100, ctx.quick ? 10 : 40, 'full');
+  ctx.log(JSON.stringify(result));
+  return result;
+}
+
+async function measure(meetings: number, perMeeting: number, sync: string): Promise<WebhooksResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'confpush-bench-webhooks-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'pipe' },
+  );
+
+  let received = 0;
+  let outOfOrder = 0;
+  let duplicates = 0;
+  const seen = new Set<string>();
+  const lastJoin = new Map<string, number>();
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const expected = meetings * perMeeting;
+  const receiver = createServer(
+    { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
+    (req, res) => {
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as {
+          nonce: string;
+          eventInfo: {
+            event: string;
+            payload?: { meetingInfo: { meetingID: string }; attendeeInfo?: { displayName: string } };
+          };
+        };
+        if (body.eventInfo.event === 'meeting.verify') {
+          res.end(JSON.stringify({ event: 'meeting.verify', nonce: body.nonce }));
+          return;
+        }
+        res.end();
+        if (body.eventInfo.event !== 'meeting.join') return;
+        const conf = body.eventInfo.payload!.meetingInfo.meetingID;
+        const n = Number(body.eventInfo.payload!.attendeeInfo!.displayName);
+        const requestId = String(req.headers['x-request-id']);
+        if (seen.has(requestId)) {
+          duplicates++;
+          return;
+        }
+        seen.add(requestId);
+        if ((lastJoin.get(conf) ?? -1) !== n - 1) outOfOrder++;
+        lastJoin.set(conf, n);
+        if (++received === expected) done();
+      });
+    },
+  );
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+
+  const config = resolveConfig({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: join(dir, 'data'),
+    logLevel: 'silent',
+    syncMode: sync,
+    webhookAllowPrivate: true,
+    webhookCaFile: join(dir, 'cert.pem'),
+  });
+  const node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
+  const corpId = config.corpId;
+  const admin = {
+    userId: 'bench-admin',
+    corpId,
+    account: null,
+    thirdAccount: null,
+    appId: null,
+    passwordHash: null,
+    name: 'a',
+    email: null,
+    phone: null,
+    sipNumber: '+1',
+    userType: 2,
+    adminType: 0,
+    createdAt: Date.now(),
+  };
+  await node.store.identity.putUser(admin);
+  await node.store.identity.putAccessToken(
+    {
+      token: 'bench-token',
+      userId: admin.userId,
+      clientType: 72,
+      tokenIp: '127.0.0.1',
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 3_600_000,
+      refreshToken: 'r',
+      refreshExpiresAt: Date.now() + 3_600_000,
+    },
+    64,
+  );
+  const headers = { 'X-Access-Token': 'bench-token', 'content-type': 'application/json' };
+  const set = (await (
+    await fetch(`${node.url}/v1/mmc/management/webhook/link-config`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ subscriberId: 'bench', subscriberKey: 'k', url }),
+    })
+  ).json()) as { id: string };
+  const on = await fetch(`${node.url}/v1/mmc/management/webhook/change-status?id=${set.id}&status=0`, {
+    method: 'PUT',
+    headers,
+  });
+  if (on.status !== 200) throw new Error(`enable failed: ${await on.text()}`);
+
+  const ids: string[] = [];
+  for (let i = 0; i < meetings; i++) {
+    const res = await fetch(`${node.url}/v1/mmc/management/conferences`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ subject: `bench ${i}`, mediaTypes: 'Voice' }),
+    });
+    ids.push(((await res.json()) as { conferenceID: string }[])[0]!.conferenceID);
+  }
+  // Let the create/started events of the set-up go out first.
+  await new Promise((r) => setTimeout(r, 2000));
+  received = 0;
+  const started = performance.now();
+  await Promise.all(
+    ids.map(async (confId) => {
+      for (let n = 0; n < perMeeting; n++)
+        await node.engine.execute(confId, { type: 'join', site: { pid: `p${n}`, name: String(n), role: 0 } });
+    }),
+  );
+  const committedMs = performance.now() - started;
+  await finished;
+  const ms = performance.now() - started;
+  await node.close();
+  receiver.close();
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    meetings,
+    perMeeting,
+    sync,
+    deliveries: expected,
+    committedMs: Math.round(committedMs),
+    ms: Math.round(ms),
+    deliveriesPerSecond: Math.round((expected / ms) * 1000),
+    outOfOrder,
+    duplicates,
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      meetings: { type: 'string', default: '100' },
+      'per-meeting': { type: 'string', default: '40' },
+      sync: { type: 'string', default: 'full' },
+    },
+  });
+  console.log(
+    JSON.stringify(await measure(Number(values.meetings), Number(values['per-meeting']), values.sync)),
+  );
+}

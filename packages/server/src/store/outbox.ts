@@ -1,0 +1,47 @@
+/**
+ * What a sink keeps in the node's store: its outbox (messages the commit wrote with their entries, read in commit
+ * order and trimmed once taken over), a small keyed state whose changes apply atomically together, capped lists
+ * (e.g. a delivery log), and a lease so that one node of a cluster does the sink's work. The embedded SQLite store
+ * and Redis each implement it (`sqlite-outbox.ts`, `redis-outbox.ts`).
+ */
+import type { Store } from './types.js';
+import { RedisStore } from './redis.js';
+import { RedisSinkStore } from './redis-outbox.js';
+import { SqliteStore } from './sqlite.js';
+import { SqliteSinkStore } from './sqlite-outbox.js';
+
+export interface StoredOutboxMessage {
+  /** Increasing in commit order (an opaque cursor). */
+  id: string;
+  body: string;
+  at: number;
+}
+
+export type SinkOp =
+  | { op: 'put'; ns: string; id: string; value: string }
+  | { op: 'del'; ns: string; id: string }
+  /** Appends to a capped list (the oldest values beyond `cap` are dropped). */
+  | { op: 'push'; list: string; value: string; cap: number };
+
+export interface SinkStore {
+  /** Outbox messages after the cursor ('' = from the start), in commit order. */
+  readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]>;
+  /** Drops outbox messages up to and including `upTo`. */
+  trimOutbox(topic: string, upTo: string): Promise<void>;
+  get(ns: string, id: string): Promise<string | undefined>;
+  list(ns: string): Promise<{ id: string; value: string }[]>;
+  /** Applies every operation, or none. */
+  apply(ops: readonly SinkOp[]): Promise<void>;
+  /** The newest `limit` values of a capped list, newest first. */
+  recent(list: string, limit: number): Promise<string[]>;
+  /** Takes or renews the lease `name` for `holder`; false while another holder has it. */
+  lease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  release(name: string, holder: string): Promise<void>;
+}
+
+/** The sink part of the node's store. */
+export function sinkStoreOf(store: Store): SinkStore {
+  if (store instanceof SqliteStore) return new SqliteSinkStore(store.db);
+  if (store instanceof RedisStore) return new RedisSinkStore(store.db.redis, store.db.keys.prefix);
+  throw new Error('this store keeps no sink state');
+}

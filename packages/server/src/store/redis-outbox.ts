@@ -1,0 +1,77 @@
+/**
+ * The sink part of the Redis store (`outbox.ts`). Keys: `<p>outbox:<topic>` (stream, written by the commit script),
+ * `<p>sink:<ns>` (hash id → value), `<p>sinklog:<list>` (list, newest first), `<p>lease:<name>` (string: holder,
+ * with its expiry).
+ */
+import type { Redis } from 'ioredis';
+import type { SinkOp, SinkStore, StoredOutboxMessage } from './outbox.js';
+
+/** Renews the lease only for its holder (or takes it when free). */
+const LEASE = `
+local held = redis.call('GET', KEYS[1])
+if held == false or held == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0`;
+
+export class RedisSinkStore implements SinkStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]> {
+    const start = after === '' ? '-' : `(${after}`;
+    const rows = await this.#redis.xrange(`${this.#prefix}outbox:${topic}`, start, '+', 'COUNT', limit);
+    return rows.map(([id, fields]) => {
+      const field = (name: string) => fields[fields.indexOf(name) + 1] ?? '';
+      return { id, body: field('b'), at: Number(field('c')) };
+    });
+  }
+
+  async trimOutbox(topic: string, upTo: string): Promise<void> {
+    // MINID keeps ids >= the argument: the next possible id after upTo.
+    const [ms, seq] = upTo.split('-');
+    await this.#redis.xtrim(`${this.#prefix}outbox:${topic}`, 'MINID', `${ms}-${Number(seq) + 1}`);
+  }
+
+  async get(ns: string, id: string): Promise<string | undefined> {
+    return (await this.#redis.hget(`${this.#prefix}sink:${ns}`, id)) ?? undefined;
+  }
+
+  async list(ns: string): Promise<{ id: string; value: string }[]> {
+    const all = await this.#redis.hgetall(`${this.#prefix}sink:${ns}`);
+    return Object.entries(all).map(([id, value]) => ({ id, value }));
+  }
+
+  async apply(ops: readonly SinkOp[]): Promise<void> {
+    const tx = this.#redis.multi();
+    for (const o of ops) {
+      if (o.op === 'put') tx.hset(`${this.#prefix}sink:${o.ns}`, o.id, o.value);
+      else if (o.op === 'del') tx.hdel(`${this.#prefix}sink:${o.ns}`, o.id);
+      else {
+        tx.lpush(`${this.#prefix}sinklog:${o.list}`, o.value);
+        tx.ltrim(`${this.#prefix}sinklog:${o.list}`, 0, o.cap - 1);
+      }
+    }
+    const replies = await tx.exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+  }
+
+  async recent(list: string, limit: number): Promise<string[]> {
+    return this.#redis.lrange(`${this.#prefix}sinklog:${list}`, 0, limit - 1);
+  }
+
+  async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.eval(LEASE, 1, `${this.#prefix}lease:${name}`, holder, ttlMs)) === 1;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.#redis.eval(RELEASE, 1, `${this.#prefix}lease:${name}`, holder);
+  }
+}

@@ -1,0 +1,74 @@
+/** The sink part of the embedded store (`outbox.ts`): tables `outbox`, `sink_state`, `sink_log`. */
+import type { Db } from './sqlite-db.js';
+import type { SinkOp, SinkStore, StoredOutboxMessage } from './outbox.js';
+
+export class SqliteSinkStore implements SinkStore {
+  readonly #stmts;
+  readonly #apply: (ops: readonly SinkOp[]) => void;
+
+  constructor(db: Db) {
+    this.#stmts = {
+      read: db.prepare(
+        'SELECT id, body, created_at FROM outbox WHERE topic = ? AND id > ? ORDER BY id LIMIT ?',
+      ),
+      trim: db.prepare('DELETE FROM outbox WHERE topic = ? AND id <= ?'),
+      get: db.prepare('SELECT value FROM sink_state WHERE ns = ? AND id = ?'),
+      list: db.prepare('SELECT id, value FROM sink_state WHERE ns = ?'),
+      put: db.prepare(
+        'INSERT INTO sink_state (ns, id, value) VALUES (?, ?, ?) ON CONFLICT (ns, id) DO UPDATE SET value = excluded.value',
+      ),
+      del: db.prepare('DELETE FROM sink_state WHERE ns = ? AND id = ?'),
+      push: db.prepare('INSERT INTO sink_log (list, value) VALUES (?, ?)'),
+      cap: db.prepare(
+        'DELETE FROM sink_log WHERE list = ? AND id <= (SELECT id FROM sink_log WHERE list = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+      ),
+      recent: db.prepare('SELECT value FROM sink_log WHERE list = ? ORDER BY id DESC LIMIT ?'),
+    };
+    this.#apply = db.transaction((ops: readonly SinkOp[]) => {
+      for (const o of ops) {
+        if (o.op === 'put') this.#stmts.put.run(o.ns, o.id, o.value);
+        else if (o.op === 'del') this.#stmts.del.run(o.ns, o.id);
+        else {
+          this.#stmts.push.run(o.list, o.value);
+          this.#stmts.cap.run(o.list, o.list, o.cap);
+        }
+      }
+    });
+  }
+
+  async readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]> {
+    const rows = this.#stmts.read.all(topic, after === '' ? 0 : Number(after), limit) as {
+      id: number;
+      body: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({ id: String(r.id), body: r.body, at: r.created_at }));
+  }
+
+  async trimOutbox(topic: string, upTo: string): Promise<void> {
+    this.#stmts.trim.run(topic, Number(upTo));
+  }
+
+  async get(ns: string, id: string): Promise<string | undefined> {
+    return (this.#stmts.get.get(ns, id) as { value: string } | undefined)?.value;
+  }
+
+  async list(ns: string): Promise<{ id: string; value: string }[]> {
+    return this.#stmts.list.all(ns) as { id: string; value: string }[];
+  }
+
+  async apply(ops: readonly SinkOp[]): Promise<void> {
+    this.#apply(ops);
+  }
+
+  async recent(list: string, limit: number): Promise<string[]> {
+    return (this.#stmts.recent.all(list, limit) as { value: string }[]).map((r) => r.value);
+  }
+
+  /** One process owns the SQLite file: it always holds every lease. */
+  async lease(): Promise<boolean> {
+    return true;
+  }
+
+  async release(): Promise<void> {}
+}

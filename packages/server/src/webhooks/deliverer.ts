@@ -1,0 +1,354 @@
+/**
+ * Delivers the outbox. One node of a cluster holds the sink's lease and does all of it (in SQLite mode the only
+ * node always does):
+ *
+ * 1. Expansion: outbox messages after the durable cursor become one pending delivery per enabled configuration of
+ *    the meeting's enterprise — the deliveries and the new cursor are written in one atomic step, then the outbox
+ *    is trimmed. A crash in between repeats nothing and loses nothing.
+ * 2. Delivery: one queue per (configuration, meeting), in commit order; an event is attempted only once the
+ *    previous event of that queue is delivered or dead. Queues run independently, so a slow, failing or hanging
+ *    receiver (each attempt is bounded by `timeoutMs`) delays only its own queues — never other receivers, other
+ *    meetings, or the socket push (which does not wait for any of this).
+ * 3. Retries follow the schedule (`retry.ts`); past `giveUpMs` since the event the delivery is dead (kept for replay).
+ *
+ * Every attempt is recorded in the configuration's delivery log. Pending deliveries are in the store, so a new
+ * lease holder (after a restart, a crash or a failover) resumes them; at-least-once: an attempt cut short by a crash
+ * is made again, with the same `X-Request-ID`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { SinkOp, SinkStore } from '../store/outbox.js';
+import type { MeetingEvent } from './events.js';
+import {
+  LOG_CAP,
+  logList,
+  NS,
+  TOPIC,
+  type Attempt,
+  type Delivery,
+  type Outcome,
+  type WebhookConfig,
+} from './model.js';
+import { postWebhook, type PostOptions } from './post.js';
+import { retryDelay } from './retry.js';
+import { signedBody } from './signature.js';
+import { RefusedTarget } from './address-guard.js';
+
+export interface DelivererOptions {
+  store: SinkStore;
+  clock: Clock;
+  logger: Logger;
+  nodeId: string;
+  retryMs: readonly number[];
+  giveUpMs: number;
+  post: PostOptions;
+  /** How often the outbox and the lease are looked at when nothing nudges (other nodes' commits). */
+  pollMs?: number;
+}
+
+const LEASE = 'webhooks';
+const LEASE_TTL_MS = 10_000;
+const EXPAND_BATCH = 500;
+
+export class Deliverer {
+  readonly #o: DelivererOptions;
+  /** Called after every attempt (metrics). */
+  onAttempt: ((attempt: Attempt) => void) | undefined;
+  readonly #queues = new Map<string, Delivery[]>();
+  readonly #busy = new Set<string>();
+  readonly #timers = new Map<string, TimerHandle>();
+  #leased = false;
+  #poll: TimerHandle | undefined;
+  #ticking: Promise<void> | undefined;
+  #again = false;
+  #recording: { ops: readonly SinkOp[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** The last replay seen: a replay on any node makes the lease holder load the revived deliveries. */
+  #replayed = '';
+  readonly #known = new Set<string>();
+  #stopped = false;
+  #counts = { delivered: 0, failed: 0, dead: 0 };
+
+  constructor(options: DelivererOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#poll = this.#o.clock.setInterval(() => this.nudge(), this.#o.pollMs ?? 250);
+    this.nudge();
+  }
+
+  /** Looks at the outbox now (a commit of this node wrote to it). */
+  nudge(): void {
+    if (this.#stopped) return;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    this.#ticking = this.#tick()
+      .catch((err: unknown) => this.#o.logger.warn({ err }, 'webhook delivery round failed; retrying'))
+      .finally(() => {
+        this.#ticking = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.nudge();
+        }
+      });
+  }
+
+  get status(): { leased: boolean; queued: number; delivered: number; failed: number; dead: number } {
+    let queued = 0;
+    for (const q of this.#queues.values()) queued += q.length;
+    return { leased: this.#leased, queued, ...this.#counts };
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#poll) this.#o.clock.clearInterval(this.#poll);
+    for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
+    await this.#ticking;
+    if (this.#leased) await this.#o.store.release(LEASE, this.#o.nodeId).catch(() => undefined);
+    this.#drop();
+  }
+
+  async #tick(): Promise<void> {
+    const leased = await this.#o.store.lease(LEASE, this.#o.nodeId, LEASE_TTL_MS);
+    if (!leased) {
+      if (this.#leased) this.#drop();
+      return;
+    }
+    const replayed = (await this.#o.store.get(NS.cursor, 'replayed')) ?? '';
+    if (!this.#leased || replayed !== this.#replayed) {
+      this.#leased = true;
+      this.#replayed = replayed;
+      await this.#loadPending();
+    }
+    while (await this.#expand()) {
+      /* until the outbox is empty */
+    }
+    for (const key of this.#queues.keys()) this.#run(key);
+  }
+
+  /** Lost the lease: another node delivers from now on. */
+  #drop(): void {
+    this.#leased = false;
+    this.#queues.clear();
+    this.#known.clear();
+    for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  async #loadPending(): Promise<void> {
+    const rows = (await this.#o.store.list(NS.pending)).map((r) => JSON.parse(r.value) as Delivery);
+    for (const d of rows) if (!this.#known.has(d.id)) this.#enqueue(d);
+    for (const q of this.#queues.values()) q.sort((a, b) => a.seq - b.seq);
+  }
+
+  #enqueue(d: Delivery): void {
+    this.#known.add(d.id);
+    const key = `${d.configId}|${d.confId}`;
+    let queue = this.#queues.get(key);
+    if (!queue) this.#queues.set(key, (queue = []));
+    queue.push(d);
+  }
+
+  /** Turns one batch of outbox messages into deliveries; false when the outbox had nothing new. */
+  async #expand(): Promise<boolean> {
+    const { store, clock } = this.#o;
+    const cursor = JSON.parse((await store.get(NS.cursor, TOPIC)) ?? '{"after":"","seq":0}') as {
+      after: string;
+      seq: number;
+    };
+    const messages = await store.readOutbox(TOPIC, cursor.after, EXPAND_BATCH);
+    if (messages.length === 0) return false;
+    const configs = (await store.list(NS.configs)).map((r) => JSON.parse(r.value) as WebhookConfig);
+    const created: Delivery[] = [];
+    let seq = cursor.seq;
+    for (const message of messages) {
+      const event = JSON.parse(message.body) as MeetingEvent;
+      for (const config of configs) {
+        if (config.status !== 0 || config.corpId !== event.corpId) continue;
+        seq++;
+        created.push({
+          id: `${config.id}:${seq}`,
+          seq,
+          configId: config.id,
+          confId: event.confId,
+          eventInfo: event.eventInfo,
+          requestId: randomUUID().replaceAll('-', ''),
+          createdAt: message.at,
+          attempts: 0,
+          nextAt: clock.now(),
+        });
+      }
+    }
+    const last = messages[messages.length - 1]!.id;
+    await store.apply([
+      ...created.map((d): SinkOp => ({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) })),
+      { op: 'put', ns: NS.cursor, id: TOPIC, value: JSON.stringify({ after: last, seq }) },
+    ]);
+    await store.trimOutbox(TOPIC, last);
+    for (const d of created) this.#enqueue(d);
+    return messages.length === EXPAND_BATCH;
+  }
+
+  /** Works through one queue unless it is already being worked on. */
+  #run(key: string): void {
+    if (this.#busy.has(key) || this.#stopped || !this.#leased) return;
+    const head = this.#queues.get(key)?.[0];
+    if (!head) {
+      this.#queues.delete(key);
+      return;
+    }
+    const wait = head.nextAt - this.#o.clock.now();
+    if (wait > 0) {
+      if (!this.#timers.has(key))
+        this.#timers.set(
+          key,
+          this.#o.clock.setTimeout(() => {
+            this.#timers.delete(key);
+            this.#run(key);
+          }, wait),
+        );
+      return;
+    }
+    this.#busy.add(key);
+    void this.#attempt(head)
+      .catch((err: unknown) => this.#o.logger.warn({ err }, 'webhook attempt could not be recorded'))
+      .finally(() => {
+        this.#busy.delete(key);
+        this.#run(key);
+      });
+  }
+
+  async #attempt(d: Delivery): Promise<void> {
+    const { store, clock } = this.#o;
+    const raw = await store.get(NS.configs, d.configId);
+    const config = raw ? (JSON.parse(raw) as WebhookConfig) : undefined;
+    if (!config) {
+      // Its configuration was deleted (with its deliveries): drop what is still queued here.
+      await this.#record([{ op: 'del', ns: NS.pending, id: d.id }]);
+      this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
+      this.#known.delete(d.id);
+      return;
+    }
+    if (config.status !== 0) {
+      d.nextAt = clock.now() + (this.#o.pollMs ?? 250) * 4; // paused while the configuration is not enabled
+      return;
+    }
+    const started = clock.now();
+    let outcome: Outcome;
+    let status: number | undefined;
+    let error: string | undefined;
+    try {
+      const res = await postWebhook(
+        config.url,
+        signedBody(config, d.eventInfo, started),
+        headersOf(d),
+        this.#o.post,
+      );
+      status = res.status;
+      outcome = res.status >= 200 && res.status < 300 ? 'delivered' : 'failed';
+      if (outcome === 'failed') error = `HTTP ${res.status}`;
+    } catch (err) {
+      error = (err as Error).message;
+      outcome =
+        err instanceof RefusedTarget ? 'refused' : /no answer within/.test(error) ? 'timeout' : 'failed';
+    }
+    const now = clock.now();
+    d.attempts++;
+    const attempt: Attempt = {
+      deliveryId: d.id,
+      requestId: d.requestId,
+      event: d.eventInfo.event,
+      confId: d.confId,
+      attempt: d.attempts,
+      at: started,
+      outcome,
+      ...(status !== undefined ? { status } : {}),
+      ...(error !== undefined ? { error } : {}),
+      durationMs: now - started,
+    };
+    const ops: SinkOp[] = [];
+    let done = outcome === 'delivered';
+    if (!done && now - d.createdAt >= this.#o.giveUpMs) {
+      done = true;
+      attempt.outcome = 'dead';
+    }
+    if (error !== undefined) d.lastError = error;
+    if (done) {
+      ops.push({ op: 'del', ns: NS.pending, id: d.id });
+      if (attempt.outcome === 'dead')
+        ops.push({ op: 'put', ns: NS.dead, id: d.id, value: JSON.stringify(d) });
+    } else {
+      d.nextAt = now + retryDelay(this.#o.retryMs, d.attempts);
+      ops.push({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) });
+    }
+    ops.push({ op: 'push', list: logList(d.configId), value: JSON.stringify(attempt), cap: LOG_CAP });
+    await this.#record(ops);
+    if (done) {
+      this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
+      this.#known.delete(d.id);
+    }
+    this.#counts[
+      attempt.outcome === 'delivered' ? 'delivered' : attempt.outcome === 'dead' ? 'dead' : 'failed'
+    ]++;
+    this.onAttempt?.(attempt);
+    if (attempt.outcome === 'dead')
+      this.#o.logger.warn(
+        { delivery: d.id, error },
+        'webhook event is dead (replay it from the delivery log API)',
+      );
+  }
+
+  /**
+   * Records the outcome of an attempt. The outcomes of attempts that end together are written in one store step
+   * (one transaction, one fsync), each caller resuming once its own operations are durable.
+   */
+  #record(ops: readonly SinkOp[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#recording.push({ ops, resolve, reject });
+      if (this.#recording.length > 1) return;
+      setImmediate(() => {
+        const batch = this.#recording;
+        this.#recording = [];
+        this.#o.store.apply(batch.flatMap((b) => b.ops)).then(
+          () => batch.forEach((b) => b.resolve()),
+          (error: unknown) => batch.forEach((b) => b.reject(error)),
+        );
+      });
+    });
+  }
+
+  /** Puts dead deliveries back in their queues (admin replay); returns how many. */
+  async replay(configId: string, ids?: readonly string[]): Promise<number> {
+    const dead = (await this.#o.store.list(NS.dead))
+      .map((r) => JSON.parse(r.value) as Delivery)
+      .filter((d) => d.configId === configId && (!ids || ids.includes(d.id)));
+    if (dead.length === 0) return 0;
+    const now = this.#o.clock.now();
+    const revived = dead.map((d) => ({ ...d, createdAt: now, nextAt: now, attempts: 0 }));
+    await this.#o.store.apply(
+      revived
+        .flatMap((d): SinkOp[] => [
+          { op: 'del', ns: NS.dead, id: d.id },
+          { op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) },
+        ])
+        .concat({ op: 'put', ns: NS.cursor, id: 'replayed', value: randomUUID() }),
+    );
+    this.nudge(); // the lease holder (this node or another) loads the revived deliveries at its next round
+    return revived.length;
+  }
+}
+
+/** The headers of a pushed request (reference §6.3). */
+export function headersOf(d: { requestId: string }): Record<string, string> {
+  return {
+    'Content-Type': 'application/json;charset=UTF-8',
+    'X-Request-ID': d.requestId,
+    Date: new Date().toUTCString(),
+    Connection: 'keep-alive',
+    Pragma: 'No-cache',
+    'Cache-Control': 'no-cache',
+  };
+}

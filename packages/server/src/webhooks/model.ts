@@ -1,0 +1,59 @@
+/** What the webhook sink keeps in the store (`SinkStore` namespaces and lists) and the shapes it keeps there. */
+import type { EventInfo } from './events.js';
+
+export const TOPIC = 'webhooks';
+export const NS = {
+  configs: 'webhook-config',
+  cursor: 'webhook-cursor',
+  pending: 'webhook-pending',
+  dead: 'webhook-dead',
+} as const;
+export const LOG_CAP = 1000;
+export const logList = (configId: string): string => `webhook-log:${configId}`;
+
+/** Huawei's `status`: 0 enabled, 1 not enabled (not started / disabled), 2 locked. */
+export type ConfigStatus = 0 | 1 | 2;
+
+export interface WebhookConfig {
+  id: string;
+  corpId: string;
+  spId: string | null;
+  subscriberId: string;
+  subscriberKey: string;
+  url: string;
+  status: ConfigStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One event for one configuration; pending until delivered (2xx) or dead (after the give-up window). */
+export interface Delivery {
+  id: string;
+  /** Increasing in commit order: the order of delivery within one (configuration, meeting). */
+  seq: number;
+  configId: string;
+  confId: string;
+  eventInfo: EventInfo;
+  /** The same in every attempt of this delivery. */
+  requestId: string;
+  createdAt: number;
+  attempts: number;
+  nextAt: number;
+  lastError?: string;
+}
+
+export type Outcome = 'delivered' | 'failed' | 'dead' | 'refused' | 'timeout';
+
+/** One attempt, as the delivery log shows it. */
+export interface Attempt {
+  deliveryId: string;
+  requestId: string;
+  event: string;
+  confId: string;
+  attempt: number;
+  at: number;
+  outcome: Outcome;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}

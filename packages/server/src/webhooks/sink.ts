@@ -1,0 +1,118 @@
+/**
+ * The enterprise event push as a sink on the sources seam (src/sources/source.ts): its commit extension writes the
+ * webhook events of every change into the store's outbox in the same step as the change (so an event is durable
+ * before the change is visible), its deliverer sends them (`deliverer.ts`), and its routes are the configuration
+ * API, the delivery log and replay (`routes.ts`). Settings: `webhook*` in config.ts; docs/webhooks.md.
+ */
+import { readFileSync } from 'node:fs';
+import type { AccessTokenVerifier } from '../api/context.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { CommitExtension } from '../engine/commit-extension.js';
+import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
+import { sinkStoreOf } from '../store/outbox.js';
+import type { Store } from '../store/types.js';
+import { Deliverer } from './deliverer.js';
+import { meetingEvents } from './events.js';
+import { TOPIC } from './model.js';
+import { closeConnections, type PostOptions } from './post.js';
+import { HUAWEI_RETRY_MS, parseRetryMs } from './retry.js';
+import { webhookRoutes } from './routes.js';
+import { WebhookService } from './service.js';
+import { WebhookMetrics } from './metrics.js';
+
+export interface WebhookSinkOptions {
+  config: Config;
+  store: Store;
+  accessTokens: AccessTokenVerifier;
+}
+
+export class WebhookSink implements Source {
+  readonly name = 'webhooks';
+  readonly commitExtension: CommitExtension;
+  readonly routes;
+  readonly #options: WebhookSinkOptions;
+  readonly #post: PostOptions;
+  #deliverer: Deliverer | undefined;
+  #service: WebhookService | undefined;
+  #stopObserving: (() => void) | undefined;
+  #clock: Clock | undefined;
+  /** This node staged outbox messages since the deliverer last looked. */
+  #written = false;
+
+  constructor(options: WebhookSinkOptions) {
+    this.#options = options;
+    const { config } = options;
+    this.#post = {
+      allowHttp: config.webhookAllowHttp,
+      allowPrivate: config.webhookAllowPrivate,
+      timeoutMs: config.webhookTimeoutMs,
+      ...(config.webhookCaFile !== '' ? { ca: [readFileSync(config.webhookCaFile, 'utf8')] } : {}),
+    };
+    this.commitExtension = {
+      messagesFor: (before, change) => {
+        const now = this.#clock?.now() ?? Date.now();
+        const events = meetingEvents(before, change, now);
+        if (events.length > 0) this.#written = true;
+        return events.map((event) => ({
+          topic: TOPIC,
+          body: JSON.stringify(event),
+          at: now,
+        }));
+      },
+    };
+    this.routes = webhookRoutes(() => {
+      if (!this.#service) throw new Error('the webhook sink is not started');
+      return this.#service;
+    });
+  }
+
+  async start(port: SourcePort): Promise<void> {
+    const { config, store } = this.#options;
+    this.#clock = port.clock;
+    const sink = sinkStoreOf(store);
+    const deliverer = new Deliverer({
+      store: sink,
+      clock: port.clock,
+      logger: port.logger,
+      nodeId: port.nodeId,
+      retryMs: parseRetryMs(config.webhookRetryMs) ?? HUAWEI_RETRY_MS,
+      giveUpMs: config.webhookGiveUpMs,
+      post: this.#post,
+    });
+    const metrics = new WebhookMetrics(port.registry, () => deliverer.status.queued);
+    deliverer.onAttempt = (attempt) => metrics.attempted(attempt);
+    this.#deliverer = deliverer;
+    this.#service = new WebhookService({
+      store,
+      sink,
+      accessTokens: this.#options.accessTokens,
+      clock: port.clock,
+      logger: port.logger,
+      post: this.#post,
+      deliverer: () => deliverer,
+    });
+    // This node's commits wrote to the outbox: look at it now rather than at the next poll.
+    this.#stopObserving = port.observe(
+      {
+        onCommitted: () => {
+          if (!this.#written) return;
+          this.#written = false;
+          deliverer.nudge();
+        },
+      },
+      { remote: false },
+    );
+    deliverer.start();
+  }
+
+  health(): SourceHealth {
+    return { ready: true, detail: this.#deliverer?.status };
+  }
+
+  async stop(): Promise<void> {
+    this.#stopObserving?.();
+    await this.#deliverer?.stop();
+    closeConnections(this.#post);
+  }
+}
