@@ -36,14 +36,13 @@ import { nextSequence } from './encoding.js';
 import { ConfpushCloseError, ConfpushProtocolError, ConfpushSubscribeError } from './errors.js';
 import { MeetingReplica } from './meeting.js';
 import {
-  defaultOptions,
+  resolveSettings,
   reconnectOptionsOf,
   type PushConnectionInit,
   type PushConnectionSettings,
 } from './options.js';
 import type { ConfTokenInfo, RestClient } from './rest.js';
 import * as sockets from './socket.js';
-import type { WebSocketLike } from './socket.js';
 import { subscribeRefusal, SubscriptionSync, type SyncEvent } from './sync.js';
 import { ChainFailure, TokenChain } from './token-chain.js';
 
@@ -61,13 +60,12 @@ type TimerName = 'retry' | 'open' | 'subscribe' | 'heartbeat';
 export class PushConnection extends TypedEmitter<ConnectionEvents> {
   readonly conferenceID: string;
   readonly replica: MeetingReplica;
-  /** The REST client of the token chain. */
   readonly rest: RestClient;
   readonly #o: Readonly<PushConnectionSettings>;
   readonly #reconnect: ReconnectOptions;
   readonly #tokens: TokenChain;
   #state: ConnectionState = 'idle';
-  #socket: WebSocketLike | undefined;
+  #socket: sockets.WebSocketLike | undefined;
   #sync: SubscriptionSync | undefined;
   #attempt = 0;
   #failures = 0;
@@ -87,8 +85,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     this.conferenceID = conferenceID;
     this.rest = rest;
     this.replica = replica ?? new MeetingReplica();
-    const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    this.#o = Object.freeze({ ...defaultOptions, ...defined });
+    this.#o = resolveSettings(settings);
     this.#reconnect = reconnectOptionsOf(this.#o);
     this.#tokens = new TokenChain({
       rest,
@@ -210,7 +207,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   // --- the socket -----------------------------------------------------------------------------------------------
 
   /** Where the socket's events are wired; each handler ignores a socket that is no longer the current one. */
-  #wire(socket: WebSocketLike): void {
+  #wire(socket: sockets.WebSocketLike): void {
     this.#socket = socket;
     socket.onopen = () => this.#socketOnOpen(socket);
     socket.onmessage = (event) => this.#socketOnMessage(socket, event.data);
@@ -219,7 +216,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     socket.onerror = () => undefined;
   }
 
-  #socketOnOpen(socket: WebSocketLike): void {
+  #socketOnOpen(socket: sockets.WebSocketLike): void {
     const control = this.#tokens.control;
     if (socket !== this.#socket || this.#state !== 'connecting' || !control) return;
     this.#timers.clear('open');
@@ -243,14 +240,14 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   /** One heartbeat interval: a `HeartBeat` frame, or the socket dropped after `silenceLimit` ms of silence. */
-  #beat(socket: WebSocketLike, silenceLimit: number): void {
+  #beat(socket: sockets.WebSocketLike, silenceLimit: number): void {
     if (socket !== this.#socket) return;
     if (Date.now() - this.#lastReceivedAt > silenceLimit)
       return this.#drop(new ConfpushProtocolError(`nothing received for ${silenceLimit} ms`));
     if (this.#send(socket, { sequence: nextSequence(), action: 'HeartBeat' })) this.#stats.heartbeatsSent++;
   }
 
-  #socketOnMessage(socket: WebSocketLike, data: unknown): void {
+  #socketOnMessage(socket: sockets.WebSocketLike, data: unknown): void {
     if (socket !== this.#socket) return;
     this.#lastReceivedAt = Date.now();
     const parsed = sockets.parseFrame(data);
@@ -267,7 +264,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     else if (isPushCategory(action)) this.#onPush(frame);
   }
 
-  #socketOnClose(socket: WebSocketLike, code: number, reason: string): void {
+  #socketOnClose(socket: sockets.WebSocketLike, code: number, reason: string): void {
     if (socket !== this.#socket) return;
     this.#releaseSocket();
     const error = new ConfpushCloseError(code, reason);
@@ -278,7 +275,7 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
     this.#scheduleReconnect();
   }
 
-  #send(socket: WebSocketLike, frame: Record<string, unknown>): boolean {
+  #send(socket: sockets.WebSocketLike, frame: Record<string, unknown>): boolean {
     const failure = sockets.sendFrame(socket, frame);
     if (failure) this.emit('error', failure, false);
     return failure === undefined && socket.readyState === sockets.WS_OPEN;

@@ -90,8 +90,17 @@ export const defaultOptions: Readonly<Omit<ConfpushClientOptions, 'baseUrl'>> = 
 export function resolveOptions(init: ConfpushClientInit): Readonly<ConfpushClientOptions> {
   if (typeof init.baseUrl !== 'string' || init.baseUrl === '')
     throw new TypeError('options.baseUrl is required');
-  const defined = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
-  return Object.freeze({ ...defaultOptions, ...defined, baseUrl: init.baseUrl });
+  return Object.freeze({ ...defaultOptions, ...definedOf(init), baseUrl: init.baseUrl });
+}
+
+/** A push connection's settings with every default filled in, frozen. */
+export function resolveSettings(settings: Partial<PushConnectionSettings>): Readonly<PushConnectionSettings> {
+  return Object.freeze({ ...defaultOptions, ...definedOf(settings) });
+}
+
+/** The fields that are set: an explicit `undefined` keeps the default. */
+function definedOf(values: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
 
 export function reconnectOptionsOf(

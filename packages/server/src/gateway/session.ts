@@ -17,7 +17,6 @@ import {
   encodeHeartBeat,
   isPushCategory,
   parseClientFrame,
-  PUSH_CATEGORIES,
   REPLY_CODES,
   type CloseCodeSpec,
   type ConfControlFrame,
@@ -42,6 +41,7 @@ import type { TokenRate } from '../limits/index.js';
 import { ABNORMAL_CLOSE, type FrameKind, type SessionMetrics } from '../metrics.js';
 import { handleConfControl } from './conf-control.js';
 import { subscribeTokenRefusal } from './refusals.js';
+import { categoriesIn, resumable } from './resume.js';
 import type { ConnectionSlots } from './gateway.js';
 import { writeFrame } from './socket-writes.js';
 
@@ -49,26 +49,6 @@ import { writeFrame } from './socket-writes.js';
 const EMPTY = Buffer.alloc(0);
 
 export type SessionState = 'open' | 'closing' | 'closed';
-
-function categoriesIn(bits: number): PushCategory[] {
-  return PUSH_CATEGORIES.filter((c) => (bits & CATEGORY_BIT[c]) !== 0);
-}
-
-/**
- * The incrementals that bring a client from `position` to the stream's newest change, when the server still holds
- * every one of them under the same epoch (all or nothing); undefined means a full message is needed.
- */
-function resumable(
-  runtime: MeetingRuntime,
-  category: PushCategory,
-  position: { epoch: string; seq: number } | undefined,
-  epoch: string,
-  seq: number,
-): RecentChange[] | undefined {
-  if (!position || position.epoch !== epoch || position.seq > seq) return undefined;
-  if (CATEGORY_SPECS[category].fullOnly) return position.seq === seq ? [] : undefined;
-  return runtime.recentLog(category).after(position.seq, seq);
-}
 
 export interface SessionContext {
   engine: Engine;
