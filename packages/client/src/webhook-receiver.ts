@@ -4,26 +4,16 @@
  * sender expects (the nonce echo for `meeting.verify`, an empty 200 otherwise). Runs in Node 20+ and browsers
  * (WebCrypto).
  */
-import { rawEventInfo, signWebhook, webCryptoHmacSha256Hex, type HmacSha256Hex } from '@confpush/protocol';
+import {
+  rawEventInfo,
+  signWebhook,
+  webCryptoHmacSha256Hex,
+  type EventInfo,
+  type HmacSha256Hex,
+} from '@confpush/protocol';
 
-export interface WebhookEventInfo {
-  event: string;
-  timestamp: number;
-  payload?: {
-    meetingInfo: { meetingID: string; meetingUUID: string; meetingCycleSubID?: string };
-    attendeeInfo?: {
-      userUUID: string;
-      userAgent: string;
-      account: string;
-      participantID: string;
-      displayName: string;
-      joinTime: number;
-      leftTime: number;
-      role: string;
-      callNumber: string;
-    };
-  };
-}
+/** The `eventInfo` of a pushed request. */
+export type WebhookEventInfo = EventInfo;
 
 export interface WebhookRequest {
   appID: string;

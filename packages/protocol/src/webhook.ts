@@ -71,3 +71,59 @@ export function rawEventInfo(body: string): string | undefined {
   }
   return undefined;
 }
+
+/** The events of the enterprise event push (reference §6.3). */
+export const EVENT_NAMES = [
+  'meeting.create',
+  'meeting.modify',
+  'meeting.cancel',
+  'meeting.started',
+  'meeting.end',
+  'meeting.conclude',
+  'meeting.join',
+  'meeting.left',
+  'record.finish',
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number] | 'meeting.verify';
+
+export interface MeetingInfo {
+  meetingID: string;
+  meetingUUID: string;
+  meetingCycleSubID?: string;
+}
+
+export interface AttendeeInfo {
+  userUUID: string;
+  userAgent: string;
+  account: string;
+  participantID: string;
+  displayName: string;
+  joinTime: number;
+  leftTime: number;
+  role: string;
+  callNumber: string;
+}
+
+/** `eventInfo` of a pushed request; its compact JSON, keys in this order, is what the signature covers. */
+export interface EventInfo {
+  event: EventName;
+  timestamp: number;
+  payload?: { meetingInfo: MeetingInfo; attendeeInfo?: AttendeeInfo };
+}
+
+/** How one delivery attempt ended. */
+export type WebhookOutcome = 'delivered' | 'failed' | 'dead' | 'refused' | 'timeout';
+
+/** One delivery attempt, as the delivery log API answers it. */
+export interface WebhookAttempt {
+  deliveryId: string;
+  requestId: string;
+  event: string;
+  confId: string;
+  attempt: number;
+  at: number;
+  outcome: WebhookOutcome;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}

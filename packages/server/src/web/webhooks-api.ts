@@ -1,5 +1,7 @@
 /** The console's calls of the enterprise event push API (docs/webhooks.md), with the signed-in admin's token. */
-import { HEADERS } from '@confpush/protocol';
+import { HEADERS, type WebhookAttempt } from '@confpush/protocol';
+
+export type { WebhookAttempt };
 import { call } from './api.js';
 
 const CONFIG = '/v1/mmc/management/webhook/link-config';
@@ -9,19 +11,6 @@ export interface WebhookConfigView {
   subscriberId?: string;
   url?: string;
   status?: number;
-}
-
-export interface WebhookAttempt {
-  deliveryId: string;
-  requestId: string;
-  event: string;
-  confId: string;
-  attempt: number;
-  at: number;
-  outcome: string;
-  status?: number;
-  error?: string;
-  durationMs: number;
 }
 
 export interface WebhookLog {

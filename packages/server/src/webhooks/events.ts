@@ -13,47 +13,17 @@
  * | stopped                                                 | `meeting.end`, `meeting.conclude` (nobody can join again) |
  * | cancelled                                               | `meeting.cancel` (after the end events when it was running) |
  */
-import type { Item } from '@confpush/protocol';
+import type { AttendeeInfo, EventInfo, EventName, Item, MeetingInfo } from '@confpush/protocol';
 import type { Decision } from '../domain/decide.js';
 import type { MeetingRecord, MeetingState } from '../domain/meeting.js';
 
-export const EVENT_NAMES = [
-  'meeting.create',
-  'meeting.modify',
-  'meeting.cancel',
-  'meeting.started',
-  'meeting.end',
-  'meeting.conclude',
-  'meeting.join',
-  'meeting.left',
-  'record.finish',
-] as const;
-export type EventName = (typeof EVENT_NAMES)[number] | 'meeting.verify';
-
-export interface MeetingInfo {
-  meetingID: string;
-  meetingUUID: string;
-  meetingCycleSubID?: string;
-}
-
-export interface AttendeeInfo {
-  userUUID: string;
-  userAgent: string;
-  account: string;
-  participantID: string;
-  displayName: string;
-  joinTime: number;
-  leftTime: number;
-  role: string;
-  callNumber: string;
-}
-
-/** `eventInfo` of a pushed request; its compact JSON, keys in this order, is what the signature covers. */
-export interface EventInfo {
-  event: EventName;
-  timestamp: number;
-  payload?: { meetingInfo: MeetingInfo; attendeeInfo?: AttendeeInfo };
-}
+export {
+  EVENT_NAMES,
+  type AttendeeInfo,
+  type EventInfo,
+  type EventName,
+  type MeetingInfo,
+} from '@confpush/protocol';
 
 /** One event of one meeting as the outbox keeps it. */
 export interface MeetingEvent {

@@ -42,18 +42,4 @@ export interface Delivery {
   lastError?: string;
 }
 
-export type Outcome = 'delivered' | 'failed' | 'dead' | 'refused' | 'timeout';
-
-/** One attempt, as the delivery log shows it. */
-export interface Attempt {
-  deliveryId: string;
-  requestId: string;
-  event: string;
-  confId: string;
-  attempt: number;
-  at: number;
-  outcome: Outcome;
-  status?: number;
-  error?: string;
-  durationMs: number;
-}
+export type { WebhookAttempt as Attempt, WebhookOutcome as Outcome } from '@confpush/protocol';
