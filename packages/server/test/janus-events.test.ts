@@ -19,10 +19,10 @@ const items = (f: Frame) => (Array.isArray(f.data) ? (f.data as Item[]) : []);
 const info = (item: Item | undefined) => (item?.['pinfoMap'] ?? {}) as Record<string, string>;
 
 describe('derived identities', () => {
-  it('issues 12-digit participant IDs that verify with their role; a changed digit or another key does not', () => {
+  it('issues 15-digit participant IDs that verify with their role; a changed digit or another key does not', () => {
     const guest = identity.issue(0);
     const host = identity.issue(1);
-    expect(guest).toMatch(/^\d{12}$/);
+    expect(guest).toMatch(/^\d{15}$/);
     expect(identity.verify(guest)).toEqual({ pid: guest, role: 0 });
     expect(identity.verify(host)).toEqual({ pid: host, role: 1 });
     // A guest cannot promote itself by changing the role digit, nor make up an ID.

@@ -148,7 +148,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
       display: 'Alice Janus',
       waiting: false,
     });
-    expect(answer.participantID).toMatch(/^\d{12}$/);
+    expect(answer.participantID).toMatch(/^\d{15}$/);
     const page = await participants.join(answer, { video: true });
     const pid = answer.participantID;
 

@@ -3,11 +3,15 @@
  * agree without shared state: the room secret of a meeting, the participant ID handed out by the join API (which
  * is also the participant's VideoRoom publisher ID and opaque ID) with its role, and that participant's join token.
  *
- * A participant ID is 12 digits: 9 random, 2 of a MAC over them and the role, then the role (0 or 1). A page cannot
- * make up an ID that passes as issued (let alone one of a host) without the key.
+ * A participant ID is 15 digits: 9 random, 5 of a MAC over them and the role, then the role (0 or 1); it stays a
+ * safe integer, as VideoRoom publisher IDs are numbers. Without the key a made-up ID passes as issued (let alone as a
+ * host's) once in 100,000 tries, and it would still need the join token only the join API allows.
  */
 import { createHmac, randomInt } from 'node:crypto';
 import { secretEquals } from '../auth/secrets.js';
+
+const CHECK_DIGITS = 5;
+const CHECK_MODULUS = 10 ** CHECK_DIGITS;
 
 export interface IssuedParticipant {
   pid: string;
@@ -37,16 +41,21 @@ export class JanusIdentity {
   }
 
   #check(random: string, role: 0 | 1): string {
-    return String(parseInt(this.#mac('pid', `${random}:${role}`).slice(0, 8), 16) % 100).padStart(2, '0');
+    return String(parseInt(this.#mac('pid', `${random}:${role}`).slice(0, 10), 16) % CHECK_MODULUS).padStart(
+      CHECK_DIGITS,
+      '0',
+    );
   }
 
   /** The participant an ID was issued to, or undefined when this bridge did not issue it. */
   verify(id: string): IssuedParticipant | undefined {
-    if (!/^[1-9]\d{11}$/.test(id)) return undefined;
+    if (!/^[1-9]\d{14}$/.test(id)) return undefined;
     const role = id.endsWith('1') ? 1 : id.endsWith('0') ? 0 : undefined;
     if (role === undefined) return undefined;
     const random = id.slice(0, 9);
-    return secretEquals(id.slice(9, 11), this.#check(random, role)) ? { pid: id, role } : undefined;
+    return secretEquals(id.slice(9, 9 + CHECK_DIGITS), this.#check(random, role))
+      ? { pid: id, role }
+      : undefined;
   }
 
   /** The join token of a participant (added to the room's allowed list, removed once it joined). */
