@@ -19,22 +19,11 @@ import { appAuth, confToken, createMeeting, pushUrl, wsToken } from './chain.js'
 import { eventually, tempDir, type TestServer } from './helpers.js';
 import { expectedRealTimeInfo } from './support/realtime-view.js';
 import { spawnServer, type ServerProcess } from './process.js';
+import { Prng } from '../src/simulator/prng.js';
 
 const ROUNDS = Number(process.env['CONFPUSH_CRASH_ROUNDS'] ?? '20');
 const SEED = Number(process.env['CONFPUSH_CRASH_SEED'] ?? String(Date.now() % 1_000_000));
 const CATEGORIES: PushCategory[] = ['ParticipantsNotify', 'AttendeesNotify', 'ConfDynamicInfoNotify'];
-
-/** mulberry32: the kill moments and operation choices of a run, from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A value whose last change may or may not have been committed when the node was killed. */
 class Uncertain<T> {
@@ -136,7 +125,9 @@ describe('crash consistency', () => {
     `keeps every acknowledged change and every stream gap-free across ${ROUNDS} SIGKILLs under load`,
     async () => {
       console.info(`crash test seed ${SEED} (CONFPUSH_CRASH_SEED=${SEED} replays it)`);
-      const random = prng(SEED);
+      // The kill moments and operation choices of a run, from its seed.
+      const prng = new Prng(SEED);
+      const random = () => prng.next();
       const dataDir = tempDir();
       const env = { CONFPUSH_APP_ID: 'c'.repeat(32), CONFPUSH_APP_KEY: 'd'.repeat(32) };
       const args = [

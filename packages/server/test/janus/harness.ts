@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import WebSocket from 'ws';
+import { eventually } from '../support/eventually.js';
 
 export const JANUS_JS = '/usr/share/javascript/janus-gateway/janus.js';
 export const ADAPTER_JS = '/usr/share/javascript/webrtc-adapter/adapter.js';
@@ -160,25 +161,24 @@ admin: {
   };
 }
 
-/** Waits until the Janus WebSocket API answers an `info` request (no fixed sleep: each try is a real connection). */
+/** Waits until the Janus WebSocket API answers an `info` request (each try is a real connection). */
 async function waitForJanus(wsUrl: string, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`janus exited with ${child.exitCode}`);
-    try {
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`janus exited with ${child.exitCode}`);
       const socket = new WebSocket(wsUrl, 'janus-protocol');
-      await once(socket, 'open');
-      socket.send(JSON.stringify({ janus: 'info', transaction: 'ready' }));
-      await once(socket, 'message');
-      socket.close();
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`janus did not answer on ${wsUrl}: ${String(lastError)}`);
+      socket.on('error', () => {}); // a refused connection is an answer here (`once` rejects with it)
+      try {
+        await once(socket, 'open');
+        socket.send(JSON.stringify({ janus: 'info', transaction: 'ready' }));
+        await once(socket, 'message');
+        return true;
+      } finally {
+        socket.close();
+      }
+    },
+    { timeoutMs, everyMs: 100, what: `janus answering on ${wsUrl}` },
+  );
 }
 
 export async function startJanus(ns: Namespace, options: JanusOptions): Promise<JanusProcess> {

@@ -13,6 +13,7 @@
  * A new target port (`target(port)`) is used by connections accepted after it (an upstream restarted elsewhere).
  */
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { Prng } from '../../src/simulator/prng.js';
 
 interface Pair {
   client: Socket;
@@ -26,16 +27,10 @@ interface Pair {
 export type Fault = 'reset' | 'fin' | 'mid-frame' | 'stall' | 'delay';
 export const FAULTS: readonly Fault[] = ['reset', 'fin', 'mid-frame', 'stall', 'delay'];
 
-/** mulberry32: a small seeded generator, so that a failing run can be replayed with its seed. */
+/** A seeded generator (the simulator's mulberry32), so that a failing run can be replayed with its seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 export class FaultProxy {
