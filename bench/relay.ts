@@ -24,7 +24,9 @@ import { resolveConfig, type Config } from '../packages/server/src/config.js';
 import { hex32 } from '../packages/server/src/ids.js';
 import { ConfpushNode } from '../packages/server/src/node.js';
 import { FaultProxy } from '../packages/server/test/support/fault-proxy.js';
-import type { BenchContext } from './lib/context.js';
+import { confToken } from './lib/chain.js';
+import { shares, stopAll, type BenchContext } from './lib/context.js';
+import type { Child } from './lib/ipc.js';
 import { quantile, sorted } from './lib/stats.js';
 
 export interface RelayResult {
@@ -37,6 +39,8 @@ export interface RelayResult {
   p50: number;
   p99: number;
   max: number;
+  /** The same rate with no downstream subscriber but the probe (the relay path without the fan-out), ms. */
+  probeOnly: { p50: number; p99: number; timed: number };
   /** Upstream cut → downstream equal again, ms, per run. */
   cutMs: number[];
   /** First reconnect delay of the upstream connection: the SDK's backoff (0.5 s ± 50 % jitter). */
@@ -63,7 +67,10 @@ async function json(url: string, init: RequestInit): Promise<Record<string, unkn
   return (await res.json()) as Record<string, unknown>;
 }
 
-/** A subscribed socket of `base` for the meeting; `onNames` gets every NAME in a ParticipantsNotify frame. */
+/**
+ * A subscribed socket of `base` for the meeting (resolves once its full message arrived); `onNames` gets every NAME
+ * in an incremental ParticipantsNotify frame.
+ */
 async function subscriber(
   base: string,
   confId: string,
@@ -82,10 +89,15 @@ async function subscriber(
   )['webSocketToken'] as string;
   const socket = new WebSocket(pushSocketUrl(conf.wsURL, confId, ws));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let subscribed!: () => void;
+  const full = new Promise<void>((resolve) => (subscribed = resolve));
   socket.on('message', (data: Buffer) => {
-    if (!onNames) return;
     const at = performance.now();
     const text = data.toString();
+    if (!text.includes('"ParticipantsNotify"')) return;
+    // Only incrementals are timed: the full message after Subscribe repeats names changed long before.
+    if (!text.includes('"msgMode":1')) return subscribed();
+    if (!onNames) return;
     const names = [...text.matchAll(/"NAME":"(n\d+)"/g)].map((m) => m[1]!);
     if (names.length > 0) onNames(names, at);
   });
@@ -96,6 +108,7 @@ async function subscriber(
       data: JSON.stringify({ subscribeType: ['ParticipantsNotify'], confToken: conf.token }),
     }),
   );
+  await full;
   return socket;
 }
 
@@ -109,6 +122,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
   const upstream = await ConfpushNode.start({ config: upstreamConfig, logger: silent });
   proxy.target(Number(new URL(upstream.url).port));
   const sockets: WebSocket[] = [];
+  let clients: Child[] = [];
   let relay: ConfpushNode | undefined;
   try {
     const record = await createMeeting(upstream, upstreamConfig);
@@ -133,55 +147,87 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     );
 
     const sentAt = new Map<string, number>();
-    const lags: number[] = [];
+    let lags: number[] = [];
     const seen = new Set<string>();
     sockets.push(
       await subscriber(upstream.url, confId, chairPwd, (names, at) => {
         for (const name of names) if (!sentAt.has(name)) sentAt.set(name, at);
       }),
     );
-    sockets.push(
-      await subscriber(relay.url, confId, chairPwd, (names, at) => {
-        for (const name of names) {
-          const t0 = sentAt.get(name);
-          if (t0 !== undefined) lags.push(at - t0);
-          seen.add(name);
-        }
-      }),
-    );
-    for (let i = 0; i < n; i++) sockets.push(await subscriber(relay.url, confId, chairPwd));
-    ctx.log(`relay: ${n} subscribers of the relay, ${rate} changes/s for ${seconds} s`);
+    const relayProbe = (names: string[], at: number) => {
+      for (const name of names) {
+        const t0 = sentAt.get(name);
+        if (t0 !== undefined) lags.push(at - t0);
+        seen.add(name);
+      }
+    };
 
     let next = 0;
     const rename = () => {
       const name = `n${next++}`;
       return upstream.engine.execute(confId, { type: 'rename', pid: `p${next % PARTICIPANTS}`, name });
     };
-    const total = rate * seconds;
-    const started = performance.now();
-    while (next < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-      const batch: Promise<unknown>[] = [];
-      while (next < due) batch.push(rename());
-      await Promise.all(batch);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    await until(() => seen.has(`n${total - 1}`));
-    const asc = sorted(lags);
+    /** Renames upstream at `rate` for `seconds`; the lags of the names the relay probe saw. */
+    const measure = async (seconds: number): Promise<{ changes: number; lags: number[] }> => {
+      lags = [];
+      const first = next;
+      const total = first + rate * seconds;
+      const started = performance.now();
+      while (next < total) {
+        const due = Math.min(total, first + Math.floor(((performance.now() - started) / 1000) * rate));
+        const batch: Promise<unknown>[] = [];
+        while (next < due) batch.push(rename());
+        await Promise.all(batch);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await until(() => seen.has(`n${total - 1}`));
+      return { changes: total - first, lags };
+    };
+
+    // The relay path alone (no downstream subscriber but the probe): frame, replica, mirror, commit, one socket.
+    const probe = await subscriber(relay.url, confId, chairPwd, relayProbe);
+    sockets.push(probe);
+    const bare = await measure(ctx.quick ? 2 : 3);
+    probe.terminate();
+    const bareAsc = sorted(bare.lags);
+    ctx.log(
+      `relay lag, probe only: p50 ${quantile(bareAsc, 0.5).toFixed(2)} ms, p99 ${quantile(bareAsc, 0.99).toFixed(2)} ms`,
+    );
+
+    // The downstream subscribers live in a load-generator process (as in the other sections), so their receiving
+    // does not run on the relay's event loop. The probe subscribes last: it is the last socket of the fan-out.
+    clients = await ctx.clients('ws');
+    const target = { confId, ...(await confToken(relayNode.url, confId, chairPwd)) };
+    const assign = Array.from({ length: n }, () => 0);
+    await Promise.all(
+      shares(assign, clients.length).map((share, i) =>
+        clients[i]!.call('connectConfpush', {
+          base: relayNode.url,
+          targets: [target],
+          assign: share,
+          categories: ['ParticipantsNotify'],
+        }),
+      ),
+    );
+    sockets.push(await subscriber(relay.url, confId, chairPwd, relayProbe));
+    ctx.log(`relay: ${n} subscribers of the relay, ${rate} changes/s for ${seconds} s`);
+    const loaded = await measure(seconds);
+    const asc = sorted(loaded.lags);
     const result: RelayResult = {
       subscribers: n,
       rate,
       seconds,
-      changes: total,
-      timed: lags.length,
+      changes: loaded.changes,
+      timed: loaded.lags.length,
       p50: quantile(asc, 0.5),
       p99: quantile(asc, 0.99),
       max: asc[asc.length - 1] ?? NaN,
+      probeOnly: { p50: quantile(bareAsc, 0.5), p99: quantile(bareAsc, 0.99), timed: bare.lags.length },
       cutMs: [],
       backoffMs: 500,
     };
     ctx.log(
-      `relay lag: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms (${lags.length}/${total} timed)`,
+      `relay lag: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms (${result.timed}/${result.changes} timed)`,
     );
 
     for (let cut = 0; cut < (ctx.quick ? 2 : 5); cut++) {
@@ -196,6 +242,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     return result;
   } finally {
     for (const socket of sockets) socket.terminate();
+    await stopAll(clients);
     await relay?.close();
     await upstream.close();
     await proxy.close();
