@@ -166,7 +166,11 @@ export interface MirrorTarget {
   keys?: string[];
 }
 
-export type MirrorCommand = { type: 'mirror'; targets: MirrorTarget[] };
+/**
+ * `targets` may be a function: it is called when the command is decided (and again each time it is decided again),
+ * so a source that reads its own copy there makes any decide order converge on that copy's newest state.
+ */
+export type MirrorCommand = { type: 'mirror'; targets: MirrorTarget[] | (() => MirrorTarget[]) };
 
 export type Command = ManagementCommand | ControlCommand | MediaCommand | MirrorCommand;
 

@@ -12,7 +12,8 @@ import type { MirrorTarget } from './commands.js';
 import type { LiveHandler } from './live-meeting.js';
 
 export const mirror: LiveHandler<'mirror'> = (m, command) => {
-  for (const target of command.targets) mirrorStream(m.b, m.state.streams[target.category], target);
+  const targets = typeof command.targets === 'function' ? command.targets() : command.targets;
+  for (const target of targets) mirrorStream(m.b, m.state.streams[target.category], target);
 };
 
 function mirrorStream(b: ChangeBuilder, held: CategoryReplica, target: MirrorTarget): void {

@@ -75,7 +75,7 @@ export class Follower {
       replica: this.#replica,
       now: () => port.clock.now(),
       commit: async (targets) => {
-        if (targets.length > 0) await port.execute(this.conferenceID, { type: 'mirror', targets });
+        await port.execute(this.conferenceID, { type: 'mirror', targets });
       },
       committed: ({ receivedAt, createTime }) => {
         this.#commitFailing = false;

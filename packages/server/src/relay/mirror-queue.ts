@@ -1,22 +1,33 @@
 /**
- * What the upstream changed and the relay has not committed yet, and the one loop that commits it: at most one
- * `mirror` command per meeting in flight; everything touched meanwhile is coalesced into the next one, read from
- * the upstream replica at that moment (so a burst of upstream frames costs one commit, and a change undone
- * upstream before it was committed costs none).
+ * What the upstream changed and the relay has not committed yet, and the commits of it: what the upstream frames
+ * of one synchronous run touched becomes one `mirror` command, submitted at once even while earlier ones are still
+ * being made durable (the engine puts it into its next group commit), up to `MAX_IN_FLIGHT` per meeting; beyond
+ * that, touches are coalesced until one completes.
+ *
+ * A command names only what it covers (categories and keys); its payload is read from the upstream replica when
+ * the engine decides it. So the order in which the engine decides the commands, or decides one again after the
+ * store refused it, does not matter: each one brings its keys to the upstream state of that moment, and the last
+ * decided brings them to the newest. A burst that arrives while the event loop is busy (a commit's fan-out) is
+ * read in one go and costs one command; under a light load every upstream step is its own change.
  */
 import type { MeetingReplica } from '@confpush/client';
 import { PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import type { MirrorTarget } from '../domain/commands.js';
 import type { Touched } from './upstream-replica.js';
 
+/** Mirror commands of one meeting submitted and not completed yet, at most. */
+export const MAX_IN_FLIGHT = 4;
+
+type Covered = Map<PushCategory, Set<string> | 'all'>;
+
 export interface MirrorQueueOptions {
   replica: MeetingReplica;
-  /** Commits the targets (a `mirror` command); rejects when it could not. */
-  commit(targets: MirrorTarget[]): Promise<void>;
+  /** Commits a `mirror` command whose targets are read when it is decided; rejects when it could not. */
+  commit(targets: () => MirrorTarget[]): Promise<void>;
   now(): number;
   /** After each commit: when its oldest frame was received here, and the oldest upstream `createTime` in it. */
   committed(info: { receivedAt: number; createTime: number | undefined }): void;
-  /** A commit failed: the queue keeps what it held and tries again after `retryMs`. */
+  /** A commit failed: the queue keeps what it covered and tries again after `retryMs`. */
   failed(error: unknown): void;
   schedule(fn: () => void, ms: number): void;
   retryMs: number;
@@ -24,10 +35,13 @@ export interface MirrorQueueOptions {
 
 export class MirrorQueue {
   readonly #o: MirrorQueueOptions;
-  readonly #dirty = new Map<PushCategory, Set<string> | 'all'>();
+  readonly #dirty: Covered = new Map();
   #oldestReceivedAt: number | undefined;
   #oldestCreateTime: number | undefined;
-  #running = false;
+  #inFlight = 0;
+  #submitQueued = false;
+  /** A commit failed: nothing is submitted until the retry pause is over. */
+  #pausing = false;
   #waiters: (() => void)[] = [];
   #closed = false;
 
@@ -36,17 +50,16 @@ export class MirrorQueue {
   }
 
   get pending(): boolean {
-    return this.#dirty.size > 0 || this.#running;
+    return this.#dirty.size > 0 || this.#inFlight > 0;
+  }
+
+  /** Commands submitted and not completed (for tests and status). */
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   touch(touched: Touched): void {
-    const held = this.#dirty.get(touched.category);
-    if (touched.keys === 'all' || held === 'all') this.#dirty.set(touched.category, 'all');
-    else if (held) for (const key of touched.keys) held.add(key);
-    else this.#dirty.set(touched.category, new Set(touched.keys));
-    this.#oldestReceivedAt ??= this.#o.now();
-    if (touched.createTime !== undefined)
-      this.#oldestCreateTime = Math.min(this.#oldestCreateTime ?? Infinity, touched.createTime);
+    this.#mark(touched);
     this.#kick();
   }
 
@@ -67,53 +80,63 @@ export class MirrorQueue {
     this.#release();
   }
 
-  #kick(): void {
-    if (this.#running || this.#closed || this.#dirty.size === 0) return;
-    this.#running = true;
-    void this.#commitOnce();
+  #mark(touched: Touched): void {
+    const held = this.#dirty.get(touched.category);
+    if (touched.keys === 'all' || held === 'all') this.#dirty.set(touched.category, 'all');
+    else if (held) for (const key of touched.keys) held.add(key);
+    else this.#dirty.set(touched.category, new Set(touched.keys));
+    this.#oldestReceivedAt ??= this.#o.now();
+    if (touched.createTime !== undefined)
+      this.#oldestCreateTime = Math.min(this.#oldestCreateTime ?? Infinity, touched.createTime);
   }
 
-  async #commitOnce(): Promise<void> {
-    const targets = this.#targets();
+  /** Submits what is dirty once the current synchronous run is over (the frames of one socket read together). */
+  #kick(): void {
+    if (this.#submitQueued || this.#pausing || this.#closed || this.#dirty.size === 0) return;
+    if (this.#inFlight >= MAX_IN_FLIGHT) return;
+    this.#submitQueued = true;
+    queueMicrotask(() => {
+      this.#submitQueued = false;
+      this.#submit();
+    });
+  }
+
+  #submit(): void {
+    if (this.#pausing || this.#closed || this.#dirty.size === 0 || this.#inFlight >= MAX_IN_FLIGHT) return;
+    const covered: Covered = new Map(this.#dirty);
     const info = { receivedAt: this.#oldestReceivedAt ?? this.#o.now(), createTime: this.#oldestCreateTime };
-    const taken = new Map(this.#dirty);
     this.#dirty.clear();
     this.#oldestReceivedAt = undefined;
     this.#oldestCreateTime = undefined;
+    this.#inFlight++;
+    void this.#commit(covered, info);
+  }
+
+  async #commit(
+    covered: Covered,
+    info: { receivedAt: number; createTime: number | undefined },
+  ): Promise<void> {
     try {
-      await this.#o.commit(targets);
+      await this.#o.commit(() => targetsOf(this.#o.replica, covered));
       this.#o.committed(info);
     } catch (error) {
       this.#o.failed(error);
       if (!this.#closed) {
-        for (const [category, keys] of taken)
-          this.touch({ category, keys: keys === 'all' ? 'all' : [...keys], createTime: info.createTime });
-        this.#running = false;
-        this.#o.schedule(() => this.#kick(), this.#o.retryMs);
-        return;
+        for (const [category, keys] of covered)
+          this.#mark({ category, keys: keys === 'all' ? 'all' : [...keys], createTime: info.createTime });
+        if (!this.#pausing) {
+          this.#pausing = true;
+          this.#o.schedule(() => {
+            this.#pausing = false;
+            this.#kick();
+          }, this.#o.retryMs);
+        }
       }
+    } finally {
+      this.#inFlight--;
     }
-    this.#running = false;
-    if (this.#dirty.size > 0 && !this.#closed) this.#kick();
-    else this.#release();
-  }
-
-  #targets(): MirrorTarget[] {
-    const targets: MirrorTarget[] = [];
-    for (const [category, keys] of this.#dirty) {
-      const stream = this.#o.replica.stream(category);
-      if (!stream.synced) continue;
-      if (keys === 'all') {
-        targets.push({ category, payload: stream.snapshot() });
-        continue;
-      }
-      const payload = [...keys].flatMap((key) => {
-        const item = stream.items.get(key);
-        return item ? [item] : [];
-      });
-      targets.push({ category, payload, keys: [...keys] });
-    }
-    return targets;
+    this.#kick();
+    if (!this.pending || this.#closed) this.#release();
   }
 
   #release(): void {
@@ -121,4 +144,24 @@ export class MirrorQueue {
     this.#waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** The upstream state of what a command covers, as of now (a category not in sync upstream is left out). */
+function targetsOf(replica: MeetingReplica, covered: Covered): MirrorTarget[] {
+  const targets: MirrorTarget[] = [];
+  for (const [category, keys] of covered) {
+    const stream = replica.stream(category);
+    if (!stream.synced) continue;
+    if (keys === 'all') {
+      targets.push({ category, payload: stream.snapshot() });
+      continue;
+    }
+    const payload = [];
+    for (const key of keys) {
+      const item = stream.items.get(key);
+      if (item) payload.push(item);
+    }
+    targets.push({ category, payload, keys: [...keys] });
+  }
+  return targets;
 }
