@@ -2,17 +2,21 @@
  * Benchmark 8 — the relay in front of an upstream (docs/relay.md): the lag the relay adds, and how long after an
  * upstream cut the downstream state is equal again.
  *
- * In one process: an upstream confpush node playing Huawei, a relay node following its meeting through a TCP proxy
- * (the fault proxy of the tests), `n` raw WebSocket subscribers of the relay (ParticipantsNotify) and two probes —
- * a subscriber of the upstream (what the relay receives, on the same loopback) and one of the relay. The upstream's
- * engine renames participants at `rate` changes/s (each name unique); lag = the relay probe's receipt of a name − the
- * upstream probe's receipt of it. The relay coalesces changes that arrive while a commit is in flight, so a name
- * overwritten before it was committed is never sent downstream: those are counted, not timed.
+ * Processes: the upstream, a confpush node playing Huawei (bench/servers/relay-upstream.ts: its commits and
+ * fan-out do not run on the relay's event loop); this process, with the relay node following the upstream's
+ * meeting through a TCP proxy (the fault proxy of the tests) and two probes — a subscriber of the upstream (what
+ * the relay receives, on the same loopback) and one of the relay; and the load generators holding the `n` raw
+ * WebSocket subscribers of the relay (ParticipantsNotify), as in the other sections. The upstream's engine renames
+ * participants at `rate` changes/s (each name unique); lag = the relay probe's receipt of a name − the upstream
+ * probe's receipt of it, both in this process. The relay probe subscribes after the `n` subscribers, so it is the
+ * last socket of each fan-out. A first phase at the same rate with the probe as the only subscriber gives the
+ * relay's path without the fan-out. A name overwritten upstream before the relay decided its change is never sent
+ * downstream (the relay sends the newest state): those are counted, not timed.
  *
  * Cut: changes stop, the proxy resets the relay's upstream connections, 20 more renames are made upstream, and the
  * time runs until the relay probe has seen the last of them (reconnect with backoff, full messages, diff, commit).
  *
- *   npx tsx bench/relay.ts [--quick]      # this benchmark alone; prints its numbers
+ *   node --conditions=source --import tsx bench/relay.ts [--quick]   # this benchmark alone; prints its numbers
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,30 +120,35 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
   const n = ctx.quick ? 100 : 1000;
   const rate = 1000;
   const seconds = ctx.quick ? 3 : 10;
-  const dirs = [mkdtempSync(join(tmpdir(), 'relay-up-')), mkdtempSync(join(tmpdir(), 'relay-down-'))];
+  const dir = mkdtempSync(join(tmpdir(), 'relay-down-'));
   const proxy = await FaultProxy.listen();
-  const upstreamConfig = nodeConfig(dirs[0]!, { publicUrl: proxy.url, syncMode: 'full' });
-  const upstream = await ConfpushNode.start({ config: upstreamConfig, logger: silent });
-  proxy.target(Number(new URL(upstream.url).port));
   const sockets: WebSocket[] = [];
+  let upstream: Child | undefined;
   let clients: Child[] = [];
   let relay: ConfpushNode | undefined;
   try {
-    const record = await createMeeting(upstream, upstreamConfig);
-    const { conferenceID: confId, chairPwd } = record;
-    for (let i = 0; i < PARTICIPANTS; i++)
-      await upstream.engine.execute(confId, { type: 'join', site: { pid: `p${i}`, name: `start${i}` } });
+    upstream = await ctx.loadProcess(join('servers', 'relay-upstream.ts'), 'relay-upstream');
+    const up = await upstream.call<{
+      url: string;
+      appId: string;
+      appKey: string;
+      conferenceID: string;
+      chairPwd: string;
+    }>('start', { publicUrl: proxy.url, participants: PARTICIPANTS });
+    proxy.target(Number(new URL(up.url).port));
+    const { conferenceID: confId, chairPwd } = up;
     relay = await ConfpushNode.start({
-      config: nodeConfig(dirs[1]!, {
+      config: nodeConfig(dir, {
         syncMode: (process.env['RELAY_SYNC'] as 'full' | undefined) ?? 'full',
         upstreamUrl: proxy.url,
-        upstreamAppId: upstreamConfig.appId,
-        upstreamAppKey: upstreamConfig.appKey,
+        upstreamAppId: up.appId,
+        upstreamAppKey: up.appKey,
         upstreamPollMs: 200,
       }),
       logger: silent,
     });
     const relayNode = relay;
+    const upstreamNode = upstream;
     await until(
       async () =>
         (await relayNode.engine.load(confId))?.committed.streams.ParticipantsNotify.items.size ===
@@ -150,7 +159,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     let lags: number[] = [];
     const seen = new Set<string>();
     sockets.push(
-      await subscriber(upstream.url, confId, chairPwd, (names, at) => {
+      await subscriber(up.url, confId, chairPwd, (names, at) => {
         for (const name of names) if (!sentAt.has(name)) sentAt.set(name, at);
       }),
     );
@@ -162,26 +171,15 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
       }
     };
 
-    let next = 0;
-    const rename = () => {
-      const name = `n${next++}`;
-      return upstream.engine.execute(confId, { type: 'rename', pid: `p${next % PARTICIPANTS}`, name });
-    };
     /** Renames upstream at `rate` for `seconds`; the lags of the names the relay probe saw. */
     const measure = async (seconds: number): Promise<{ changes: number; lags: number[] }> => {
       lags = [];
-      const first = next;
-      const total = first + rate * seconds;
-      const started = performance.now();
-      while (next < total) {
-        const due = Math.min(total, first + Math.floor(((performance.now() - started) / 1000) * rate));
-        const batch: Promise<unknown>[] = [];
-        while (next < due) batch.push(rename());
-        await Promise.all(batch);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-      await until(() => seen.has(`n${total - 1}`));
-      return { changes: total - first, lags };
+      const { first, last } = await upstreamNode.call<{ first: number; last: number }>('rate', {
+        rate,
+        seconds,
+      });
+      await until(() => seen.has(`n${last}`));
+      return { changes: last - first + 1, lags };
     };
 
     // The relay path alone (no downstream subscriber but the probe): frame, replica, mirror, commit, one socket.
@@ -233,8 +231,8 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     for (let cut = 0; cut < (ctx.quick ? 2 : 5); cut++) {
       const t0 = performance.now();
       proxy.reset();
-      for (let i = 0; i < 20; i++) await rename();
-      const last = `n${next - 1}`;
+      const { last: index } = await upstreamNode.call<{ last: number }>('renames', { count: 20 });
+      const last = `n${index}`;
       await until(() => seen.has(last));
       result.cutMs.push(performance.now() - t0);
       ctx.log(`relay cut ${cut + 1}: equal again after ${result.cutMs.at(-1)!.toFixed(0)} ms`);
@@ -244,44 +242,10 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     for (const socket of sockets) socket.terminate();
     await stopAll(clients);
     await relay?.close();
-    await upstream.close();
+    await upstream?.stop();
     await proxy.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function createMeeting(
-  node: ConfpushNode,
-  config: Config,
-): Promise<{ conferenceID: string; chairPwd: string }> {
-  const { signAppAuth, appAuthAuthorization, API_CLIENT_TYPE } =
-    await import('../packages/protocol/src/index.js');
-  const { nodeHmacSha256Hex } = await import('../packages/server/src/auth/signature.js');
-  const expireTime = Math.floor(Date.now() / 1000) + 600;
-  const nonce = hex32() + hex32();
-  const signature = signAppAuth(
-    { appId: config.appId, appKey: config.appKey, userId: '', expireTime, nonce },
-    nodeHmacSha256Hex,
-  );
-  const auth = await json(`${node.url}/v2/usg/acs/auth/appauth`, {
-    method: 'POST',
-    headers: {
-      Authorization: appAuthAuthorization(signature, config.appId),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ appId: config.appId, clientType: API_CLIENT_TYPE, expireTime, nonce }),
-  });
-  const created = await fetch(`${node.url}/v1/mmc/management/conferences`, {
-    method: 'POST',
-    headers: { [HEADERS.accessToken]: auth['accessToken'] as string, 'content-type': 'application/json' },
-    body: JSON.stringify({ subject: 'relay bench', mediaTypes: 'HDVideo' }),
-  });
-  const info = ((await created.json()) as Record<string, unknown>[])[0]!;
-  const entries = info['passwordEntry'] as { conferenceRole: string; password: string }[];
-  return {
-    conferenceID: info['conferenceID'] as string,
-    chairPwd: entries.find((e) => e.conferenceRole === 'chair')!.password,
-  };
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
