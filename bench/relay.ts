@@ -33,18 +33,28 @@ import { shares, stopAll, type BenchContext } from './lib/context.js';
 import type { Child } from './lib/ipc.js';
 import { quantile, sorted } from './lib/stats.js';
 
+export interface LagPercentiles {
+  p50: number;
+  p99: number;
+  max: number;
+  timed: number;
+}
+
 export interface RelayResult {
   subscribers: number;
   rate: number;
   seconds: number;
   changes: number;
-  /** Changes the relay probe saw (the others were coalesced into a later commit). */
+  /** Changes the last relay probe saw (the others were overwritten upstream before the relay decided them). */
   timed: number;
+  /** Lag at the last socket of the fan-out (subscribed after the `subscribers`), ms. */
   p50: number;
   p99: number;
   max: number;
-  /** The same rate with no downstream subscriber but the probe (the relay path without the fan-out), ms. */
-  probeOnly: { p50: number; p99: number; timed: number };
+  /** Lag at the first socket of the same fan-outs (subscribed before them), ms: the difference is the fan-out. */
+  firstSocket: LagPercentiles;
+  /** The same rate with the first probe as the only subscriber (the relay's path without the fan-out), ms. */
+  probeOnly: LagPercentiles;
   /** Upstream cut → downstream equal again, ms, per run. */
   cutMs: number[];
   /** First reconnect delay of the upstream connection: the SDK's backoff (0.5 s ± 50 % jitter). */
@@ -156,44 +166,48 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     );
 
     const sentAt = new Map<string, number>();
-    let lags: number[] = [];
+    /** The lags each relay probe measured in the current phase (first and last socket of the fan-out). */
+    let lags = { first: [] as number[], last: [] as number[] };
     const seen = new Set<string>();
     sockets.push(
       await subscriber(up.url, confId, chairPwd, (names, at) => {
         for (const name of names) if (!sentAt.has(name)) sentAt.set(name, at);
       }),
     );
-    const relayProbe = (names: string[], at: number) => {
+    const relayProbe = (which: 'first' | 'last') => (names: string[], at: number) => {
       for (const name of names) {
         const t0 = sentAt.get(name);
-        if (t0 !== undefined) lags.push(at - t0);
+        if (t0 !== undefined) lags[which].push(at - t0);
         seen.add(name);
       }
     };
 
-    /** Renames upstream at `rate` for `seconds`; the lags of the names the relay probe saw. */
-    const measure = async (seconds: number): Promise<{ changes: number; lags: number[] }> => {
-      lags = [];
+    /** Renames upstream at `rate` for `seconds`; the lags the relay probes measured. */
+    const measure = async (seconds: number) => {
+      lags = { first: [], last: [] };
       const { first, last } = await upstreamNode.call<{ first: number; last: number }>('rate', {
         rate,
         seconds,
       });
       await until(() => seen.has(`n${last}`));
-      return { changes: last - first + 1, lags };
+      return { changes: last - first + 1, first: sorted(lags.first), last: sorted(lags.last) };
     };
+    const percentiles = (asc: Float64Array) => ({
+      p50: quantile(asc, 0.5),
+      p99: quantile(asc, 0.99),
+      max: asc[asc.length - 1] ?? NaN,
+      timed: asc.length,
+    });
 
-    // The relay path alone (no downstream subscriber but the probe): frame, replica, mirror, commit, one socket.
-    const probe = await subscriber(relay.url, confId, chairPwd, relayProbe);
-    sockets.push(probe);
-    const bare = await measure(ctx.quick ? 2 : 3);
-    probe.terminate();
-    const bareAsc = sorted(bare.lags);
-    ctx.log(
-      `relay lag, probe only: p50 ${quantile(bareAsc, 0.5).toFixed(2)} ms, p99 ${quantile(bareAsc, 0.99).toFixed(2)} ms`,
-    );
+    // The relay path alone: frame, replica, mirror, commit, and a fan-out to this one socket.
+    sockets.push(await subscriber(relayNode.url, confId, chairPwd, relayProbe('first')));
+    const alone = await measure(ctx.quick ? 2 : 3);
+    const probeOnly = percentiles(alone.first);
+    ctx.log(`relay lag, probe only: p50 ${probeOnly.p50.toFixed(2)} ms, p99 ${probeOnly.p99.toFixed(2)} ms`);
 
-    // The downstream subscribers live in a load-generator process (as in the other sections), so their receiving
-    // does not run on the relay's event loop. The probe subscribes last: it is the last socket of the fan-out.
+    // The downstream subscribers live in load-generator processes (as in the other sections), so their receiving
+    // does not run on the relay's event loop. The probe above is the first socket of each fan-out; one more,
+    // subscribed after them, is the last, and its lag is the one reported.
     clients = await ctx.clients('ws');
     const target = { confId, ...(await confToken(relayNode.url, confId, chairPwd)) };
     const assign = Array.from({ length: n }, () => 0);
@@ -207,25 +221,25 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
         }),
       ),
     );
-    sockets.push(await subscriber(relay.url, confId, chairPwd, relayProbe));
+    sockets.push(await subscriber(relayNode.url, confId, chairPwd, relayProbe('last')));
     ctx.log(`relay: ${n} subscribers of the relay, ${rate} changes/s for ${seconds} s`);
     const loaded = await measure(seconds);
-    const asc = sorted(loaded.lags);
+    const last = percentiles(loaded.last);
     const result: RelayResult = {
       subscribers: n,
       rate,
       seconds,
       changes: loaded.changes,
-      timed: loaded.lags.length,
-      p50: quantile(asc, 0.5),
-      p99: quantile(asc, 0.99),
-      max: asc[asc.length - 1] ?? NaN,
-      probeOnly: { p50: quantile(bareAsc, 0.5), p99: quantile(bareAsc, 0.99), timed: bare.lags.length },
+      ...last,
+      firstSocket: percentiles(loaded.first),
+      probeOnly,
       cutMs: [],
       backoffMs: 500,
     };
     ctx.log(
-      `relay lag: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms (${result.timed}/${result.changes} timed)`,
+      `relay lag, last socket: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms ` +
+        `(${result.timed}/${result.changes} timed); first socket: p50 ${result.firstSocket.p50.toFixed(2)} ms, ` +
+        `p99 ${result.firstSocket.p99.toFixed(2)} ms`,
     );
 
     for (let cut = 0; cut < (ctx.quick ? 2 : 5); cut++) {

@@ -637,18 +637,34 @@ function resumeSection(r: ResumeResult): string {
 }
 
 function relaySection(r: RelayResult): string {
+  const lag = (x: { p50: number; p99: number }) => `${fmtMs(x.p50)} / ${fmtMs(x.p99)} ms`;
   return [
-    'In one process: an upstream confpush node playing Huawei, a relay node following its meeting through a TCP ' +
-      `proxy, ${fmtInt(r.subscribers)} WebSocket subscribers of the relay. The upstream renames participants at ` +
-      `${fmtInt(r.rate)} changes/s for ${r.seconds} s; lag = a relay subscriber's receipt of a name − an upstream ` +
-      "subscriber's receipt of it (both on loopback; it includes the relay's durable commit, SQLite synchronous=FULL). " +
-      'Changes that arrive while a commit is in flight are coalesced into the next commit (only the newest state ' +
-      'is sent downstream), so not every change is timed. Cut: the proxy resets the upstream connection, 20 more ' +
-      'changes are made upstream, and the time runs until a relay subscriber has seen the last one (backoff, ' +
-      'reconnect, full messages, diff, commit). `bench/relay.ts`.',
+    'An upstream confpush node playing Huawei in a process of its own; the relay node, following its meeting ' +
+      'through a TCP proxy, in the runner process with two probes — a subscriber of the upstream (what the relay ' +
+      `receives) and subscribers of the relay; ${fmtInt(r.subscribers)} WebSocket subscribers of the relay in the ` +
+      `load-generator processes. The upstream renames participants at ${fmtInt(r.rate)} changes/s for ` +
+      `${r.seconds} s; lag = a relay probe's receipt of a name − the upstream probe's receipt of it (both on ` +
+      "loopback; it includes the relay's durable commit, SQLite synchronous=FULL, and its fan-out). The reported " +
+      `probe subscribed after the ${fmtInt(r.subscribers)} (the last socket of each fan-out); one subscribed before ` +
+      'them is the first socket; "probe only" is the same rate before the others subscribed. A name overwritten ' +
+      'upstream before the relay decided its change is never sent downstream (subscribers get the newest state), ' +
+      'so not every change is timed. Cut: the proxy resets the upstream connection, 20 more changes are made ' +
+      'upstream, and the time runs until a relay subscriber has seen the last one (backoff, reconnect, full ' +
+      'messages, diff, commit). `bench/relay.ts`.',
     '',
     table(
-      ['subscribers', 'changes/s', 'changes', 'timed', 'p50', 'p99', 'max', 'cut → equal'],
+      [
+        'subscribers',
+        'changes/s',
+        'changes',
+        'timed',
+        'p50',
+        'p99',
+        'max',
+        'first socket p50 / p99',
+        'probe only p50 / p99',
+        'cut → equal',
+      ],
       [
         [
           fmtInt(r.subscribers),
@@ -658,6 +674,8 @@ function relaySection(r: RelayResult): string {
           `${fmtMs(r.p50)} ms`,
           `${fmtMs(r.p99)} ms`,
           `${fmtMs(r.max)} ms`,
+          lag(r.firstSocket),
+          lag(r.probeOnly),
           r.cutMs.map((ms) => `${fmtMs(ms)} ms`).join(', '),
         ],
       ],
