@@ -51,9 +51,7 @@ export interface RelayResult {
   p50: number;
   p99: number;
   max: number;
-  /** Lag at the first socket of the same fan-outs (subscribed before them), ms: the difference is the fan-out. */
-  firstSocket: LagPercentiles;
-  /** The same rate with the first probe as the only subscriber (the relay's path without the fan-out), ms. */
+  /** The same rate with the probe as the only subscriber (the relay's path without the fan-out to n), ms. */
   probeOnly: LagPercentiles;
   /** Upstream cut → downstream equal again, ms, per run. */
   cutMs: number[];
@@ -166,31 +164,31 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     );
 
     const sentAt = new Map<string, number>();
-    /** The lags each relay probe measured in the current phase (first and last socket of the fan-out). */
-    let lags = { first: [] as number[], last: [] as number[] };
+    /** The lags the relay probe measured in the current phase. */
+    let lags: number[] = [];
     const seen = new Set<string>();
     sockets.push(
       await subscriber(up.url, confId, chairPwd, (names, at) => {
         for (const name of names) if (!sentAt.has(name)) sentAt.set(name, at);
       }),
     );
-    const relayProbe = (which: 'first' | 'last') => (names: string[], at: number) => {
+    const relayProbe = (names: string[], at: number) => {
       for (const name of names) {
         const t0 = sentAt.get(name);
-        if (t0 !== undefined) lags[which].push(at - t0);
+        if (t0 !== undefined) lags.push(at - t0);
         seen.add(name);
       }
     };
 
-    /** Renames upstream at `rate` for `seconds`; the lags the relay probes measured. */
+    /** Renames upstream at `rate` for `seconds`; the lags the relay probe measured. */
     const measure = async (seconds: number) => {
-      lags = { first: [], last: [] };
+      lags = [];
       const { first, last } = await upstreamNode.call<{ first: number; last: number }>('rate', {
         rate,
         seconds,
       });
       await until(() => seen.has(`n${last}`));
-      return { changes: last - first + 1, first: sorted(lags.first), last: sorted(lags.last) };
+      return { changes: last - first + 1, lags: sorted(lags) };
     };
     const percentiles = (asc: Float64Array) => ({
       p50: quantile(asc, 0.5),
@@ -200,14 +198,16 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     });
 
     // The relay path alone: frame, replica, mirror, commit, and a fan-out to this one socket.
-    sockets.push(await subscriber(relayNode.url, confId, chairPwd, relayProbe('first')));
+    const probe = await subscriber(relayNode.url, confId, chairPwd, relayProbe);
+    sockets.push(probe);
     const alone = await measure(ctx.quick ? 2 : 3);
-    const probeOnly = percentiles(alone.first);
+    probe.terminate();
+    const probeOnly = percentiles(alone.lags);
     ctx.log(`relay lag, probe only: p50 ${probeOnly.p50.toFixed(2)} ms, p99 ${probeOnly.p99.toFixed(2)} ms`);
 
     // The downstream subscribers live in load-generator processes (as in the other sections), so their receiving
-    // does not run on the relay's event loop. The probe above is the first socket of each fan-out; one more,
-    // subscribed after them, is the last, and its lag is the one reported.
+    // does not run on the relay's event loop. The probe subscribes after them: the last socket of each fan-out
+    // (being in the relay's process, it reads a frame only once the whole fan-out has been written anyway).
     clients = await ctx.clients('ws');
     const target = { confId, ...(await confToken(relayNode.url, confId, chairPwd)) };
     const assign = Array.from({ length: n }, () => 0);
@@ -221,25 +221,22 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
         }),
       ),
     );
-    sockets.push(await subscriber(relayNode.url, confId, chairPwd, relayProbe('last')));
+    sockets.push(await subscriber(relayNode.url, confId, chairPwd, relayProbe));
     ctx.log(`relay: ${n} subscribers of the relay, ${rate} changes/s for ${seconds} s`);
     const loaded = await measure(seconds);
-    const last = percentiles(loaded.last);
+    const last = percentiles(loaded.lags);
     const result: RelayResult = {
       subscribers: n,
       rate,
       seconds,
       changes: loaded.changes,
       ...last,
-      firstSocket: percentiles(loaded.first),
       probeOnly,
       cutMs: [],
       backoffMs: 500,
     };
     ctx.log(
-      `relay lag, last socket: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms ` +
-        `(${result.timed}/${result.changes} timed); first socket: p50 ${result.firstSocket.p50.toFixed(2)} ms, ` +
-        `p99 ${result.firstSocket.p99.toFixed(2)} ms`,
+      `relay lag: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms (${result.timed}/${result.changes} timed)`,
     );
 
     for (let cut = 0; cut < (ctx.quick ? 2 : 5); cut++) {

@@ -641,12 +641,12 @@ function relaySection(r: RelayResult): string {
   return [
     'An upstream confpush node playing Huawei in a process of its own; the relay node, following its meeting ' +
       'through a TCP proxy, in the runner process with two probes — a subscriber of the upstream (what the relay ' +
-      `receives) and subscribers of the relay; ${fmtInt(r.subscribers)} WebSocket subscribers of the relay in the ` +
+      `receives) and one of the relay; ${fmtInt(r.subscribers)} WebSocket subscribers of the relay in the ` +
       `load-generator processes. The upstream renames participants at ${fmtInt(r.rate)} changes/s for ` +
       `${r.seconds} s; lag = a relay probe's receipt of a name − the upstream probe's receipt of it (both on ` +
-      "loopback; it includes the relay's durable commit, SQLite synchronous=FULL, and its fan-out). The reported " +
-      `probe subscribed after the ${fmtInt(r.subscribers)} (the last socket of each fan-out); one subscribed before ` +
-      'them is the first socket; "probe only" is the same rate before the others subscribed. A name overwritten ' +
+      "loopback; it includes the relay's durable commit, SQLite synchronous=FULL, and its whole fan-out: the " +
+      `probe subscribed after the ${fmtInt(r.subscribers)}, and it shares the relay's event loop). "Relay path ` +
+      'alone" is the same rate before the others subscribed (the probe is the only socket). A name overwritten ' +
       'upstream before the relay decided its change is never sent downstream (subscribers get the newest state), ' +
       'so not every change is timed. Cut: the proxy resets the upstream connection, 20 more changes are made ' +
       'upstream, and the time runs until a relay subscriber has seen the last one (backoff, reconnect, full ' +
@@ -661,8 +661,7 @@ function relaySection(r: RelayResult): string {
         'p50',
         'p99',
         'max',
-        'first socket p50 / p99',
-        'probe only p50 / p99',
+        'relay path alone p50 / p99',
         'cut → equal',
       ],
       [
@@ -674,7 +673,6 @@ function relaySection(r: RelayResult): string {
           `${fmtMs(r.p50)} ms`,
           `${fmtMs(r.p99)} ms`,
           `${fmtMs(r.max)} ms`,
-          lag(r.firstSocket),
           lag(r.probeOnly),
           r.cutMs.map((ms) => `${fmtMs(ms)} ms`).join(', '),
         ],
