@@ -51,8 +51,11 @@ export interface RelayResult {
   p50: number;
   p99: number;
   max: number;
-  /** The same rate with the probe as the only subscriber (the relay's path without the fan-out to n), ms. */
-  probeOnly: LagPercentiles;
+  /**
+   * The same rate with the probe as the only subscriber (the relay's path without the fan-out to n), ms; absent in
+   * results recorded before it was measured.
+   */
+  probeOnly?: LagPercentiles;
   /** Upstream cut → downstream equal again, ms, per run. */
   cutMs: number[];
   /** First reconnect delay of the upstream connection: the SDK's backoff (0.5 s ± 50 % jitter). */

@@ -673,7 +673,7 @@ function relaySection(r: RelayResult): string {
           `${fmtMs(r.p50)} ms`,
           `${fmtMs(r.p99)} ms`,
           `${fmtMs(r.max)} ms`,
-          lag(r.probeOnly),
+          r.probeOnly ? lag(r.probeOnly) : '—',
           r.cutMs.map((ms) => `${fmtMs(ms)} ms`).join(', '),
         ],
       ],
