@@ -11,6 +11,7 @@
  * tokens come from the host password, not from the App ID).
  */
 import type { WebSocketConstructor } from '@confpush/client';
+import { REPLY_CODES } from '@confpush/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { MeetingTokens } from '../auth/meeting-tokens.js';
@@ -18,10 +19,16 @@ import type { AccessTokenVerifier } from '../api/context.js';
 import type { TimerHandle } from '../clock.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
+import { isMirrored } from '../domain/mirror.js';
+import type {
+  ConfControlAnswer,
+  ConfControlRequest,
+  Source,
+  SourceHealth,
+  SourcePort,
+} from '../sources/source.js';
 import type { Store } from '../store/types.js';
 import { Follower, type FollowerStatus } from './follower.js';
-import { RELAY_OWNER_ID } from './record.js';
 import { addForwarding, type ForwardDeps } from './forward.js';
 import { type FollowLease, openLease } from './lease.js';
 import { RelayMetrics } from './metrics.js';
@@ -78,7 +85,7 @@ export class RelaySource implements Source {
         });
         return this.#tokens;
       },
-      mirrored: async (id) => (await this.#port?.read(id))?.record.ownerId === RELAY_OWNER_ID,
+      mirrored: (id) => this.#mirrored(id),
       controlToken: (id) => this.#controlToken(id),
       accessTokens: options.accessTokens,
       corpId: options.config.corpId,
@@ -138,7 +145,36 @@ export class RelaySource implements Source {
 
   health(): SourceHealth {
     const status = this.status();
-    return { ready: this.#authProblem === null, detail: status };
+    if (this.#authProblem === null) return { ready: true, detail: status };
+    return { ready: false, reason: this.#authProblem, detail: status };
+  }
+
+  /**
+   * A socket `ConfControl` of a mirrored meeting goes upstream on the socket of its follower, with the relay's
+   * control token; the upstream's reply is the answer, and the change comes back as a push. Without a live upstream
+   * socket on this node (reconnecting, or another node of the cluster follows the meeting) it is refused with
+   * UPSTREAM_UNAVAILABLE, as is a request the upstream does not answer in time. Undefined: not a mirrored meeting.
+   */
+  async confControl(request: ConfControlRequest): Promise<ConfControlAnswer | undefined> {
+    if (!(await this.#mirrored(request.conferenceID))) return undefined;
+    const unavailable = (why: string): ConfControlAnswer => ({
+      returnCode: REPLY_CODES.UPSTREAM_UNAVAILABLE.code,
+      returnDesc: REPLY_CODES.UPSTREAM_UNAVAILABLE.desc,
+      message: why,
+    });
+    const follower = this.#followers.get(request.conferenceID);
+    if (!follower) return unavailable('this node does not follow the meeting upstream');
+    try {
+      const reply = await follower.confControl(request.type, request.data);
+      const message = reply.data['message'];
+      return {
+        returnCode: reply.returnCode,
+        returnDesc: reply.returnDesc,
+        ...(typeof message === 'string' ? { message } : {}),
+      };
+    } catch (error) {
+      return unavailable(`not forwarded upstream: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   status(): RelayStatus {
@@ -225,6 +261,11 @@ export class RelaySource implements Source {
       follower.fail(error);
       this.#failed(error, conferenceID);
     }
+  }
+
+  async #mirrored(conferenceID: string): Promise<boolean> {
+    const record = (await this.#port?.read(conferenceID))?.record;
+    return record !== undefined && isMirrored(record);
   }
 
   /**
