@@ -33,6 +33,7 @@ import { addForwarding, type ForwardDeps } from './forward.js';
 import { type FollowLease, openLease } from './lease.js';
 import { RelayMetrics } from './metrics.js';
 import { UpstreamApi, UpstreamAuthError } from './upstream-api.js';
+import { sendConfControlUpstream } from './upstream-conf-control.js';
 
 /** A meeting's lease lasts this many discovery passes: a dead holder is replaced within it. */
 const LEASE_POLLS = 3;
@@ -151,21 +152,37 @@ export class RelaySource implements Source {
 
   /**
    * A socket `ConfControl` of a mirrored meeting goes upstream on the socket of its follower, with the relay's
-   * control token; the upstream's reply is the answer, and the change comes back as a push. Without a live upstream
-   * socket on this node (reconnecting, or another node of the cluster follows the meeting) it is refused with
-   * UPSTREAM_UNAVAILABLE, as is a request the upstream does not answer in time. Undefined: not a mirrored meeting.
+   * control token (a node of a cluster that does not follow the meeting opens a short-lived upstream connection of
+   * its own); the upstream's reply is the answer, and the change comes back as a push. It is refused with
+   * UPSTREAM_UNAVAILABLE while the follower's socket is not live, when the upstream cannot be reached, or when it
+   * does not answer in time. Undefined: not a mirrored meeting.
    */
   async confControl(request: ConfControlRequest): Promise<ConfControlAnswer | undefined> {
-    if (!(await this.#mirrored(request.conferenceID))) return undefined;
+    const record = (await this.#port?.read(request.conferenceID))?.record;
+    if (!record || !isMirrored(record)) return undefined;
     const unavailable = (why: string): ConfControlAnswer => ({
       returnCode: REPLY_CODES.UPSTREAM_UNAVAILABLE.code,
       returnDesc: REPLY_CODES.UPSTREAM_UNAVAILABLE.desc,
       message: why,
     });
     const follower = this.#followers.get(request.conferenceID);
-    if (!follower) return unavailable('this node does not follow the meeting upstream');
+    const api = this.#api;
+    const send = follower
+      ? () => follower.confControl(request.type, request.data)
+      : api
+        ? () =>
+            sendConfControlUpstream({
+              api,
+              conferenceID: request.conferenceID,
+              hostPassword: record.chairPwd,
+              type: request.type,
+              data: request.data,
+              WebSocket: this.#o.WebSocket,
+            })
+        : undefined;
+    if (!send) return unavailable('the relay is starting');
     try {
-      const reply = await follower.confControl(request.type, request.data);
+      const reply = await send();
       const message = reply.data['message'];
       return {
         returnCode: reply.returnCode,
