@@ -104,7 +104,7 @@ describe('relay: the media-plane API on a mirrored meeting', () => {
 });
 
 describe('relay: the record of a mirrored meeting', () => {
-  it('follows the upstream details when its basic info changes: confDetail at the relay shows the new subject', async () => {
+  it('follows the upstream details when its basic info changes: the new subject in confDetail, the new guest password', async () => {
     const { upstream, meeting, id, server, relay } = await followedMeeting();
     const admin = await appAuth(server);
     const detail = async () =>
@@ -121,13 +121,24 @@ describe('relay: the record of a mirrored meeting', () => {
     // Huawei renames a meeting in progress and pushes ConfBasicInfoNotify; confpush's own API edits only scheduled
     // meetings, so the node playing Huawei does the same through its engine: its record, then the push.
     const runtime = (await upstream.node.engine.load(id))!;
-    await upstream.node.engine.execute(id, { type: 'mirrorRecord', patch: { subject: 'Renamed upstream' } });
+    const guestPwd = '246813';
+    await upstream.node.engine.execute(id, {
+      type: 'mirrorRecord',
+      patch: { subject: 'Renamed upstream', guestPwd },
+    });
     await upstream.node.engine.execute(id, {
       type: 'mirror',
       targets: [
         {
           category: 'ConfBasicInfoNotify',
-          payload: { ...runtime.committed.streams.ConfBasicInfoNotify.fields, title: 'Renamed upstream' },
+          payload: {
+            ...runtime.committed.streams.ConfBasicInfoNotify.fields,
+            title: 'Renamed upstream',
+            pwds: [
+              { role: 'chair', pwd: meeting.chairPwd },
+              { role: 'general', pwd: guestPwd },
+            ],
+          },
         },
       ],
     });
@@ -139,5 +150,10 @@ describe('relay: the record of a mirrored meeting', () => {
     const record = (await server.node.engine.load(id))!.committed.record;
     expect(record.updatedAt).toBeGreaterThan(updatedAt);
     expect(record.chairPwd).toBe(meeting.chairPwd);
+    // The new guest password is the relay's too (the downstream token chain checks the record).
+    const guestToken = await http(server, 'GET', `/v1/mmc/control/conferences/token?conferenceID=${id}`, {
+      headers: { [HEADERS.password]: guestPwd, [HEADERS.loginType]: '1' },
+    });
+    expect(guestToken.status).toBe(200);
   });
 });

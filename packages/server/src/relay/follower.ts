@@ -258,7 +258,8 @@ export class Follower {
   }
 
   #onRecordFailure(error: unknown): void {
-    // Ended here meanwhile: nothing left to refresh.
+    // Stopped, or ended here meanwhile: nothing left to refresh.
+    if (this.#stopped) return;
     if (error instanceof DomainError && (error.code === 'CONF_NOT_STARTED' || error.code === 'CONF_ENDED'))
       return;
     this.#lastError = error instanceof Error ? error.message : String(error);

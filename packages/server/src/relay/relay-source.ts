@@ -1,8 +1,9 @@
 /**
  * The relay in front of Huawei Cloud Meeting, as a source (src/sources/source.ts): it finds the meetings to follow
  * (the configured list, or every meeting of the enterprise in progress, read every `upstreamPollMs`), keeps one
- * follower per meeting, forwards control calls of mirrored meetings upstream, and reports its state (`/readyz`,
- * `/metrics`, `GET /confpush/v1/relay/status`). Built by sources/builtin.ts only when `upstreamUrl` is set.
+ * follower per meeting, forwards control calls of mirrored meetings upstream (REST, forward.ts, and the socket's
+ * `ConfControl`), and reports its state (`/readyz`, `/metrics`, `GET /confpush/v1/relay/status`). Built by
+ * sources/builtin.ts only when `upstreamUrl` is set.
  *
  * In a cluster, one node follows each meeting (a lease in Redis, lease.ts); any node forwards control calls.
  *
