@@ -166,11 +166,33 @@ export interface MirrorTarget {
   keys?: string[];
 }
 
+/** Record fields a meeting mirrored from elsewhere takes from its upstream's details (never identity or lifecycle). */
+export type MirroredRecordPatch = Partial<
+  Omit<
+    MeetingRecord,
+    | 'conferenceID'
+    | 'confUUID'
+    | 'corpId'
+    | 'ownerId'
+    | 'state'
+    | 'startedAt'
+    | 'endedAt'
+    | 'cancelled'
+    | 'confConfigInfo'
+    | 'confIMGroupId'
+    | 'createdAt'
+    | 'updatedAt'
+  >
+>;
+
 /**
- * `targets` may be a function: it is called when the command is decided (and again each time it is decided again),
- * so a source that reads its own copy there makes any decide order converge on that copy's newest state.
+ * `mirror`: `targets` may be a function, called when the command is decided (and again each time it is decided
+ * again), so a source that reads its own copy there makes any decide order converge on that copy's newest state.
  */
-export type MirrorCommand = { type: 'mirror'; targets: MirrorTarget[] | (() => MirrorTarget[]) };
+export type MirrorCommand =
+  | { type: 'mirror'; targets: MirrorTarget[] | (() => MirrorTarget[]) }
+  /** The upstream's details of a mirrored meeting: the record takes the fields that differ, the streams nothing. */
+  | { type: 'mirrorRecord'; patch: MirroredRecordPatch };
 
 export type Command = ManagementCommand | ControlCommand | MediaCommand | MirrorCommand;
 
