@@ -3,7 +3,8 @@
  * `mirror` commands of one meeting are in flight at once; here they are held and handed to the engine in a random
  * order, some fail (the queue tries again), and in cluster runs another node keeps changing the meeting, so the
  * store refuses entries and the engine decides them again later. However they are ordered, the committed
- * participants end equal to the newest upstream state, and never more than `MAX_IN_FLIGHT` are in flight.
+ * participants end equal to the newest upstream state, never more than `MAX_IN_FLIGHT` are in flight, and commits
+ * are reported in the order they were submitted.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +72,8 @@ describe('mirror queue', () => {
         const committed = (await engine.load(m.confId))!.committed.streams.ParticipantsNotify;
         expect(names(committed.items)).toEqual(names(m.upstream.stream('ParticipantsNotify').items));
         expect(m.mostHeld()).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+        // Reported in submission order, although completed in any order.
+        expect(m.reported).toEqual([...m.reported].sort((a, b) => a - b));
       }),
       { numRuns: CLUSTER ? 15 : 30 },
     );
@@ -100,6 +103,8 @@ async function followedMeeting(engine: Engine) {
   await engine.createMeeting(testRecord(confId), []);
   const held: Held[] = [];
   let mostHeld = 0;
+  let ticks = 0;
+  const reported: number[] = [];
   // eslint-disable-next-line prefer-const
   let queue: MirrorQueue;
   const upstream = new UpstreamReplica((touched) => queue.touch(touched));
@@ -110,8 +115,9 @@ async function followedMeeting(engine: Engine) {
         held.push({ targets, resolve, reject });
         mostHeld = Math.max(mostHeld, held.length);
       }),
-    now: () => Date.now(),
-    committed: () => undefined,
+    // A counter for a clock: each touch's time is unique, so the order of the reports shows.
+    now: () => ++ticks,
+    committed: (info) => reported.push(info.receivedAt),
     failed: () => undefined,
     schedule: (fn, ms) => setTimeout(fn, ms),
     retryMs: 0,
@@ -138,6 +144,8 @@ async function followedMeeting(engine: Engine) {
     queue,
     upstream,
     mostHeld: () => mostHeld,
+    /** When the oldest frame of each reported commit was received, in the order the queue reported them. */
+    reported,
     /** Hands every command to the engine in submission order, one at a time, until nothing is pending. */
     async settle() {
       while (queue.pending) {

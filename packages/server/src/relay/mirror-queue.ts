@@ -25,7 +25,10 @@ export interface MirrorQueueOptions {
   /** Commits a `mirror` command whose targets are read when it is decided; rejects when it could not. */
   commit(targets: () => MirrorTarget[]): Promise<void>;
   now(): number;
-  /** After each commit: when its oldest frame was received here, and the oldest upstream `createTime` in it. */
+  /**
+   * After each commit, in submission order: when its oldest frame was received here, and the oldest upstream
+   * `createTime` in it.
+   */
   committed(info: { receivedAt: number; createTime: number | undefined }): void;
   /** A commit failed: the queue keeps what it covered and tries again after `retryMs`. */
   failed(error: unknown): void;
@@ -39,6 +42,8 @@ export class MirrorQueue {
   #oldestReceivedAt: number | undefined;
   #oldestCreateTime: number | undefined;
   #inFlight = 0;
+  /** Settles once the last submitted command and every one before it are done (committed or failed). */
+  #reported: Promise<void> = Promise.resolve();
   #submitQueued = false;
   /** A commit failed: nothing is submitted until the retry pause is over. */
   #pausing = false;
@@ -116,8 +121,14 @@ export class MirrorQueue {
     covered: Covered,
     info: { receivedAt: number; createTime: number | undefined },
   ): Promise<void> {
+    const earlier = this.#reported;
+    let reported!: () => void;
+    this.#reported = new Promise((resolve) => (reported = resolve));
     try {
       await this.#o.commit(() => targetsOf(this.#o.replica, covered));
+      // A command that found nothing left to change resolves at once, while an earlier one may still be making that
+      // state durable: commits are reported in submission order.
+      await earlier;
       this.#o.committed(info);
     } catch (error) {
       this.#o.failed(error);
@@ -133,6 +144,8 @@ export class MirrorQueue {
         }
       }
     } finally {
+      // A failed command is reported too (as failed) only after the ones before it, so the order holds for the next.
+      void earlier.then(reported);
       this.#inFlight--;
     }
     this.#kick();
