@@ -792,7 +792,9 @@ export function render(r: Results, previous: string | undefined): string {
         'media-plane harness; `bare-ws.ts`; `socketio.ts`) and the clients in separate load-generator processes ' +
         `(\`bench/load/\`; ${m.clientProcesses} per server, each holding half of the sockets; \`rest-driver.ts\` for REST ` +
         'load). They talk over the Node IPC channel; nothing is measured across it. The cluster benchmark (section 7) ' +
-        'starts `confpush serve` processes itself and drives them over REST and WebSocket from the runner process.',
+        'starts `confpush serve` processes itself and drives them over REST and WebSocket from the runner process. ' +
+        'The relay benchmark (section 8) runs the relay node and its probes in the runner process, its upstream in ' +
+        '`bench/servers/relay-upstream.ts`, and its subscribers in the load-generator processes.',
       '- **Cores.** The machine has ' +
         `${m.machine.cores} cores, shared by the server under test and the load generators (and by whatever else ` +
         'runs on the machine — the load averages next to each section show it). Each server is one Node process, ' +
