@@ -835,6 +835,12 @@ export function render(r: Results, previous: string | undefined): string {
     'CONFPUSH_BENCH_REDIS_URL=redis://host:6379 npm run bench -- --only durable,cluster  # on that Redis',
   );
   out.push('npx tsx bench/cluster.ts --quick       # the cluster benchmark alone; prints its section');
+  out.push(
+    'npm run bench -- --only relay          # the relay (section 8); alone: node --conditions=source --import tsx bench/relay.ts',
+  );
+  out.push(
+    'node --import tsx bench/loopback-writes.ts  # plain net writes to 1,000 loopback sockets (the fan-out floor)',
+  );
   out.push('npm run confpush -- bench --quick      # the same runner through the CLI');
   out.push('```');
   const bodies: [BenchName, string, () => string][] = [
