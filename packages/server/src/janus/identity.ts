@@ -58,6 +58,23 @@ export class JanusIdentity {
       : undefined;
   }
 
+  /**
+   * The opaque ID of a participant's handles (publisher and subscribers): `<room>-<pid>-<check>`. Janus repeats it
+   * in every event of a handle, so whichever node gets a hangup or statistics event knows the meeting and the
+   * participant without having seen its `joined` event.
+   */
+  opaqueId(confId: string, pid: string): string {
+    return `${confId}-${pid}-${this.#mac('opaque', `${confId}:${pid}`).slice(0, 16)}`;
+  }
+
+  /** The meeting and participant of an opaque ID from `opaqueId`, or undefined for any other value. */
+  fromOpaqueId(opaque: string): { confId: string; pid: string } | undefined {
+    const match = /^([1-9]\d{0,14})-(\d{15})-([0-9a-f]{16})$/.exec(opaque);
+    if (!match) return undefined;
+    const [, confId, pid] = match as unknown as [string, string, string];
+    return this.verify(pid) && secretEquals(opaque, this.opaqueId(confId, pid)) ? { confId, pid } : undefined;
+  }
+
   /** The join token of a participant (added to the room's allowed list, removed once it joined). */
   token(pid: string): string {
     return this.#mac('token', pid).slice(0, 32);

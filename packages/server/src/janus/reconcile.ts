@@ -59,7 +59,6 @@ export async function reconcileMeeting(deps: ReconcileDeps, confId: string): Pro
       if (await execute(deps, confId, { type: 'join', site })) result.joined += 1;
     }
     const talking = [...inRoom.values()].filter((p) => p.talking).map((p) => p.id);
-    deps.events.setTalking(confId, talking);
     await execute(deps, confId, {
       type: 'speakers',
       volumes: talking.map((pid) => ({ pid, volume: 50 })),
