@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock.js';
 import { JanusClient } from '../src/janus/client.js';
 import { JanusIdentity } from '../src/janus/identity.js';
-import { http, openPush, runningMeeting } from './chain.js';
+import { confToken, http, openPush, runningMeeting } from './chain.js';
 import { ConfpushNode } from '../src/node.js';
 import {
   CLUSTER,
@@ -104,9 +104,15 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     return { client, hostToken: conf.token };
   }
 
-  async function join(server: TestServer, conferenceID: string, name: string, password: string) {
+  async function join(
+    server: TestServer,
+    conferenceID: string,
+    name: string,
+    password: string,
+    number?: string,
+  ) {
     const res = await http(server, 'POST', `/confpush/v1/janus/conferences/${conferenceID}/join`, {
-      body: { name, password },
+      body: { name, password, ...(number ? { number } : {}) },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body as JoinAnswer;
@@ -136,12 +142,13 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     }
   }
 
-  it('a browser joins, talks and falls silent; the host mutes it, closes its camera and hangs it up; the meeting ends with its room', async () => {
+  it('an invited attendee joins, talks and falls silent; the host mutes it, it mutes itself; the host closes its camera and hangs it up; the meeting ends with its room', async () => {
     const server = await bridged();
-    const meeting = await runningMeeting(server);
+    const number = '+8657100001';
+    const meeting = await runningMeeting(server, { attendees: [{ name: 'Alice Janus', phone: number }] });
     const { client, hostToken } = await subscribed(server, meeting);
 
-    const answer = await join(server, meeting.conferenceID, 'Alice Janus', meeting.guestPwd);
+    const answer = await join(server, meeting.conferenceID, 'Alice Janus', meeting.guestPwd, number);
     expect(answer).toMatchObject({
       room: Number(meeting.conferenceID),
       role: 0,
@@ -152,8 +159,25 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     const page = await participants.join(answer, { video: true });
     const pid = answer.participantID;
 
-    const joined = await participantFrame(client, pid, (i) => i['mode'] !== 1);
-    expect(info(items(joined).find((i) => i['pid'] === pid))['NAME']).toBe('Alice Janus');
+    // The invited attendee is being called from its join call on; joining the room answers the call.
+    const calling = await participantFrame(client, pid, (i) => i['mode'] !== 1);
+    expect(info(items(calling).find((i) => i['pid'] === pid))).toMatchObject({
+      NAME: 'Alice Janus',
+      TEL: number,
+      STATE: '1',
+    });
+    const answered = await client.next((f) => f.action === 'InviteResultNotify', 15_000);
+    expect(items(answered)[0]).toMatchObject({ callNumber: number, resultCode: '0' });
+    // The same commit makes it STATE "0" (its frame may come before or after the result's).
+    await eventually(
+      () =>
+        client.frames.some(
+          (f) =>
+            f.action === 'ParticipantsNotify' &&
+            items(f).some((i) => i['pid'] === pid && info(i)['STATE'] === '0'),
+        ),
+      { what: 'the invited attendee in the meeting (STATE "0")' },
+    );
 
     // The tone makes Alice the speaker; the silence after it ends that.
     await client.next(
@@ -190,6 +214,17 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     expect(unmuteAll.status).toBe(200);
     await participantFrame(client, pid, (i) => info(i)['MUTE'] === '0');
     await Participants.message(page, { videoroom: 'event', moderation: 'unmuted' });
+    // Muting itself with a participant token moderates its stream like the host's mute.
+    const guestToken = (await confToken(server, meeting.conferenceID, meeting.guestPwd)).token;
+    const selfMute = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/participants/mute?conferenceID=${meeting.conferenceID}&participantID=${pid}`,
+      { headers: { [HEADERS.conferenceAuthorization]: guestToken }, body: { isMute: 1 } },
+    );
+    expect(selfMute.status).toBe(200);
+    await participantFrame(client, pid, (i) => info(i)['MUTE'] === '1');
+    await Participants.message(page, { videoroom: 'event', moderation: 'muted' }, 10_000, 2);
     const cameraOff = await http(
       server,
       'PUT',
@@ -209,7 +244,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     expect(hangUp.status).toBe(200);
     await participantFrame(client, pid, (i) => i['mode'] === 1);
     const result = await client.next((f) => f.action === 'InviteResultNotify', 15_000);
-    expect(items(result)[0]).toMatchObject({ callNumber: pid, resultCode: '11076002' });
+    expect(items(result)[0]).toMatchObject({ callNumber: number, resultCode: '11076002' });
     await Participants.message(page, { leaving: 'ok', reason: 'kicked' });
 
     expect(await roomExists(Number(meeting.conferenceID))).toBe(true);

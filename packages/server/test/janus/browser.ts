@@ -46,6 +46,7 @@ export interface JoinAnswer {
   token: string;
   display: string;
   participantID: string;
+  opaqueId: string;
   role: number;
   waiting: boolean;
 }
@@ -71,7 +72,7 @@ const PAGE_JOIN = `async (answer) => {
   window.confpushJanus = janus;
   janus.attach({
     plugin: 'janus.plugin.videoroom',
-    opaqueId: answer.participantID,
+    opaqueId: answer.opaqueId,
     success: (handle) => {
       window.confpushHandle = handle;
       handle.send({ message: { request: 'join', ptype: 'publisher', room: answer.room, id: Number(answer.participantID), display: answer.display, token: answer.token } });
@@ -196,13 +197,18 @@ export class Participants {
   }
 
   /** Waits until the page has received a VideoRoom message with these fields. */
-  static async message(page: Page, fields: Record<string, unknown>, timeoutMs = 10_000): Promise<void> {
+  static async message(
+    page: Page,
+    fields: Record<string, unknown>,
+    timeoutMs = 10_000,
+    times = 1,
+  ): Promise<void> {
     await page.waitForFunction(
-      (expected) =>
-        (globalThis as unknown as { confpushState: PageState }).confpushState.messages.some((m) =>
+      ([expected, n]) =>
+        (globalThis as unknown as { confpushState: PageState }).confpushState.messages.filter((m) =>
           Object.entries(expected).every(([k, v]) => m[k] === v),
-        ),
-      fields,
+        ).length >= n,
+      [fields, times] as const,
       { timeout: timeoutMs },
     );
   }
