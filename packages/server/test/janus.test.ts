@@ -72,7 +72,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
         eventsSecret: EVENTS_SECRET,
         adminKey: ADMIN_KEY,
       });
-      participants = await Participants.launch(ns, janus.wsUrl);
+      participants = await Participants.launch(ns, janus.wsUrl, [`http://${ns.outerHost}:${port}`]);
     } catch (error) {
       await janus?.stop();
       ns.remove();
@@ -264,6 +264,35 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     });
     await page.context().close();
     client.close();
+  }, 90_000);
+
+  it("the console's live view of a Janus meeting shows the participant who joined through Janus, and it speaking", async () => {
+    const server = await bridged();
+    const meeting = await runningMeeting(server);
+    const consolePage = await participants.open(`${server.url}/console/#/meeting/${meeting.conferenceID}`);
+    try {
+      const byTestId = (id: string) => consolePage.locator(`[data-testid="${id}"]`);
+      await byTestId('host-password').fill(meeting.chairPwd);
+      await byTestId('host-password-submit').click();
+      await consolePage
+        .locator('[data-testid="connection-indicator"][data-state="live"]')
+        .waitFor({ timeout: 15_000 });
+
+      const answer = await join(server, meeting.conferenceID, 'Carol Janus', meeting.guestPwd);
+      const page = await participants.join(answer);
+      const pid = answer.participantID;
+      await byTestId(`roster-row-${pid}`).waitFor({ timeout: 15_000 });
+      expect(await byTestId(`roster-name-${pid}`).textContent()).toBe('Carol Janus');
+      // The tone: the live view highlights the speaker.
+      await consolePage
+        .locator(`[data-testid="roster-row-${pid}"][data-speaking="true"]`)
+        .waitFor({ timeout: 15_000 });
+      await page.context().close();
+      // Its page gone, it leaves the roster.
+      await byTestId(`roster-row-${pid}`).waitFor({ state: 'detached', timeout: 15_000 });
+    } finally {
+      await consolePage.context().close();
+    }
   }, 90_000);
 
   it('Janus killed and restarted mid-meeting: the participant it lost leaves (11111001), the room is back', async () => {

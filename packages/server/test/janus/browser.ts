@@ -107,8 +107,11 @@ export class Participants {
     this.#pageUrl = `${origin}/confpush-participant.html`;
   }
 
-  /** Launches Chromium inside the namespace, its microphone the tone file. */
-  static async launch(ns: Namespace, janusUrl: string): Promise<Participants> {
+  /**
+   * Launches Chromium inside the namespace, its microphone the tone file. Pages of Janus's origin and of
+   * `otherOrigins` (e.g. the console of the server under test, which signs with WebCrypto) are secure contexts.
+   */
+  static async launch(ns: Namespace, janusUrl: string, otherOrigins: string[] = []): Promise<Participants> {
     const origin = janusUrl.replace(/^ws/, 'http');
     const dir = mkdtempSync(join(tmpdir(), 'confpush-chromium-'));
     const wav = join(dir, 'tone.wav');
@@ -126,7 +129,7 @@ export class Participants {
         '--use-fake-ui-for-media-stream',
         `--use-file-for-fake-audio-capture=${wav}`,
         '--autoplay-policy=no-user-gesture-required',
-        `--unsafely-treat-insecure-origin-as-secure=${origin}`,
+        `--unsafely-treat-insecure-origin-as-secure=${[origin, ...otherOrigins].join(',')}`,
         '--disable-features=LocalNetworkAccessChecks',
       ],
     });
@@ -153,6 +156,14 @@ export class Participants {
       await page.context().close();
       throw new Error(`the page did not publish: ${JSON.stringify(state)}`, { cause: error });
     }
+    return page;
+  }
+
+  /** Any other page (a new context), e.g. the console of the server under test. */
+  async open(url: string): Promise<Page> {
+    const context = await this.#browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
     return page;
   }
 
