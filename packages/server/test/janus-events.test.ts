@@ -162,11 +162,12 @@ describe('Janus events posted to any node (a balancer without stickiness)', () =
     const alice = identity.issue(0);
     const bob = identity.issue(0);
     const opaque = identity.opaqueId(confId, alice);
-    const stats = (fields: Record<string, number>) => ({
+    const subscriberOpaque = identity.opaqueId(confId, alice, 'subscriber');
+    const stats = (opaqueId: string, fields: Record<string, number>) => ({
       type: 32,
       session_id: 7,
       handle_id: 70 + turn,
-      opaque_id: opaque,
+      opaque_id: opaqueId,
       event: { mid: '0', media: 'audio', ...fields },
     });
 
@@ -186,7 +187,9 @@ describe('Janus events posted to any node (a balancer without stickiness)', () =
     expect(items(left).map((i) => i['pid'])).toEqual([bob]);
 
     // Her publisher handle: uplink jitter and loss (Janus receives, rtt 0) …
-    await post(stats({ rtt: 0, 'jitter-local': 12, lost: 5, 'packets-received': 95, 'packets-sent': 0 }));
+    await post(
+      stats(opaque, { rtt: 0, 'jitter-local': 12, lost: 5, 'packets-received': 95, 'packets-sent': 0 }),
+    );
     const uplink = await client.next((f) => f.action === 'NetConditionNotify');
     expect(items(uplink)[0]).toMatchObject({
       participantID: alice,
@@ -196,7 +199,13 @@ describe('Janus events posted to any node (a balancer without stickiness)', () =
     });
     // … then a subscriber handle of her page (Janus sends): the round-trip time, the uplink figures stay.
     await post(
-      stats({ rtt: 37, 'jitter-remote': 4, 'lost-by-remote': 2, 'packets-sent': 200, 'packets-received': 0 }),
+      stats(subscriberOpaque, {
+        rtt: 37,
+        'jitter-remote': 4,
+        'lost-by-remote': 2,
+        'packets-sent': 200,
+        'packets-received': 0,
+      }),
     );
     const rtt = await client.next((f) => f.action === 'NetConditionNotify');
     expect(items(rtt)[0]).toMatchObject({
@@ -207,6 +216,12 @@ describe('Janus events posted to any node (a balancer without stickiness)', () =
       outJitter: '4',
       audioOutLossPacketRate: '100',
     });
+
+    // Her page stops watching a feed: its subscriber handle hangs up, she stays (and can still talk).
+    await post({ type: 16, opaque_id: subscriberOpaque, event: { connection: 'hangup' } });
+    await post(plugin({ videoroom: 'talking', id: Number(alice), mid: '0', 'audio-level-dBov-avg': 10 }));
+    const back = await client.next((f) => f.action === 'SpeakerChangeNotify' && items(f).length === 2);
+    expect(items(back).map((i) => i['pid'])).toEqual([alice, bob]);
 
     // A hangup names no room: the opaque ID says whose it is, on whichever node gets it.
     await post({

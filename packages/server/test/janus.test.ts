@@ -266,9 +266,10 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     client.close();
   }, 90_000);
 
-  it("the console's live view of a Janus meeting shows the participant who joined through Janus, and it speaking", async () => {
+  it("a page that also subscribes has its round-trip time pushed; the console's live view shows it join, speak and leave", async () => {
     const server = await bridged();
     const meeting = await runningMeeting(server);
+    const { client } = await subscribed(server, meeting);
     const consolePage = await participants.open(`${server.url}/console/#/meeting/${meeting.conferenceID}`);
     try {
       const byTestId = (id: string) => consolePage.locator(`[data-testid="${id}"]`);
@@ -279,9 +280,30 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
         .waitFor({ timeout: 15_000 });
 
       const answer = await join(server, meeting.conferenceID, 'Carol Janus', meeting.guestPwd);
-      const page = await participants.join(answer);
+      const page = await participants.join(answer, { subscribe: true });
       const pid = answer.participantID;
       await byTestId(`roster-row-${pid}`).waitFor({ timeout: 15_000 });
+      // Its subscriber handle carries the same opaque ID: Janus's round-trip time on it is the participant's delay.
+      await eventually(
+        async () => {
+          const state = await Participants.state(page);
+          if (state.errors.length > 0) throw new Error(JSON.stringify(state));
+          return state.subscribed === true;
+        },
+        { timeoutMs: 15_000, what: 'the page subscribed to its own feed' },
+      );
+      const measured = await client.next(
+        (f) =>
+          f.action === 'NetConditionNotify' &&
+          items(f).some((i) => i['participantID'] === pid && Number(i['delay']) > 0),
+        // Janus has a round-trip time once the browser's receiver reports came (a few statistics periods).
+        30_000,
+      );
+      expect(items(measured).find((i) => i['participantID'] === pid)).toMatchObject({
+        delay: expect.stringMatching(/^[1-9]\d*$/),
+        jitter: expect.stringMatching(/^\d+$/),
+        lostPacketRate: expect.stringMatching(/^\d+$/),
+      });
       expect(await byTestId(`roster-name-${pid}`).textContent()).toBe('Carol Janus');
       // The tone: the live view highlights the speaker.
       await consolePage
@@ -292,6 +314,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
       await byTestId(`roster-row-${pid}`).waitFor({ state: 'detached', timeout: 15_000 });
     } finally {
       await consolePage.context().close();
+      client.close();
     }
   }, 90_000);
 

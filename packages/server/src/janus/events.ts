@@ -10,7 +10,7 @@ import { LEAVE_REASONS, type Command } from '../domain/commands.js';
 import { DomainError } from '../domain/errors.js';
 import type { SourcePort } from '../sources/source.js';
 import { VIDEOROOM } from './client.js';
-import type { JanusIdentity } from './identity.js';
+import type { JanusIdentity, OpaqueHandle } from './identity.js';
 import { netReportOf } from './netstats.js';
 import type { Rooms } from './rooms.js';
 
@@ -24,6 +24,9 @@ export function volumeOfDbov(dbov: unknown): number {
   const level = typeof dbov === 'number' && Number.isFinite(dbov) ? dbov : 127;
   return Math.min(100, Math.max(1, Math.round(100 - level)));
 }
+
+/** The participant of a handle; `handle` is known from an opaque ID of the join call only. */
+type Handle = Omit<OpaqueHandle, 'handle'> & { handle?: OpaqueHandle['handle'] };
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const idOf = (v: unknown): string | undefined =>
@@ -78,7 +81,8 @@ export class JanusEvents {
       case EVENT_TYPES.WEBRTC:
         if (body['connection'] === 'hangup') {
           const who = this.#participantOf(event);
-          if (who)
+          // A subscriber handle hanging up is the page no longer watching one feed, not leaving.
+          if (who && who.handle !== 'subscriber')
             this.#run(who.confId, () => this.#leave(who.confId, who.pid, LEAVE_REASONS.LEFT_BY_ITSELF));
         }
         return;
@@ -138,7 +142,7 @@ export class JanusEvents {
    * (any node can read it), else, for a page that used the bare participant ID or no opaque ID, from what this node
    * saw of the participant's `joined` event.
    */
-  #participantOf(event: Json): { confId: string; pid: string } | undefined {
+  #participantOf(event: Json): Handle | undefined {
     const opaque = idOf(event['opaque_id']);
     const derived = opaque ? this.#o.identity.fromOpaqueId(opaque) : undefined;
     if (derived) return derived;
@@ -291,7 +295,7 @@ export class JanusEvents {
       const state = await this.#o.port.read(who.confId);
       if (!state?.streams.ParticipantsNotify.items.has(who.pid)) return;
       const current = state.streams.NetConditionNotify.items.get(who.pid);
-      const report = netReportOf(who.pid, body, current);
+      const report = netReportOf(who.pid, body, current, who.handle);
       await this.#execute(who.confId, { type: 'netQuality', reports: [report] });
     });
   }

@@ -40,14 +40,22 @@ function count(body: Json, key: string): number | undefined {
 const lossRate = (lost: number, total: number) =>
   total > 0 ? Math.min(10_000, Math.round((lost * 10_000) / total)) : 0;
 
-/** The report of `pid` after this statistics event; `current` is its committed `NetConditionNotify` item. */
-export function netReportOf(pid: string, body: Json, current: Item | undefined): NetQualityInput {
+/**
+ * The report of `pid` after this statistics event; `current` is its committed `NetConditionNotify` item, `handle`
+ * the kind of handle when its opaque ID says it (else it is told by the packets).
+ */
+export function netReportOf(
+  pid: string,
+  body: Json,
+  current: Item | undefined,
+  handle?: 'publisher' | 'subscriber',
+): NetQualityInput {
   const report: NetQualityInput = { pid, audioCodecType: 'OPUS' };
   for (const key of KEPT) {
     const held = Number(current?.[key]);
     if (current?.[key] !== undefined && Number.isFinite(held)) report[key] = held;
   }
-  if (isSubscriberStats(body)) {
+  if ((handle ?? (isSubscriberStats(body) ? 'subscriber' : 'publisher')) === 'subscriber') {
     const rtt = count(body, 'rtt');
     if (rtt !== undefined && rtt > 0) report.delay = rtt;
     const jitter = count(body, 'jitter-remote');

@@ -49,8 +49,10 @@ const JoinAnswer = Type.Object({
   participantID: Type.String({
     description: 'The participant ID in the push; join with `id` = this number',
   }),
-  opaqueId: Type.String({
-    description: 'The `opaqueId` of every handle the page attaches (its publisher and its subscribers)',
+  opaqueId: Type.String({ description: 'The `opaqueId` of the handle the page publishes with' }),
+  subscriberOpaqueId: Type.String({
+    description:
+      'The `opaqueId` of every subscriber handle of the page (its round-trip time is measured there)',
   }),
   role: Type.Union([Type.Literal(0), Type.Literal(1)], { description: '1 host, 0 guest' }),
   waiting: Type.Boolean({
@@ -156,6 +158,7 @@ export function registerJanusRoutes(app: FastifyInstance, deps: JanusRoutesDeps)
         display: name,
         participantID: pid,
         opaqueId: deps.identity.opaqueId(confId, pid),
+        subscriberOpaqueId: deps.identity.opaqueId(confId, pid, 'subscriber'),
         role,
         waiting,
       };

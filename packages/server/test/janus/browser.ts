@@ -47,6 +47,7 @@ export interface JoinAnswer {
   display: string;
   participantID: string;
   opaqueId: string;
+  subscriberOpaqueId: string;
   role: number;
   waiting: boolean;
 }
@@ -55,6 +56,8 @@ export interface JoinAnswer {
 export interface PageState {
   joined: boolean;
   published: boolean;
+  /** Its subscriber handle's PeerConnection is up (pages joined with `subscribe`). */
+  subscribed?: boolean;
   messages: Record<string, unknown>[];
   errors: string[];
 }
@@ -92,8 +95,36 @@ const PAGE_JOIN = `async (answer) => {
       }
       if (jsep) handle.handleRemoteJsep({ jsep });
     },
-    webrtcState: (on) => { state.published = on; },
+    webrtcState: (on) => {
+      state.published = on;
+      if (on && answer.subscribe) subscribe();
+    },
   });
+  // With \`subscribe\`: a subscriber handle (its own opaque ID) receiving the page's own feed back, as a page watching
+  // the others does; Janus measures the round-trip time on it.
+  function subscribe() {
+    janus.attach({
+      plugin: 'janus.plugin.videoroom',
+      opaqueId: answer.subscriberOpaqueId,
+      success: (sub) => {
+        window.confpushSubscriber = sub;
+        sub.send({ message: { request: 'join', ptype: 'subscriber', room: answer.room, streams: [{ feed: Number(answer.participantID) }] } });
+      },
+      error: (e) => state.errors.push('subscriber: ' + String(e)),
+      onmessage: (msg, jsep) => {
+        state.messages.push({ subscriber: true, ...msg });
+        const sub = window.confpushSubscriber;
+        if (jsep)
+          sub.createAnswer({
+            jsep,
+            tracks: [{ type: 'audio', capture: false, recv: true }],
+            success: (reply) => sub.send({ message: { request: 'start' }, jsep: reply }),
+            error: (e) => state.errors.push('subscriber answer: ' + String(e)),
+          });
+      },
+      webrtcState: (on) => { state.subscribed = on; },
+    });
+  }
 }`;
 
 export class Participants {
@@ -137,8 +168,12 @@ export class Participants {
   }
 
   /** A page that joins with a join API answer; resolves once its PeerConnection is up. */
-  async join(answer: JoinAnswer, options: { video?: boolean } = {}): Promise<Page> {
-    const page = await this.#open({ ...answer, video: options.video === true });
+  async join(answer: JoinAnswer, options: { video?: boolean; subscribe?: boolean } = {}): Promise<Page> {
+    const page = await this.#open({
+      ...answer,
+      video: options.video === true,
+      subscribe: options.subscribe === true,
+    });
     try {
       // Published, or refused by Janus (an error answer): a refusal fails at once instead of timing out.
       await page.waitForFunction(
@@ -185,7 +220,7 @@ export class Participants {
     }
   }
 
-  async #open(answer: JoinAnswer & { video?: boolean }): Promise<Page> {
+  async #open(answer: JoinAnswer & { video?: boolean; subscribe?: boolean }): Promise<Page> {
     const context = await this.#browser.newContext();
     const page = await context.newPage();
     // The page comes from Janus's own origin (answered here, never fetched), which the browser was told to treat
