@@ -315,6 +315,16 @@ describe('the join call', () => {
     expectError(await join(meeting.guestPwd), 'UNAVAILABLE');
     const bad = await http(server, 'POST', path, { body: { name: 'Mallory' } });
     expect(bad.status).toBe(400);
+    // `number` must name an attendee of the meeting (checked before Janus is asked for anything).
+    const stranger = await http(server, 'POST', path, {
+      body: { name: 'Mallory', password: meeting.guestPwd, number: '+8610009999' },
+    });
+    expectError(stranger, 'MMC_INVALID_PARAMETER');
+    expect((stranger.body as { error_msg?: string }).error_msg).toContain('+8610009999');
+    const empty = await http(server, 'POST', path, {
+      body: { name: 'Mallory', password: meeting.guestPwd, number: '' },
+    });
+    expect(empty.status).toBe(400);
 
     const host = {
       [HEADERS.conferenceAuthorization]: (await confToken(server, meeting.conferenceID, meeting.chairPwd))
