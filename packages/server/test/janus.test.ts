@@ -360,9 +360,11 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     };
     let meeting: Awaited<ReturnType<typeof runningMeeting>>;
     let erin: JoinAnswer;
+    const number = '+8657100002';
     try {
-      meeting = await runningMeeting(before);
-      erin = await join(before, meeting.conferenceID, 'Erin Janus', meeting.guestPwd);
+      meeting = await runningMeeting(before, { attendees: [{ name: 'Erin Janus', phone: number }] });
+      // An invited attendee: being called from here on.
+      erin = await join(before, meeting.conferenceID, 'Erin Janus', meeting.guestPwd, number);
     } finally {
       await first.close();
     }
@@ -379,6 +381,22 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
       client,
       erin.participantID,
       (i) => info(i)['NAME'] === 'Erin Janus' && i['mode'] !== 1,
+    );
+    // Reconciliation found her in the room: her call is answered.
+    await client.next(
+      (f) =>
+        f.action === 'InviteResultNotify' &&
+        items(f).some((i) => i['callNumber'] === number && i['resultCode'] === '0'),
+      15_000,
+    );
+    await eventually(
+      () =>
+        client.frames.some(
+          (f) =>
+            f.action === 'ParticipantsNotify' &&
+            items(f).some((i) => i['pid'] === erin.participantID && info(i)['STATE'] === '0'),
+        ),
+      { what: 'Erin in the meeting (STATE "0")' },
     );
 
     // Events flow again: closing the page is a leave.
