@@ -217,6 +217,20 @@ describe('Janus events posted to any node (a balancer without stickiness)', () =
       audioOutLossPacketRate: '100',
     });
 
+    // A media event without counters (Janus's `receiving`) changes no figure.
+    await post({ type: 32, opaque_id: opaque, event: { mid: '0', media: 'audio', receiving: true } });
+    await post(
+      stats(subscriberOpaque, {
+        rtt: 41,
+        'jitter-remote': 4,
+        'lost-by-remote': 2,
+        'packets-sent': 200,
+        'packets-received': 0,
+      }),
+    );
+    const later = await client.next((f) => f.action === 'NetConditionNotify');
+    expect(items(later)[0]).toMatchObject({ delay: '41', jitter: '12', lostPacketRate: '500' });
+
     // Her page stops watching a feed: its subscriber handle hangs up, she stays (and can still talk).
     await post({ type: 16, opaque_id: subscriberOpaque, event: { connection: 'hangup' } });
     await post(plugin({ videoroom: 'talking', id: Number(alice), mid: '0', 'audio-level-dBov-avg': 10 }));

@@ -2,7 +2,9 @@
  * Janus's event handler (`sampleevh`) posts what happens in the rooms; this turns it into commands on the meetings
  * (docs/janus.md has the table): `joined` → join, `leaving` / `kicked` / PeerConnection hangup → leave with its
  * reason, `talking` / `stopped-talking` → speakers, `moderated` → MUTE / camera, `published` → camera, media
- * statistics → network quality. Events of one room are applied in the order Janus sent them.
+ * statistics → network quality. Every event names its participant by itself (room and publisher ID, or the opaque
+ * ID of the join call), so any node of a cluster can take it; events of one room posted to one node are applied in
+ * the order Janus sent them.
  */
 import type { Item } from '@confpush/protocol';
 import type { Logger } from 'pino';
@@ -288,7 +290,9 @@ export class JanusEvents {
 
   /** Statistics of a participant's audio (docs/janus.md): of its publisher handle or of a subscriber handle. */
   #media(event: Json, body: Json): void {
-    if (body['media'] !== 'audio') return;
+    // Only statistics: Janus's other media events (`receiving`, slow link) carry no counters.
+    const counted = typeof body['packets-received'] === 'number' || typeof body['packets-sent'] === 'number';
+    if (body['media'] !== 'audio' || !counted) return;
     const who = this.#participantOf(event);
     if (!who) return;
     this.#run(who.confId, async () => {
