@@ -13,6 +13,7 @@ import type { RedisInfo } from './lib/redis.js';
 import type { RelayResult } from './relay.js';
 import type { ResumeResult } from './resume.js';
 import type { WebhooksResult } from './webhooks.js';
+import type { JanusResult } from './janus.js';
 import type { SnapshotResult } from './snapshot.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi, median } from './lib/stats.js';
 import { goals, worst } from './report/goals.js';
@@ -27,6 +28,7 @@ export const BENCHMARKS = [
   'cluster',
   'relay',
   'webhooks',
+  'janus',
 ] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
 
@@ -73,6 +75,7 @@ export interface Results {
   cluster?: ClusterResult;
   relay?: RelayResult;
   webhooks?: WebhooksResult;
+  janus?: JanusResult;
   profiles?: ProfileEntry[];
 }
 
@@ -459,6 +462,27 @@ function webhooksSection(w: WebhooksResult): string {
           fmtInt(w.duplicates ?? 0),
         ],
       ],
+    ),
+  ].join('\n');
+}
+
+function janusSection(j: JanusResult): string {
+  const first = j.runs[0];
+  return [
+    'One node on SQLite with the Janus bridge on (no Janus: the events endpoint works without it). One meeting, ' +
+      `${first?.participants ?? 0} participants joined through \`joined\` events; each round posts, per participant, ` +
+      '`talking`, statistics of its publisher and of its subscriber handle, and `stopped-talking`, as one grouped ' +
+      'post. Time from the first post to every event applied (each one a command through the engine).',
+    '',
+    table(
+      ['handles named by', 'events', 'commands', 'time', 'events/s'],
+      j.runs.map((r) => [
+        r.opaque === 'pid' ? 'bare participant ID (node-local)' : 'opaque ID of the join call',
+        fmtInt(r.events),
+        fmtInt(r.commands),
+        `${fmtInt(r.ms)} ms`,
+        fmtInt(r.eventsPerSecond),
+      ]),
     ),
   ].join('\n');
 }
@@ -853,6 +877,7 @@ export function render(r: Results, previous: string | undefined): string {
     ['cluster', '7. Cluster: one node vs three on Redis', () => clusterSection(r.cluster!)],
     ['relay', '8. Relay in front of an upstream', () => relaySection(r.relay!)],
     ['webhooks', '9. Webhook deliveries', () => webhooksSection(r.webhooks!)],
+    ['janus', '10. Janus events', () => janusSection(r.janus!)],
   ];
   for (const [name, title, body] of bodies) {
     out.push('');

@@ -4,7 +4,7 @@
  *   node --conditions=source --import tsx bench/run.ts [--quick] [--only fanout,latency,…] [--out docs/benchmarks.md]
  *        [--cpu-prof] [--cpus shared|split] [--render] [--no-write]
  *
- * Benchmarks: fanout, latency, memory, snapshot, durable, resume, cluster, relay (one file each in bench/). Results are
+ * Benchmarks: fanout, latency, memory, snapshot, durable, resume, cluster, relay, webhooks, janus (one file each in bench/). Results are
  * merged into `<out>.json` (a benchmark not run keeps its last result), then `<out>` (Markdown) and `<out>.png`
  * (chart) are written from the merged results; --no-write prints the Markdown instead and writes nothing, --render
  * runs nothing and writes the report again from `<out>.json`. With --cpu-prof the confpush server processes are

@@ -212,3 +212,42 @@ describe('HANDLERS', () => {
     }
   });
 });
+
+describe('an invited attendee answering by a site of its own (join with calling)', () => {
+  const pinfo = (state: MeetingState, pid: string) =>
+    state.streams.ParticipantsNotify.items.get(pid)?.['pinfoMap'] as Record<string, string> | undefined;
+
+  it('is being called (STATE "1") in place of its own call, then its answer is InviteResultNotify "0"', () => {
+    let state = applied(liveMeeting(), {
+      type: 'invite',
+      attendees: [{ name: 'Invited', phone: '+8610002' }],
+    });
+    const called = [...state.streams.ParticipantsNotify.items.keys()].find(
+      (pid) => pinfo(state, pid)?.['TEL'] === '+8610002',
+    )!;
+    expect(pinfo(state, called)?.['STATE']).toBe('1');
+
+    state = applied(state, {
+      type: 'join',
+      site: { pid: 'janus1', name: 'Invited', tel: '+8610002' },
+      calling: true,
+    });
+    expect(pinfo(state, 'janus1')).toMatchObject({ STATE: '1', TEL: '+8610002' });
+    expect(state.streams.ParticipantsNotify.items.has(called)).toBe(false);
+
+    const answered = decide(state, { type: 'callResult', pid: 'janus1', resultCode: 0 }, ctx);
+    const results = answered.changes.filter((c) => c.category === 'InviteResultNotify');
+    expect(results.map((c) => c.payload)).toEqual([[{ callNumber: '+8610002', resultCode: '0' }]]);
+    state = applied(state, { type: 'callResult', pid: 'janus1', resultCode: 0 });
+    expect(pinfo(state, 'janus1')?.['STATE']).toBe('0');
+  });
+
+  it('without calling, a join is in the meeting at once and reports no invitation result', () => {
+    const { changes } = decide(
+      liveMeeting(),
+      { type: 'join', site: { pid: 'janus2', name: 'Guest 2', tel: '+8610009' } },
+      ctx,
+    );
+    expect(changes.map((c) => c.category)).toEqual(['ParticipantsNotify']);
+  });
+});

@@ -8,9 +8,10 @@ import type { Item } from '@confpush/protocol';
 import { HEADERS } from '@confpush/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock.js';
+import type { Config } from '../src/config.js';
 import { JanusClient } from '../src/janus/client.js';
 import { JanusIdentity } from '../src/janus/identity.js';
-import { http, openPush, runningMeeting } from './chain.js';
+import { confToken, http, openPush, runningMeeting } from './chain.js';
 import { ConfpushNode } from '../src/node.js';
 import {
   CLUSTER,
@@ -71,7 +72,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
         eventsSecret: EVENTS_SECRET,
         adminKey: ADMIN_KEY,
       });
-      participants = await Participants.launch(ns, janus.wsUrl);
+      participants = await Participants.launch(ns, janus.wsUrl, [`http://${ns.outerHost}:${port}`]);
     } catch (error) {
       await janus?.stop();
       ns.remove();
@@ -93,8 +94,8 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     janusEventsSecret: EVENTS_SECRET,
   });
 
-  async function bridged(): Promise<TestServer> {
-    return startTestServer({ config: bridgedConfig(), nodes: 1 });
+  async function bridged(config: Partial<Config> = {}): Promise<TestServer> {
+    return startTestServer({ config: { ...bridgedConfig(), ...config }, nodes: 1 });
   }
 
   async function subscribed(server: TestServer, meeting: { conferenceID: string; chairPwd: string }) {
@@ -104,9 +105,15 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     return { client, hostToken: conf.token };
   }
 
-  async function join(server: TestServer, conferenceID: string, name: string, password: string) {
+  async function join(
+    server: TestServer,
+    conferenceID: string,
+    name: string,
+    password: string,
+    number?: string,
+  ) {
     const res = await http(server, 'POST', `/confpush/v1/janus/conferences/${conferenceID}/join`, {
-      body: { name, password },
+      body: { name, password, ...(number ? { number } : {}) },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body as JoinAnswer;
@@ -136,12 +143,14 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     }
   }
 
-  it('a browser joins, talks and falls silent; the host mutes it, closes its camera and hangs it up; the meeting ends with its room', async () => {
-    const server = await bridged();
-    const meeting = await runningMeeting(server);
+  it('an invited attendee joins, talks and falls silent; the host mutes it, it mutes itself; the host closes its camera and hangs it up; the meeting ends with its room', async () => {
+    // Simulated callees answer at once, and numbers ending 0000 fail: the bridge's participant is not one of them.
+    const server = await bridged({ calleeAnswerDelayMs: 0 });
+    const number = '+8657100000';
+    const meeting = await runningMeeting(server, { attendees: [{ name: 'Alice Janus', phone: number }] });
     const { client, hostToken } = await subscribed(server, meeting);
 
-    const answer = await join(server, meeting.conferenceID, 'Alice Janus', meeting.guestPwd);
+    const answer = await join(server, meeting.conferenceID, 'Alice Janus', meeting.guestPwd, number);
     expect(answer).toMatchObject({
       room: Number(meeting.conferenceID),
       role: 0,
@@ -152,8 +161,25 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     const page = await participants.join(answer, { video: true });
     const pid = answer.participantID;
 
-    const joined = await participantFrame(client, pid, (i) => i['mode'] !== 1);
-    expect(info(items(joined).find((i) => i['pid'] === pid))['NAME']).toBe('Alice Janus');
+    // The invited attendee is being called from its join call on; joining the room answers the call.
+    const calling = await participantFrame(client, pid, (i) => i['mode'] !== 1);
+    expect(info(items(calling).find((i) => i['pid'] === pid))).toMatchObject({
+      NAME: 'Alice Janus',
+      TEL: number,
+      STATE: '1',
+    });
+    const answered = await client.next((f) => f.action === 'InviteResultNotify', 15_000);
+    expect(items(answered)[0]).toMatchObject({ callNumber: number, resultCode: '0' });
+    // The same commit makes it STATE "0" (its frame may come before or after the result's).
+    await eventually(
+      () =>
+        client.frames.some(
+          (f) =>
+            f.action === 'ParticipantsNotify' &&
+            items(f).some((i) => i['pid'] === pid && info(i)['STATE'] === '0'),
+        ),
+      { what: 'the invited attendee in the meeting (STATE "0")' },
+    );
 
     // The tone makes Alice the speaker; the silence after it ends that.
     await client.next(
@@ -190,6 +216,17 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     expect(unmuteAll.status).toBe(200);
     await participantFrame(client, pid, (i) => info(i)['MUTE'] === '0');
     await Participants.message(page, { videoroom: 'event', moderation: 'unmuted' });
+    // Muting itself with a participant token moderates its stream like the host's mute.
+    const guestToken = (await confToken(server, meeting.conferenceID, meeting.guestPwd)).token;
+    const selfMute = await http(
+      server,
+      'PUT',
+      `/v1/mmc/control/conferences/participants/mute?conferenceID=${meeting.conferenceID}&participantID=${pid}`,
+      { headers: { [HEADERS.conferenceAuthorization]: guestToken }, body: { isMute: 1 } },
+    );
+    expect(selfMute.status).toBe(200);
+    await participantFrame(client, pid, (i) => info(i)['MUTE'] === '1');
+    await Participants.message(page, { videoroom: 'event', moderation: 'muted' }, 10_000, 2);
     const cameraOff = await http(
       server,
       'PUT',
@@ -209,7 +246,7 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     expect(hangUp.status).toBe(200);
     await participantFrame(client, pid, (i) => i['mode'] === 1);
     const result = await client.next((f) => f.action === 'InviteResultNotify', 15_000);
-    expect(items(result)[0]).toMatchObject({ callNumber: pid, resultCode: '11076002' });
+    expect(items(result)[0]).toMatchObject({ callNumber: number, resultCode: '11076002' });
     await Participants.message(page, { leaving: 'ok', reason: 'kicked' });
 
     expect(await roomExists(Number(meeting.conferenceID))).toBe(true);
@@ -227,6 +264,58 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     });
     await page.context().close();
     client.close();
+  }, 90_000);
+
+  it("a page that also subscribes has its round-trip time pushed; the console's live view shows it join, speak and leave", async () => {
+    const server = await bridged();
+    const meeting = await runningMeeting(server);
+    const { client } = await subscribed(server, meeting);
+    const consolePage = await participants.open(`${server.url}/console/#/meeting/${meeting.conferenceID}`);
+    try {
+      const byTestId = (id: string) => consolePage.locator(`[data-testid="${id}"]`);
+      await byTestId('host-password').fill(meeting.chairPwd);
+      await byTestId('host-password-submit').click();
+      await consolePage
+        .locator('[data-testid="connection-indicator"][data-state="live"]')
+        .waitFor({ timeout: 15_000 });
+
+      const answer = await join(server, meeting.conferenceID, 'Carol Janus', meeting.guestPwd);
+      const page = await participants.join(answer, { subscribe: true });
+      const pid = answer.participantID;
+      await byTestId(`roster-row-${pid}`).waitFor({ timeout: 15_000 });
+      // Its subscriber handle carries the same opaque ID: Janus's round-trip time on it is the participant's delay.
+      await eventually(
+        async () => {
+          const state = await Participants.state(page);
+          if (state.errors.length > 0) throw new Error(JSON.stringify(state));
+          return state.subscribed === true;
+        },
+        { timeoutMs: 15_000, what: 'the page subscribed to its own feed' },
+      );
+      const measured = await client.next(
+        (f) =>
+          f.action === 'NetConditionNotify' &&
+          items(f).some((i) => i['participantID'] === pid && Number(i['delay']) > 0),
+        // Janus has a round-trip time once the browser's receiver reports came (a few statistics periods).
+        30_000,
+      );
+      expect(items(measured).find((i) => i['participantID'] === pid)).toMatchObject({
+        delay: expect.stringMatching(/^[1-9]\d*$/),
+        jitter: expect.stringMatching(/^\d+$/),
+        lostPacketRate: expect.stringMatching(/^\d+$/),
+      });
+      expect(await byTestId(`roster-name-${pid}`).textContent()).toBe('Carol Janus');
+      // The tone: the live view highlights the speaker.
+      await consolePage
+        .locator(`[data-testid="roster-row-${pid}"][data-speaking="true"]`)
+        .waitFor({ timeout: 15_000 });
+      await page.context().close();
+      // Its page gone, it leaves the roster.
+      await byTestId(`roster-row-${pid}`).waitFor({ state: 'detached', timeout: 15_000 });
+    } finally {
+      await consolePage.context().close();
+      client.close();
+    }
   }, 90_000);
 
   it('Janus killed and restarted mid-meeting: the participant it lost leaves (11111001), the room is back', async () => {
@@ -271,9 +360,11 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
     };
     let meeting: Awaited<ReturnType<typeof runningMeeting>>;
     let erin: JoinAnswer;
+    const number = '+8657100002';
     try {
-      meeting = await runningMeeting(before);
-      erin = await join(before, meeting.conferenceID, 'Erin Janus', meeting.guestPwd);
+      meeting = await runningMeeting(before, { attendees: [{ name: 'Erin Janus', phone: number }] });
+      // An invited attendee: being called from here on.
+      erin = await join(before, meeting.conferenceID, 'Erin Janus', meeting.guestPwd, number);
     } finally {
       await first.close();
     }
@@ -290,6 +381,22 @@ describe.skipIf(unavailable !== undefined)('meetings on a real Janus SFU', () =>
       client,
       erin.participantID,
       (i) => info(i)['NAME'] === 'Erin Janus' && i['mode'] !== 1,
+    );
+    // Reconciliation found her in the room: her call is answered.
+    await client.next(
+      (f) =>
+        f.action === 'InviteResultNotify' &&
+        items(f).some((i) => i['callNumber'] === number && i['resultCode'] === '0'),
+      15_000,
+    );
+    await eventually(
+      () =>
+        client.frames.some(
+          (f) =>
+            f.action === 'ParticipantsNotify' &&
+            items(f).some((i) => i['pid'] === erin.participantID && info(i)['STATE'] === '0'),
+        ),
+      { what: 'Erin in the meeting (STATE "0")' },
     );
 
     // Events flow again: closing the page is a leave.

@@ -138,7 +138,11 @@ export type ControlCommand =
   | { type: 'subtitles'; on: boolean; speakers?: string[] };
 
 export type MediaCommand =
-  | { type: 'join'; site: JoinInput }
+  /**
+   * `calling`: the site is connecting, as an invited attendee being called (STATE "1") until `callResult` answers
+   * it; it replaces the attendee's own call in progress.
+   */
+  | { type: 'join'; site: JoinInput; calling?: boolean }
   | { type: 'leave'; pid: string; reason: number }
   /** An invited site answered (`resultCode` 0) or the call failed (any other code; the site is removed). */
   | { type: 'callResult'; pid: string; resultCode: number }

@@ -4,7 +4,7 @@ import { DomainError } from './errors.js';
 import { flag, info, waitingInfo } from './pinfo.js';
 import { P, STATUS, unique, W, type LiveHandler } from './live-meeting.js';
 
-export const join: LiveHandler<'join'> = (m, { site }) => {
+export const join: LiveHandler<'join'> = (m, { site, calling }) => {
   const { record } = m.state;
   const config = record.confConfigInfo;
   const attendee = m.attendeeByNumber(site.tel, site.accountId ?? site.account);
@@ -31,7 +31,12 @@ export const join: LiveHandler<'join'> = (m, { site }) => {
     m.b.put(W, pid, { pid, pinfoMap: waitingInfo(site, m.ctx.now, record.corpId) });
     return;
   }
-  m.addParticipant(pid, site, '0', attendee);
+  if (calling) {
+    // The attendee answers by this site: its own call in progress (invited, not answered yet) is replaced.
+    const called = typeof attendee?.['participantID'] === 'string' ? attendee['participantID'] : undefined;
+    if (called && called !== pid && info(m.b.item(P, called))['STATE'] === '1') m.removeParticipant(called);
+  }
+  m.addParticipant(pid, site, calling ? '1' : '0', attendee);
 };
 
 export const leave: LiveHandler<'leave'> = (m, command) => {

@@ -3,10 +3,12 @@
  * its audio stream, muting everyone moderates every guest's, closing a camera moderates the video stream, hanging
  * up kicks. Only once Janus answered "success" is the change committed (and pushed), then the call answers 200.
  *
+ * A participant muting or unmuting itself (a participant token) moderates its audio stream the same way.
+ *
  * This is a hook in front of the control routes (they stay unchanged): it takes over a call only when the token is
- * a live host token of the meeting and every participant it names is one of the bridge's; anything else (a wrong
- * token, a guest muting itself, a participant that did not come through Janus) goes on to the route as usual,
- * which answers it with its own checks.
+ * a live token of the meeting (a host's, or a participant's for muting) and every participant it names is one of
+ * the bridge's; anything else (a wrong token, a participant that did not come through Janus, a self-unmute the
+ * host forbade) goes on to the route as usual, which answers it with its own checks.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseConfAuthorization } from '../auth/meeting-tokens.js';
@@ -31,6 +33,8 @@ export interface JanusControlDeps {
 
 interface Call {
   confId: string;
+  /** Role of the caller's token: 1 host, 0 participant (only muting itself is taken over then). */
+  role: 0 | 1;
   query: Record<string, unknown>;
   body: Record<string, unknown>;
 }
@@ -83,8 +87,15 @@ const HANDLERS: Record<string, Handler> = {
     const pid = participantOf(call);
     if (!(await bridgeParticipants(deps, call.confId)).has(pid)) return false;
     const mute = call.body['isMute'] === 1;
+    // A participant unmuting itself while the host forbids it: the route refuses it, Janus is left alone.
+    if (call.role !== 1 && !mute && (await selfUnmuteForbidden(deps, call.confId, pid))) return false;
     await moderate(deps, call.confId, pid, 'audio', mute);
-    await commit(deps, call.confId, { type: 'mute', pid, mute });
+    const command: Command = call.role === 1 ? { type: 'mute', pid, mute } : { type: 'selfMute', pid, mute };
+    await commit(deps, call.confId, command).catch(async (error: unknown) => {
+      // The meeting refused what Janus did (it changed meanwhile): Janus goes back to what the push shows.
+      await moderate(deps, call.confId, pid, 'audio', !mute).catch(() => undefined);
+      throw error;
+    });
     return true;
   },
   [`PUT ${PREFIX}/mute`]: async (deps, call) => {
@@ -136,23 +147,45 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-/** A live host token of this meeting (anything else is for the route to refuse). */
-async function hostToken(deps: JanusControlDeps, request: FastifyRequest, confId: string): Promise<boolean> {
+/** The domain's rule of `selfMute`: unmuting oneself after a mute-all that did not allow it. */
+async function selfUnmuteForbidden(deps: JanusControlDeps, confId: string, pid: string): Promise<boolean> {
+  const state = await deps.port().read(confId);
+  const status = state?.streams.ConfDynamicInfoNotify.fields ?? {};
+  const info = (state?.streams.ParticipantsNotify.items.get(pid)?.['pinfoMap'] ?? {}) as Record<
+    string,
+    string
+  >;
+  if (info['ROLE'] === '1' || info['IS_COHOST'] === '1') return false;
+  return status['mute'] === 1 && status['canUnmute'] === 0;
+}
+
+/** The role of a live token of this meeting (anything else is for the route to refuse). */
+async function tokenRole(
+  deps: JanusControlDeps,
+  request: FastifyRequest,
+  confId: string,
+): Promise<0 | 1 | undefined> {
   const header = request.headers['x-conference-authorization'];
   const raw = parseConfAuthorization(typeof header === 'string' ? header : undefined);
-  if (raw === undefined) return false;
+  if (raw === undefined) return undefined;
   const held = await deps.store.tokens.getConfToken(raw);
-  return !!held && held.confId === confId && held.role === 1 && held.expiresAt > deps.port().clock.now();
+  if (!held || held.confId !== confId || held.expiresAt <= deps.port().clock.now()) return undefined;
+  return held.role;
 }
+
+/** The only call a participant token makes on the room: muting or unmuting (a participant, itself). */
+const PARTICIPANT_CALLS = new Set([`PUT ${PREFIX}/participants/mute`]);
 
 export function registerJanusControl(app: FastifyInstance, deps: JanusControlDeps): void {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const handler = HANDLERS[`${request.method} ${request.routeOptions.url ?? ''}`];
+    const key = `${request.method} ${request.routeOptions.url ?? ''}`;
+    const handler = HANDLERS[key];
     if (!handler) return;
     const query = (request.query ?? {}) as Record<string, unknown>;
     const confId = String(query['conferenceID'] ?? '');
-    if (!(await hostToken(deps, request, confId))) return;
-    const call: Call = { confId, query, body: (request.body ?? {}) as Record<string, unknown> };
+    const role = await tokenRole(deps, request, confId);
+    if (role === undefined || (role === 0 && !PARTICIPANT_CALLS.has(key))) return;
+    const call: Call = { confId, role, query, body: (request.body ?? {}) as Record<string, unknown> };
     try {
       if (!(await handler(deps, call))) return;
     } catch (error) {

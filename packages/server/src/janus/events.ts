@@ -2,14 +2,18 @@
  * Janus's event handler (`sampleevh`) posts what happens in the rooms; this turns it into commands on the meetings
  * (docs/janus.md has the table): `joined` → join, `leaving` / `kicked` / PeerConnection hangup → leave with its
  * reason, `talking` / `stopped-talking` → speakers, `moderated` → MUTE / camera, `published` → camera, media
- * statistics → network quality. Events of one room are applied in the order Janus sent them.
+ * statistics → network quality. Every event names its participant by itself (room and publisher ID, or the opaque
+ * ID of the join call), so any node of a cluster can take it; events of one room posted to one node are applied in
+ * the order Janus sent them.
  */
+import type { Item } from '@confpush/protocol';
 import type { Logger } from 'pino';
-import { LEAVE_REASONS, type Command, type NetQualityInput } from '../domain/commands.js';
+import { LEAVE_REASONS, type Command } from '../domain/commands.js';
 import { DomainError } from '../domain/errors.js';
 import type { SourcePort } from '../sources/source.js';
 import { VIDEOROOM } from './client.js';
-import type { JanusIdentity } from './identity.js';
+import type { JanusIdentity, OpaqueHandle } from './identity.js';
+import { netReportOf } from './netstats.js';
 import type { Rooms } from './rooms.js';
 
 /** Event types of Janus's event handlers. */
@@ -22,6 +26,9 @@ export function volumeOfDbov(dbov: unknown): number {
   const level = typeof dbov === 'number' && Number.isFinite(dbov) ? dbov : 127;
   return Math.min(100, Math.max(1, Math.round(100 - level)));
 }
+
+/** The participant of a handle; `handle` is known from an opaque ID of the join call only. */
+type Handle = Omit<OpaqueHandle, 'handle'> & { handle?: OpaqueHandle['handle'] };
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const idOf = (v: unknown): string | undefined =>
@@ -42,8 +49,6 @@ export class JanusEvents {
   readonly #roomOf = new Map<string, string>();
   /** Kind of each stream (`mid`) of each participant, from `published`. */
   readonly #mids = new Map<string, Map<string, string>>();
-  /** Current speakers and their volume, per meeting. */
-  readonly #talking = new Map<string, Map<string, number>>();
   readonly #queues = new Map<string, Promise<void>>();
   /** Participants being kicked by a host's hang-up: whatever way they leave, it is that. */
   readonly #kicking = new Set<string>();
@@ -78,7 +83,8 @@ export class JanusEvents {
       case EVENT_TYPES.WEBRTC:
         if (body['connection'] === 'hangup') {
           const who = this.#participantOf(event);
-          if (who)
+          // A subscriber handle hanging up is the page no longer watching one feed, not leaving.
+          if (who && who.handle !== 'subscriber')
             this.#run(who.confId, () => this.#leave(who.confId, who.pid, LEAVE_REASONS.LEFT_BY_ITSELF));
         }
         return;
@@ -133,9 +139,15 @@ export class JanusEvents {
     }
   }
 
-  /** The participant of an event without a room (hangup, statistics): by opaque ID, else by handle. */
-  #participantOf(event: Json): { confId: string; pid: string } | undefined {
+  /**
+   * The participant of an event without a room (hangup, statistics): from the opaque ID the join call answered
+   * (any node can read it), else, for a page that used the bare participant ID or no opaque ID, from what this node
+   * saw of the participant's `joined` event.
+   */
+  #participantOf(event: Json): Handle | undefined {
     const opaque = idOf(event['opaque_id']);
+    const derived = opaque ? this.#o.identity.fromOpaqueId(opaque) : undefined;
+    if (derived) return derived;
     if (opaque) {
       const confId = this.#roomOf.get(opaque);
       if (confId) return { confId, pid: opaque };
@@ -202,8 +214,16 @@ export class JanusEvents {
       .catch((error: unknown) =>
         this.#o.logger.warn({ err: error, confId }, 'could not remove a used token'),
       );
-    // Admitted from the waiting room (or reconciled): already a participant.
-    if (state.streams.ParticipantsNotify.items.has(pid)) return;
+    const present = state.streams.ParticipantsNotify.items.get(pid);
+    if (present) {
+      // An invited attendee is "being called" (STATE "1") from its join call on: joining the room answers it.
+      if ((present['pinfoMap'] as Json | undefined)?.['STATE'] === '1') {
+        const refused = await this.#execute(confId, { type: 'callResult', pid, resultCode: 0 });
+        if (refused) await this.#o.rooms.kick(confId, pid).catch(() => undefined);
+      }
+      // Otherwise admitted from the waiting room (or reconciled): already a participant.
+      return;
+    }
     const refused = await this.#execute(confId, {
       type: 'join',
       site: { pid, name: display || pid, tel: pid, role: issued.role, video: true, camera: false },
@@ -231,8 +251,6 @@ export class JanusEvents {
     this.#roomOf.delete(pid);
     this.#mids.delete(pid);
     for (const [key, who] of this.#handles) if (who.pid === pid) this.#handles.delete(key);
-    const talking = this.#talking.get(confId);
-    if (talking?.delete(pid)) await this.#speakers(confId);
     const state = await this.#o.port.read(confId);
     if (!state?.streams.ParticipantsNotify.items.has(pid) && !state?.streams.WaitingListNotify.items.has(pid))
       return;
@@ -240,19 +258,20 @@ export class JanusEvents {
     await this.#execute(confId, { type: 'leave', pid, reason: cause });
   }
 
+  /**
+   * Janus reports transitions only (talking, stopped-talking), so the speakers are the committed ones with this
+   * change: whichever node of a cluster got the previous transitions, and a leave already took its speaker out.
+   */
   async #speaking(confId: string, pid: string, volume: number): Promise<void> {
-    let talking = this.#talking.get(confId);
-    if (!talking) this.#talking.set(confId, (talking = new Map()));
-    if (volume > 0) talking.set(pid, volume);
-    else if (!talking.delete(pid)) return;
-    await this.#speakers(confId);
-  }
-
-  async #speakers(confId: string): Promise<void> {
-    const talking = this.#talking.get(confId) ?? new Map<string, number>();
-    if (talking.size === 0) this.#talking.delete(confId);
-    const volumes = [...talking].map(([pid, volume]) => ({ pid, volume }));
-    await this.#execute(confId, { type: 'speakers', volumes });
+    const state = await this.#o.port.read(confId);
+    const current = (state?.streams.SpeakerChangeNotify.value ?? []) as Item[];
+    const volumes = new Map(current.map((c) => [String(c['pid']), Number(c['speakingVolume']) || 1]));
+    if (volume > 0) volumes.set(pid, volume);
+    else if (!volumes.delete(pid)) return;
+    await this.#execute(confId, {
+      type: 'speakers',
+      volumes: [...volumes].map(([p, v]) => ({ pid: p, volume: v })),
+    });
   }
 
   async #moderated(confId: string, pid: string, mid: string, muted: boolean): Promise<void> {
@@ -269,46 +288,24 @@ export class JanusEvents {
     if (muted) await this.#speaking(confId, pid, 0);
   }
 
-  /** Known speakers of a meeting (reconciliation replaces them). */
-  setTalking(confId: string, pids: readonly string[]): void {
-    if (pids.length === 0) this.#talking.delete(confId);
-    else
-      this.#talking.set(confId, new Map(pids.map((pid) => [pid, this.#talking.get(confId)?.get(pid) ?? 50])));
-  }
-
-  /** Statistics of a publisher's audio: jitter, loss and (from subscriber handles only) round-trip time. */
+  /** Statistics of a participant's audio (docs/janus.md): of its publisher handle or of a subscriber handle. */
   #media(event: Json, body: Json): void {
-    if (body['media'] !== 'audio') return;
+    // Only statistics: Janus's other media events (`receiving`, slow link) carry no counters.
+    const counted = typeof body['packets-received'] === 'number' || typeof body['packets-sent'] === 'number';
+    if (body['media'] !== 'audio' || !counted) return;
     const who = this.#participantOf(event);
     if (!who) return;
-    const n = (key: string) =>
-      typeof body[key] === 'number' ? Math.max(0, Math.round(body[key])) : undefined;
-    const received = n('packets-received') ?? 0;
-    const lost = n('lost') ?? 0;
-    const report: NetQualityInput = { pid: who.pid, audioCodecType: 'OPUS' };
-    const rtt = n('rtt');
-    if (rtt !== undefined && rtt > 0) report.delay = rtt;
-    const jitter = n('jitter-local');
-    if (jitter !== undefined) report.jitter = jitter;
-    const outJitter = n('jitter-remote');
-    if (outJitter !== undefined) report.outJitter = outJitter;
-    report.lostPacketRate = received + lost > 0 ? Math.round((lost * 10_000) / (received + lost)) : 0;
-    const remoteLost = n('lost-by-remote');
-    if (remoteLost !== undefined)
-      report.audioOutLossPacketRate = Math.min(
-        10_000,
-        Math.round((remoteLost * 10_000) / Math.max(1, n('packets-sent') ?? 0)),
-      );
     this.#run(who.confId, async () => {
       const state = await this.#o.port.read(who.confId);
       if (!state?.streams.ParticipantsNotify.items.has(who.pid)) return;
+      const current = state.streams.NetConditionNotify.items.get(who.pid);
+      const report = netReportOf(who.pid, body, current, who.handle);
       await this.#execute(who.confId, { type: 'netQuality', reports: [report] });
     });
   }
 
   /** Forgets everything of a meeting that ended. */
   forget(confId: string): void {
-    this.#talking.delete(confId);
     for (const [pid, room] of this.#roomOf) {
       if (room !== confId) continue;
       this.#roomOf.delete(pid);

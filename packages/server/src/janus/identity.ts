@@ -13,6 +13,15 @@ import { secretEquals } from '../auth/secrets.js';
 const CHECK_DIGITS = 5;
 const CHECK_MODULUS = 10 ** CHECK_DIGITS;
 
+const SUBSCRIBER_SUFFIX = '-sub';
+
+/** What an opaque ID says: whose handle it is, and whether it publishes or subscribes. */
+export interface OpaqueHandle {
+  confId: string;
+  pid: string;
+  handle: 'publisher' | 'subscriber';
+}
+
 export interface IssuedParticipant {
   pid: string;
   role: 0 | 1;
@@ -55,6 +64,27 @@ export class JanusIdentity {
     const random = id.slice(0, 9);
     return secretEquals(id.slice(9, 9 + CHECK_DIGITS), this.#check(random, role))
       ? { pid: id, role }
+      : undefined;
+  }
+
+  /**
+   * The opaque ID of a participant's publisher handle, `<room>-<pid>-<check>`, or with `-sub` that of its subscriber
+   * handles. Janus repeats it in every event of a handle, so whichever node gets a hangup or statistics event knows
+   * the meeting, the participant and the kind of handle without having seen its `joined` event.
+   */
+  opaqueId(confId: string, pid: string, handle: 'publisher' | 'subscriber' = 'publisher'): string {
+    const publisher = `${confId}-${pid}-${this.#mac('opaque', `${confId}:${pid}`).slice(0, 16)}`;
+    return handle === 'publisher' ? publisher : `${publisher}${SUBSCRIBER_SUFFIX}`;
+  }
+
+  /** The meeting, participant and kind of handle of an opaque ID from `opaqueId`; undefined for any other. */
+  fromOpaqueId(opaque: string): OpaqueHandle | undefined {
+    const match = /^([1-9]\d{0,14})-(\d{15})-[0-9a-f]{16}(-sub)?$/.exec(opaque);
+    if (!match) return undefined;
+    const [, confId, pid, sub] = match as unknown as [string, string, string, string | undefined];
+    const handle = sub ? 'subscriber' : 'publisher';
+    return this.verify(pid) && secretEquals(opaque, this.opaqueId(confId, pid, handle))
+      ? { confId, pid, handle }
       : undefined;
   }
 

@@ -54,12 +54,15 @@ export async function reconcileMeeting(deps: ReconcileDeps, confId: string): Pro
     }
     for (const [pid, p] of inRoom) {
       deps.events.remember(confId, pid);
-      if (inMeeting.has(pid)) continue;
+      const present = inMeeting.get(pid);
+      // An invited attendee whose `joined` was missed (confpush was down): in the room, its call is answered.
+      if ((present?.['pinfoMap'] as Record<string, string> | undefined)?.['STATE'] === '1')
+        await execute(deps, confId, { type: 'callResult', pid, resultCode: 0 });
+      if (present) continue;
       const site = { pid, name: p.display || pid, tel: pid, role: p.role, video: true, camera: false };
       if (await execute(deps, confId, { type: 'join', site })) result.joined += 1;
     }
     const talking = [...inRoom.values()].filter((p) => p.talking).map((p) => p.id);
-    deps.events.setTalking(confId, talking);
     await execute(deps, confId, {
       type: 'speakers',
       volumes: talking.map((pid) => ({ pid, volume: 50 })),

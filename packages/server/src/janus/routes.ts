@@ -29,6 +29,15 @@ const JoinBody = Type.Object(
       maxLength: 64,
       description: 'The host password (role 1) or the guest password (role 0) of the meeting',
     }),
+    number: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 127,
+        description:
+          "An invited attendee's number (`phone` in the attendee list): the participant is that attendee (TEL), " +
+          'shown as being called (STATE "1") until it joins the room, then InviteResultNotify `resultCode` "0"',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -38,7 +47,12 @@ const JoinAnswer = Type.Object({
   token: Type.String({ description: 'Single-use join token (`token` of the VideoRoom join)' }),
   display: Type.String({ description: '`display` of the VideoRoom join' }),
   participantID: Type.String({
-    description: 'The participant ID in the push; join with `id` = this number and use it as opaque ID',
+    description: 'The participant ID in the push; join with `id` = this number',
+  }),
+  opaqueId: Type.String({ description: 'The `opaqueId` of the handle the page publishes with' }),
+  subscriberOpaqueId: Type.String({
+    description:
+      'The `opaqueId` of every subscriber handle of the page (its round-trip time is measured there)',
   }),
   role: Type.Union([Type.Literal(0), Type.Literal(1)], { description: '1 host, 0 guest' }),
   waiting: Type.Boolean({
@@ -67,6 +81,27 @@ function roleOf(record: MeetingRecord | undefined, password: string): 0 | 1 {
   throw new DomainError('CONF_AUTH_FAILED');
 }
 
+const invited = (attendees: Iterable<Record<string, unknown>>, number: string) =>
+  [...attendees].some((a) => a['phone'] === number);
+
+/** Commits the invited attendee as being called; when the meeting refuses it, its token is taken back. */
+async function callingJoin(
+  deps: JanusRoutesDeps,
+  confId: string,
+  site: { pid: string; name: string; tel: string; role: 0 | 1; video: boolean; camera: boolean },
+  token: string,
+): Promise<void> {
+  try {
+    await deps.port().execute(confId, { type: 'join', site, calling: true });
+  } catch (error) {
+    await deps
+      .rooms()
+      .allow(confId, 'remove', [token])
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
 function basicAuthOk(header: string | undefined, secret: string): boolean {
   if (!header?.startsWith('Basic ')) return false;
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
@@ -87,7 +122,7 @@ export function registerJanusRoutes(app: FastifyInstance, deps: JanusRoutesDeps)
     },
     async (request): Promise<Static<typeof JoinAnswer>> => {
       const { conferenceID: confId } = request.params as Static<typeof JoinParams>;
-      const { name, password } = request.body as Static<typeof JoinBody>;
+      const { name, password, number } = request.body as Static<typeof JoinBody>;
       const role = await deps.authAttempts.guard(
         { address: request.ip, target: `meeting:${confId}` },
         async () => roleOf(await deps.store.meetings.getMeeting(confId), password),
@@ -96,18 +131,20 @@ export function registerJanusRoutes(app: FastifyInstance, deps: JanusRoutesDeps)
       if (!state || state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
       const status = state.streams.ConfDynamicInfoNotify.fields;
       if (role === 0 && status['lock'] === 1) throw new DomainError('CONF_LOCKED');
+      if (number !== undefined && !invited(state.streams.AttendeesNotify.items.values(), number))
+        throw new DomainError('MMC_INVALID_PARAMETER', `no attendee with number ${number}`);
       const pid = deps.identity.issue(role);
       const token = deps.identity.token(pid);
       const waiting = role === 0 && status['waitingRoomState'] === 1;
+      const site = { pid, name, tel: number ?? pid, role, video: true, camera: false };
       try {
         if (waiting) {
           deps.waiting(confId, pid);
-          await deps.port().execute(confId, {
-            type: 'join',
-            site: { pid, name, tel: pid, role, video: true, camera: false, viaWaitingRoom: true },
-          });
+          await deps.port().execute(confId, { type: 'join', site: { ...site, viaWaitingRoom: true } });
         } else {
           await deps.rooms().allow(confId, 'add', [token]);
+          // An invited attendee is in the meeting, being called, from now on (any node answers its `joined`).
+          if (number !== undefined) await callingJoin(deps, confId, site, token);
         }
       } catch (error) {
         if (error instanceof DomainError) throw error;
@@ -120,6 +157,8 @@ export function registerJanusRoutes(app: FastifyInstance, deps: JanusRoutesDeps)
         token,
         display: name,
         participantID: pid,
+        opaqueId: deps.identity.opaqueId(confId, pid),
+        subscriberOpaqueId: deps.identity.opaqueId(confId, pid, 'subscriber'),
         role,
         waiting,
       };

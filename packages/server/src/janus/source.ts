@@ -55,6 +55,11 @@ export class JanusSource implements Source {
     this.#identity = new JanusIdentity(`${options.adminKey}\u0000${options.eventsSecret}`);
   }
 
+  /** Whether the join call issued this participant ID (its participant is answered by joining the room). */
+  issued(pid: string): boolean {
+    return this.#identity.verify(pid) !== undefined;
+  }
+
   readonly routes: FastifyPluginAsync = fp(async (app) => {
     const port = () => {
       if (!this.#port) throw new Error('the Janus source has not started');

@@ -41,6 +41,8 @@ export interface MediaPlaneOptions {
   calleeFailPattern: string;
   /** The result code of a failing call. */
   calleeFailCode: number;
+  /** Participants another media plane answers (the Janus bridge's): never simulated callees. */
+  answeredElsewhere?: ((pid: string) => boolean) | undefined;
 }
 
 interface SpeakerFeed {
@@ -60,6 +62,7 @@ export class MediaPlane implements CommitObserver {
   readonly #answerDelay: number;
   readonly #failPattern: RegExp;
   readonly #failCode: number;
+  readonly #answeredElsewhere: (pid: string) => boolean;
   readonly #feeds = new Map<string, SpeakerFeed>();
   /** Scheduled answers: meeting → pid → timer. */
   readonly #callees = new Map<string, Map<string, TimerHandle>>();
@@ -74,6 +77,7 @@ export class MediaPlane implements CommitObserver {
     this.#answerDelay = options.calleeAnswerDelayMs;
     this.#failPattern = new RegExp(options.calleeFailPattern);
     this.#failCode = options.calleeFailCode;
+    this.#answeredElsewhere = options.answeredElsewhere ?? (() => false);
   }
 
   /** Meetings with a live speaker feed (and so a timer). */
@@ -157,7 +161,7 @@ export class MediaPlane implements CommitObserver {
   }
 
   #scheduleAnswer(confId: string, pid: string): void {
-    if (this.#answerDelay < 0) return;
+    if (this.#answerDelay < 0 || this.#answeredElsewhere(pid)) return;
     let calls = this.#callees.get(confId);
     if (!calls) this.#callees.set(confId, (calls = new Map()));
     if (calls.has(pid)) return;

@@ -16,6 +16,8 @@ export interface MediaSourceOptions {
   accessTokens: AccessTokenVerifier;
   /** Time of the plane when not the node's clock (tests inject `ManualTimers`). */
   timers?: MediaTimers | undefined;
+  /** Participants another media plane answers (the Janus bridge's): never simulated callees. */
+  answeredElsewhere?: ((pid: string) => boolean) | undefined;
 }
 
 export class MediaSource implements Source {
@@ -51,6 +53,7 @@ export class MediaSource implements Source {
       calleeAnswerDelayMs: config.calleeAnswerDelayMs,
       calleeFailPattern: config.calleeFailPattern,
       calleeFailCode: config.calleeFailCode,
+      answeredElsewhere: this.#options.answeredElsewhere,
     });
     // The plane acts on this node's own changes only (one node answers a call it was asked to place).
     this.#stopObserving = port.observe(this.#plane, { remote: false });

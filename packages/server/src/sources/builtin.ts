@@ -28,24 +28,32 @@ export interface BuiltinSourceDeps {
 export function builtinSources(deps: BuiltinSourceDeps): Source[] {
   const { config } = deps;
   const sources: Source[] = [];
-  // The media-plane API and the simulated media plane (speaker coalescing, simulated callees).
-  sources.push(new MediaSource({ config, accessTokens: deps.accessTokens, timers: deps.mediaTimers }));
+  // The bridge to a Janus SFU (docs/janus.md), only when configured.
+  const janus =
+    config.janusUrl === ''
+      ? undefined
+      : new JanusSource({
+          url: config.janusUrl,
+          adminKey: config.janusAdminKey,
+          publicUrl: config.janusPublicUrl || config.janusUrl,
+          eventsSecret: config.janusEventsSecret,
+          store: deps.store,
+          authAttempts: deps.authAttempts,
+        });
+  // The media-plane API and the simulated media plane (speaker coalescing, simulated callees; the bridge's
+  // participants are answered by their joining the room, not simulated).
+  sources.push(
+    new MediaSource({
+      config,
+      accessTokens: deps.accessTokens,
+      timers: deps.mediaTimers,
+      answeredElsewhere: janus ? (pid) => janus.issued(pid) : undefined,
+    }),
+  );
   // The relay in front of Huawei Cloud Meeting (docs/relay.md), only when an upstream is configured.
   if (config.upstreamUrl !== '')
     sources.push(new RelaySource({ config, store: deps.store, accessTokens: deps.accessTokens }));
-  // The bridge to a Janus SFU (docs/janus.md), only when configured.
-  if (config.janusUrl !== '') {
-    sources.push(
-      new JanusSource({
-        url: config.janusUrl,
-        adminKey: config.janusAdminKey,
-        publicUrl: config.janusPublicUrl || config.janusUrl,
-        eventsSecret: config.janusEventsSecret,
-        store: deps.store,
-        authAttempts: deps.authAttempts,
-      }),
-    );
-  }
+  if (janus) sources.push(janus);
   // Enterprise event push: signed webhooks from an outbox committed with every change (docs/webhooks.md).
   if (config.webhooks)
     sources.push(new WebhookSink({ config, store: deps.store, accessTokens: deps.accessTokens }));

@@ -46,6 +46,8 @@ export interface JoinAnswer {
   token: string;
   display: string;
   participantID: string;
+  opaqueId: string;
+  subscriberOpaqueId: string;
   role: number;
   waiting: boolean;
 }
@@ -54,6 +56,8 @@ export interface JoinAnswer {
 export interface PageState {
   joined: boolean;
   published: boolean;
+  /** Its subscriber handle's PeerConnection is up (pages joined with `subscribe`). */
+  subscribed?: boolean;
   messages: Record<string, unknown>[];
   errors: string[];
 }
@@ -71,7 +75,7 @@ const PAGE_JOIN = `async (answer) => {
   window.confpushJanus = janus;
   janus.attach({
     plugin: 'janus.plugin.videoroom',
-    opaqueId: answer.participantID,
+    opaqueId: answer.opaqueId,
     success: (handle) => {
       window.confpushHandle = handle;
       handle.send({ message: { request: 'join', ptype: 'publisher', room: answer.room, id: Number(answer.participantID), display: answer.display, token: answer.token } });
@@ -91,8 +95,36 @@ const PAGE_JOIN = `async (answer) => {
       }
       if (jsep) handle.handleRemoteJsep({ jsep });
     },
-    webrtcState: (on) => { state.published = on; },
+    webrtcState: (on) => {
+      state.published = on;
+      if (on && answer.subscribe) subscribe();
+    },
   });
+  // With \`subscribe\`: a subscriber handle (its own opaque ID) receiving the page's own feed back, as a page watching
+  // the others does; Janus measures the round-trip time on it.
+  function subscribe() {
+    janus.attach({
+      plugin: 'janus.plugin.videoroom',
+      opaqueId: answer.subscriberOpaqueId,
+      success: (sub) => {
+        window.confpushSubscriber = sub;
+        sub.send({ message: { request: 'join', ptype: 'subscriber', room: answer.room, streams: [{ feed: Number(answer.participantID) }] } });
+      },
+      error: (e) => state.errors.push('subscriber: ' + String(e)),
+      onmessage: (msg, jsep) => {
+        state.messages.push({ subscriber: true, ...msg });
+        const sub = window.confpushSubscriber;
+        if (jsep)
+          sub.createAnswer({
+            jsep,
+            tracks: [{ type: 'audio', capture: false, recv: true }],
+            success: (reply) => sub.send({ message: { request: 'start' }, jsep: reply }),
+            error: (e) => state.errors.push('subscriber answer: ' + String(e)),
+          });
+      },
+      webrtcState: (on) => { state.subscribed = on; },
+    });
+  }
 }`;
 
 export class Participants {
@@ -106,8 +138,11 @@ export class Participants {
     this.#pageUrl = `${origin}/confpush-participant.html`;
   }
 
-  /** Launches Chromium inside the namespace, its microphone the tone file. */
-  static async launch(ns: Namespace, janusUrl: string): Promise<Participants> {
+  /**
+   * Launches Chromium inside the namespace, its microphone the tone file. Pages of Janus's origin and of
+   * `otherOrigins` (e.g. the console of the server under test, which signs with WebCrypto) are secure contexts.
+   */
+  static async launch(ns: Namespace, janusUrl: string, otherOrigins: string[] = []): Promise<Participants> {
     const origin = janusUrl.replace(/^ws/, 'http');
     const dir = mkdtempSync(join(tmpdir(), 'confpush-chromium-'));
     const wav = join(dir, 'tone.wav');
@@ -125,7 +160,7 @@ export class Participants {
         '--use-fake-ui-for-media-stream',
         `--use-file-for-fake-audio-capture=${wav}`,
         '--autoplay-policy=no-user-gesture-required',
-        `--unsafely-treat-insecure-origin-as-secure=${origin}`,
+        `--unsafely-treat-insecure-origin-as-secure=${[origin, ...otherOrigins].join(',')}`,
         '--disable-features=LocalNetworkAccessChecks',
       ],
     });
@@ -133,8 +168,12 @@ export class Participants {
   }
 
   /** A page that joins with a join API answer; resolves once its PeerConnection is up. */
-  async join(answer: JoinAnswer, options: { video?: boolean } = {}): Promise<Page> {
-    const page = await this.#open({ ...answer, video: options.video === true });
+  async join(answer: JoinAnswer, options: { video?: boolean; subscribe?: boolean } = {}): Promise<Page> {
+    const page = await this.#open({
+      ...answer,
+      video: options.video === true,
+      subscribe: options.subscribe === true,
+    });
     try {
       // Published, or refused by Janus (an error answer): a refusal fails at once instead of timing out.
       await page.waitForFunction(
@@ -152,6 +191,14 @@ export class Participants {
       await page.context().close();
       throw new Error(`the page did not publish: ${JSON.stringify(state)}`, { cause: error });
     }
+    return page;
+  }
+
+  /** Any other page (a new context), e.g. the console of the server under test. */
+  async open(url: string): Promise<Page> {
+    const context = await this.#browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
     return page;
   }
 
@@ -173,7 +220,7 @@ export class Participants {
     }
   }
 
-  async #open(answer: JoinAnswer & { video?: boolean }): Promise<Page> {
+  async #open(answer: JoinAnswer & { video?: boolean; subscribe?: boolean }): Promise<Page> {
     const context = await this.#browser.newContext();
     const page = await context.newPage();
     // The page comes from Janus's own origin (answered here, never fetched), which the browser was told to treat
@@ -196,13 +243,18 @@ export class Participants {
   }
 
   /** Waits until the page has received a VideoRoom message with these fields. */
-  static async message(page: Page, fields: Record<string, unknown>, timeoutMs = 10_000): Promise<void> {
+  static async message(
+    page: Page,
+    fields: Record<string, unknown>,
+    timeoutMs = 10_000,
+    times = 1,
+  ): Promise<void> {
     await page.waitForFunction(
-      (expected) =>
-        (globalThis as unknown as { confpushState: PageState }).confpushState.messages.some((m) =>
+      ([expected, n]) =>
+        (globalThis as unknown as { confpushState: PageState }).confpushState.messages.filter((m) =>
           Object.entries(expected).every(([k, v]) => m[k] === v),
-        ),
-      fields,
+        ).length >= n,
+      [fields, times] as const,
       { timeout: timeoutMs },
     );
   }
