@@ -2,13 +2,12 @@
  * Benchmark 8 — webhook delivery throughput (`npm run bench -- --only webhooks`, or alone:
  * `node --conditions=source --import tsx bench/webhooks.ts [--meetings 100] [--per-meeting 40] [--sync full|normal]`).
  *
- * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl) that answers 200
+ * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl, as in the tests) that answers 200
  * and checks each meeting's order. 100 meetings in progress; every meeting gets `per-meeting` participants joining
  * (one `meeting.join` each) through the engine as fast as it takes them. Reports sustained deliveries per second
  * (first commit to last delivery) and whether any meeting's events arrived out of order. The receiver runs in the
  * node's process (they share its CPU). The socket-push latency while webhooks are delivered is not measured here.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +19,7 @@ import pino from 'pino';
 import type { BenchContext } from './lib/context.js';
 import { resolveConfig } from '../packages/server/src/config.js';
 import { ConfpushNode } from '../packages/server/src/node.js';
+import { selfSignedIn } from '../packages/server/test/support/openssl-certificate.js';
 
 export interface WebhooksResult {
   meetings: number;
@@ -42,29 +42,7 @@ export async function run(ctx: BenchContext): Promise<WebhooksResult> {
 
 async function measure(meetings: number, perMeeting: number, sync: string): Promise<WebhooksResult> {
   const dir = mkdtempSync(join(tmpdir(), 'confpush-bench-webhooks-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'pipe' },
-  );
+  const certificate = selfSignedIn(dir);
 
   let received = 0;
   let outOfOrder = 0;
@@ -74,39 +52,36 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const expected = meetings * perMeeting;
-  const receiver = createServer(
-    { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
-    (req, res) => {
-      let raw = '';
-      req.on('data', (d: Buffer) => (raw += d.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(raw) as {
-          nonce: string;
-          eventInfo: {
-            event: string;
-            payload?: { meetingInfo: { meetingID: string }; attendeeInfo?: { displayName: string } };
-          };
+  const receiver = createServer({ cert: certificate.ca, key: readFileSync(certificate.key) }, (req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as {
+        nonce: string;
+        eventInfo: {
+          event: string;
+          payload?: { meetingInfo: { meetingID: string }; attendeeInfo?: { displayName: string } };
         };
-        if (body.eventInfo.event === 'meeting.verify') {
-          res.end(JSON.stringify({ event: 'meeting.verify', nonce: body.nonce }));
-          return;
-        }
-        res.end();
-        if (body.eventInfo.event !== 'meeting.join') return;
-        const conf = body.eventInfo.payload!.meetingInfo.meetingID;
-        const n = Number(body.eventInfo.payload!.attendeeInfo!.displayName);
-        const requestId = String(req.headers['x-request-id']);
-        if (seen.has(requestId)) {
-          duplicates++;
-          return;
-        }
-        seen.add(requestId);
-        if ((lastJoin.get(conf) ?? -1) !== n - 1) outOfOrder++;
-        lastJoin.set(conf, n);
-        if (++received === expected) done();
-      });
-    },
-  );
+      };
+      if (body.eventInfo.event === 'meeting.verify') {
+        res.end(JSON.stringify({ event: 'meeting.verify', nonce: body.nonce }));
+        return;
+      }
+      res.end();
+      if (body.eventInfo.event !== 'meeting.join') return;
+      const conf = body.eventInfo.payload!.meetingInfo.meetingID;
+      const n = Number(body.eventInfo.payload!.attendeeInfo!.displayName);
+      const requestId = String(req.headers['x-request-id']);
+      if (seen.has(requestId)) {
+        duplicates++;
+        return;
+      }
+      seen.add(requestId);
+      if ((lastJoin.get(conf) ?? -1) !== n - 1) outOfOrder++;
+      lastJoin.set(conf, n);
+      if (++received === expected) done();
+    });
+  });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const url = `https://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
@@ -117,7 +92,7 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
     logLevel: 'silent',
     syncMode: sync,
     webhookAllowPrivate: true,
-    webhookCaFile: join(dir, 'cert.pem'),
+    webhookCaFile: certificate.cert,
   });
   const node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
   const corpId = config.corpId;
