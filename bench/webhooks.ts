@@ -6,7 +6,8 @@
  * and checks each meeting's order. 100 meetings in progress; every meeting gets `per-meeting` participants joining
  * (one `meeting.join` each) through the engine as fast as it takes them. Reports sustained deliveries per second
  * (first commit to last delivery) and whether any meeting's events arrived out of order. The receiver runs in the
- * node's process (they share its CPU). The socket-push latency while webhooks are delivered is not measured here.
+ * node's process (they share its CPU). Meanwhile a WebSocket subscriber of one more meeting measures the socket-push
+ * latency of a change (`lib/push-probe.ts`), reported with webhooks idle vs delivering, side by side.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -16,7 +17,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { createMeeting } from './lib/chain.js';
 import type { BenchContext } from './lib/context.js';
+import { PushProbe, summarize, type LatencySummary } from './lib/push-probe.js';
 import { resolveConfig } from '../packages/server/src/config.js';
 import { ConfpushNode } from '../packages/server/src/node.js';
 import { selfSignedIn } from '../packages/server/test/support/openssl-certificate.js';
@@ -32,6 +35,17 @@ export interface WebhooksResult {
   outOfOrder: number;
   /** Repeated attempts the receiver had already answered (same X-Request-ID; at least once), not counted above. */
   duplicates: number;
+  /**
+   * Socket-push latency (ms) of one subscriber of another meeting, one change at a time: with webhooks idle (after
+   * everything was delivered), while the joins are committed and delivered, and while only delivering (the joins
+   * are all committed, deliveries still flow); `p99Ratio` = delivering p99 / idle p99.
+   */
+  push: {
+    idle: LatencySummary;
+    committing: LatencySummary;
+    delivering: LatencySummary;
+    p99Ratio: number;
+  };
 }
 
 export async function run(ctx: BenchContext): Promise<WebhooksResult> {
@@ -71,6 +85,7 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
       if (body.eventInfo.event !== 'meeting.join') return;
       const conf = body.eventInfo.payload!.meetingInfo.meetingID;
       const n = Number(body.eventInfo.payload!.attendeeInfo!.displayName);
+      if (!Number.isInteger(n)) return; // the push probe's participant
       const requestId = String(req.headers['x-request-id']);
       if (seen.has(requestId)) {
         duplicates++;
@@ -148,9 +163,12 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
     });
     ids.push(((await res.json()) as { conferenceID: string }[])[0]!.conferenceID);
   }
+  const probeMeeting = await createMeeting(node.url, 'bench-token', 'push probe');
+  const probe = await PushProbe.start(node, probeMeeting.conferenceID, probeMeeting.chairPwd);
   // Let the create/started events of the set-up go out first.
   await new Promise((r) => setTimeout(r, 2000));
   received = 0;
+  probe.run();
   const started = performance.now();
   await Promise.all(
     ids.map(async (confId) => {
@@ -158,9 +176,25 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
         await node.engine.execute(confId, { type: 'join', site: { pid: `p${n}`, name: String(n), role: 0 } });
     }),
   );
-  const committedMs = performance.now() - started;
+  const committedAt = performance.now();
   await finished;
-  const ms = performance.now() - started;
+  const finishedAt = performance.now();
+  const committedMs = committedAt - started;
+  const ms = finishedAt - started;
+  // As many idle samples as were taken while delivering, with webhooks idle and the same store.
+  const delivering = probe.between(committedAt, finishedAt);
+  await new Promise((r) => setTimeout(r, 500));
+  const idleFrom = performance.now();
+  while (probe.between(idleFrom, Infinity).length < Math.max(200, delivering.length))
+    await new Promise((r) => setTimeout(r, 50));
+  await probe.stop();
+  const idle = summarize(probe.between(idleFrom, Infinity));
+  const push = {
+    idle,
+    committing: summarize(probe.between(started, committedAt)),
+    delivering: summarize(delivering),
+    p99Ratio: Math.round((summarize(delivering).p99 / idle.p99) * 100) / 100,
+  };
   await node.close();
   receiver.close();
   rmSync(dir, { recursive: true, force: true });
@@ -174,6 +208,7 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
     deliveriesPerSecond: Math.round((expected / ms) * 1000),
     outOfOrder,
     duplicates,
+    push,
   };
 }
 

@@ -21,13 +21,13 @@ export type SinkOp =
   | { op: 'put'; ns: string; id: string; value: string }
   | { op: 'del'; ns: string; id: string }
   /** Appends to a capped list (the oldest values beyond `cap` are dropped). */
-  | { op: 'push'; list: string; value: string; cap: number };
+  | { op: 'push'; list: string; value: string; cap: number }
+  /** Drops the topic's outbox messages up to and including `upTo` (taken over). */
+  | { op: 'trim'; topic: string; upTo: string };
 
 export interface SinkStore {
   /** Outbox messages after the cursor ('' = from the start), in commit order. */
   readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]>;
-  /** Drops outbox messages up to and including `upTo`. */
-  trimOutbox(topic: string, upTo: string): Promise<void>;
   get(ns: string, id: string): Promise<string | undefined>;
   list(ns: string): Promise<{ id: string; value: string }[]>;
   /** Applies every operation, or none. */

@@ -25,14 +25,18 @@ export class SqliteSinkStore implements SinkStore {
       recent: db.prepare('SELECT value FROM sink_log WHERE list = ? ORDER BY id DESC LIMIT ?'),
     };
     this.#apply = db.transaction((ops: readonly SinkOp[]) => {
+      // A list is capped once per step, not per value: the cap is a scan of `cap` rows.
+      const caps = new Map<string, number>();
       for (const o of ops) {
         if (o.op === 'put') this.#stmts.put.run(o.ns, o.id, o.value);
         else if (o.op === 'del') this.#stmts.del.run(o.ns, o.id);
+        else if (o.op === 'trim') this.#stmts.trim.run(o.topic, Number(o.upTo));
         else {
           this.#stmts.push.run(o.list, o.value);
-          this.#stmts.cap.run(o.list, o.list, o.cap);
+          caps.set(o.list, o.cap);
         }
       }
+      for (const [list, cap] of caps) this.#stmts.cap.run(list, list, cap);
     });
   }
 
@@ -43,10 +47,6 @@ export class SqliteSinkStore implements SinkStore {
       created_at: number;
     }[];
     return rows.map((r) => ({ id: String(r.id), body: r.body, at: r.created_at }));
-  }
-
-  async trimOutbox(topic: string, upTo: string): Promise<void> {
-    this.#stmts.trim.run(topic, Number(upTo));
   }
 
   async get(ns: string, id: string): Promise<string | undefined> {

@@ -50,6 +50,11 @@ export interface DelivererOptions {
 const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
 const EXPAND_BATCH = 500;
+/**
+ * Outcomes are recorded in group commits, at most one every this many ms: on SQLite each commit is an fsync that
+ * holds the event loop (and so the socket push), and no attempt waits for one.
+ */
+const RECORD_EVERY_MS = 10;
 
 export class Deliverer {
   readonly #o: DelivererOptions;
@@ -62,7 +67,12 @@ export class Deliverer {
   #poll: TimerHandle | undefined;
   #ticking: Promise<void> | undefined;
   #again = false;
-  #recording: { ops: readonly SinkOp[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Outcomes known but not yet recorded, in the order they became known. */
+  #unrecorded: SinkOp[] = [];
+  #recordTimer: NodeJS.Timeout | undefined;
+  #recordingNow: Promise<void> | undefined;
+  /** The compact `eventInfo` JSON of each queued delivery, encoded once (it is signed and sent as is). */
+  readonly #encoded = new WeakMap<Delivery, string>();
   /** The last replay seen: a replay on any node makes the lease holder load the revived deliveries. */
   #replayed = '';
   readonly #known = new Set<string>();
@@ -107,6 +117,7 @@ export class Deliverer {
     if (this.#poll) this.#o.clock.clearInterval(this.#poll);
     for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
     await this.#ticking;
+    await this.#flushRecords();
     if (this.#leased) await this.#o.store.release(LEASE, this.#o.nodeId).catch(() => undefined);
     this.#drop();
   }
@@ -186,8 +197,8 @@ export class Deliverer {
     await store.apply([
       ...created.map((d): SinkOp => ({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) })),
       { op: 'put', ns: NS.cursor, id: TOPIC, value: JSON.stringify({ after: last, seq }) },
+      { op: 'trim', topic: TOPIC, upTo: last },
     ]);
-    await store.trimOutbox(TOPIC, last);
     for (const d of created) this.#enqueue(d);
     return messages.length === EXPAND_BATCH;
   }
@@ -214,7 +225,7 @@ export class Deliverer {
     }
     this.#busy.add(key);
     void this.#attempt(head)
-      .catch((err: unknown) => this.#o.logger.warn({ err }, 'webhook attempt could not be recorded'))
+      .catch((err: unknown) => this.#o.logger.warn({ err }, 'webhook attempt failed unexpectedly'))
       .finally(() => {
         this.#busy.delete(key);
         this.#run(key);
@@ -227,7 +238,7 @@ export class Deliverer {
     const config = raw ? (JSON.parse(raw) as WebhookConfig) : undefined;
     if (!config) {
       // Its configuration was deleted (with its deliveries): drop what is still queued here.
-      await this.#record([{ op: 'del', ns: NS.pending, id: d.id }]);
+      this.#record([{ op: 'del', ns: NS.pending, id: d.id }]);
       this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
       this.#known.delete(d.id);
       return;
@@ -243,7 +254,7 @@ export class Deliverer {
     try {
       const res = await postWebhook(
         config.url,
-        signedBody(config, d.eventInfo, started),
+        signedBody(config, d.eventInfo, started, undefined, this.#eventInfoJson(d)),
         headersOf(d),
         this.#o.post,
       );
@@ -285,7 +296,10 @@ export class Deliverer {
       ops.push({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) });
     }
     ops.push({ op: 'push', list: logList(d.configId), value: JSON.stringify(attempt), cap: LOG_CAP });
-    await this.#record(ops);
+    // The next event of this meeting may go as soon as this outcome is known; its record follows in a group commit.
+    // A crash before that commit repeats this attempt (same X-Request-ID) and then the next: at least once, and
+    // the first arrivals stay in order.
+    this.#record(ops);
     if (done) {
       this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
       this.#known.delete(d.id);
@@ -301,23 +315,44 @@ export class Deliverer {
       );
   }
 
+  #eventInfoJson(d: Delivery): string {
+    let json = this.#encoded.get(d);
+    if (json === undefined) this.#encoded.set(d, (json = JSON.stringify(d.eventInfo)));
+    return json;
+  }
+
   /**
-   * Records the outcome of an attempt. The outcomes of attempts that end together are written in one store step
-   * (one transaction, one fsync), each caller resuming once its own operations are durable.
+   * Queues the record of an outcome. Records are applied in the order they were queued, one group commit at a
+   * time (one transaction and one fsync for all outcomes of the last `RECORD_EVERY_MS`).
    */
-  #record(ops: readonly SinkOp[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#recording.push({ ops, resolve, reject });
-      if (this.#recording.length > 1) return;
-      setImmediate(() => {
-        const batch = this.#recording;
-        this.#recording = [];
-        this.#o.store.apply(batch.flatMap((b) => b.ops)).then(
-          () => batch.forEach((b) => b.resolve()),
-          (error: unknown) => batch.forEach((b) => b.reject(error)),
-        );
-      });
-    });
+  #record(ops: readonly SinkOp[]): void {
+    if (this.#stopped) return; // an attempt that ends after stop() is made again by the next holder
+    this.#unrecorded.push(...ops);
+    if (this.#recordTimer || this.#recordingNow) return;
+    this.#recordTimer = setTimeout(() => {
+      this.#recordTimer = undefined;
+      void this.#flushRecords();
+    }, RECORD_EVERY_MS);
+  }
+
+  /** Applies every queued record (and those queued meanwhile); a failed commit is retried at the next one. */
+  async #flushRecords(): Promise<void> {
+    if (this.#recordTimer) clearTimeout(this.#recordTimer);
+    this.#recordTimer = undefined;
+    while (this.#recordingNow) await this.#recordingNow;
+    if (this.#unrecorded.length === 0) return;
+    const ops = this.#unrecorded;
+    this.#unrecorded = [];
+    this.#recordingNow = this.#o.store.apply(ops).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#unrecorded = ops.concat(this.#unrecorded);
+        this.#o.logger.warn({ err }, 'webhook outcomes could not be recorded; retrying');
+      },
+    );
+    await this.#recordingNow;
+    this.#recordingNow = undefined;
+    if (this.#unrecorded.length > 0 && !this.#stopped) this.#record([]);
   }
 
   /** Puts dead deliveries back in their queues (admin replay); returns how many. */
