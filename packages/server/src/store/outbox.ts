@@ -26,6 +26,8 @@ export type SinkOp =
   | { op: 'trim'; topic: string; upTo: string };
 
 export interface SinkStore {
+  /** Whether other nodes share this state (Redis) or this process alone has it (SQLite). */
+  readonly shared: boolean;
   /** Outbox messages after the cursor ('' = from the start), in commit order. */
   readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]>;
   get(ns: string, id: string): Promise<string | undefined>;

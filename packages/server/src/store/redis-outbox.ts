@@ -17,6 +17,7 @@ return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0`;
 
 export class RedisSinkStore implements SinkStore {
+  readonly shared = true;
   readonly #redis: Redis;
   readonly #prefix: string;
 

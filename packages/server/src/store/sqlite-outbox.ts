@@ -3,6 +3,7 @@ import type { Db } from './sqlite-db.js';
 import type { SinkOp, SinkStore, StoredOutboxMessage } from './outbox.js';
 
 export class SqliteSinkStore implements SinkStore {
+  readonly shared = false;
   readonly #stmts;
   readonly #apply: (ops: readonly SinkOp[]) => void;
 

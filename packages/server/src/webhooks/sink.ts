@@ -13,6 +13,7 @@ import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
 import { sinkStoreOf } from '../store/outbox.js';
 import type { Store } from '../store/types.js';
 import { Deliverer } from './deliverer.js';
+import { ListeningCorps } from './listening-corps.js';
 import { meetingEvents } from './events.js';
 import { TOPIC } from './model.js';
 import { closeConnections, type PostOptions } from './post.js';
@@ -39,6 +40,9 @@ export class WebhookSink implements Source {
   #clock: Clock | undefined;
   /** This node staged outbox messages since the deliverer last looked. */
   #written = false;
+  #listening: ListeningCorps | undefined;
+  /** Outbox messages this node's commits wrote, and events it left out because no configuration could take them. */
+  readonly #outbox = { written: 0, skipped: 0 };
 
   constructor(options: WebhookSinkOptions) {
     this.#options = options;
@@ -52,7 +56,11 @@ export class WebhookSink implements Source {
     this.commitExtension = {
       messagesFor: (before, change) => {
         const now = this.#clock?.now() ?? Date.now();
-        const events = meetingEvents(before, change, now);
+        const all = meetingEvents(before, change, now);
+        // Before start (no reader yet) every event is kept.
+        const events = all.filter((event) => this.#listening?.mayReceive(event.corpId) ?? true);
+        this.#outbox.skipped += all.length - events.length;
+        this.#outbox.written += events.length;
         if (events.length > 0) this.#written = true;
         return events.map((event) => ({
           topic: TOPIC,
@@ -71,6 +79,10 @@ export class WebhookSink implements Source {
     const { config, store } = this.#options;
     this.#clock = port.clock;
     const sink = sinkStoreOf(store);
+    const listening = new ListeningCorps({ sink, logger: port.logger, shared: sink.shared });
+    await listening.refresh();
+    listening.start();
+    this.#listening = listening;
     const deliverer = new Deliverer({
       store: sink,
       clock: port.clock,
@@ -91,6 +103,7 @@ export class WebhookSink implements Source {
       logger: port.logger,
       post: this.#post,
       deliverer: () => deliverer,
+      listening,
     });
     // This node's commits wrote to the outbox: look at it now rather than at the next poll.
     this.#stopObserving = port.observe(
@@ -107,11 +120,18 @@ export class WebhookSink implements Source {
   }
 
   health(): SourceHealth {
-    return { ready: true, detail: this.#deliverer?.status };
+    return {
+      ready: true,
+      detail: {
+        ...this.#deliverer?.status,
+        outbox: { ...this.#outbox, fresh: this.#listening?.fresh ?? false },
+      },
+    };
   }
 
   async stop(): Promise<void> {
     this.#stopObserving?.();
+    this.#listening?.stop();
     await this.#deliverer?.stop();
     closeConnections(this.#post);
   }
