@@ -6,14 +6,17 @@
  *    the meeting's enterprise — the deliveries and the new cursor are written in one atomic step, then the outbox
  *    is trimmed. A crash in between repeats nothing and loses nothing.
  * 2. Delivery: one queue per (configuration, meeting), in commit order; an event is attempted only once the
- *    previous event of that queue is delivered or dead. Queues run independently, so a slow, failing or hanging
- *    receiver (each attempt is bounded by `timeoutMs`) delays only its own queues — never other receivers, other
- *    meetings, or the socket push (which does not wait for any of this).
+ *    outcome of the previous event of that queue is known (delivered or dead). Outcomes are recorded in group
+ *    commits that no attempt waits for (`group-recorder.ts`). Up to `maxInFlight` attempts per configuration are in
+ *    flight at once, taken fairly from its due queues: a slow, failing or hanging receiver (each attempt is bounded
+ *    by `timeoutMs`) holds only its own configuration's places — never other receivers' — and the bound keeps the
+ *    work between two turns of the event loop small, so the socket push is not held behind a burst of deliveries.
  * 3. Retries follow the schedule (`retry.ts`); past `giveUpMs` since the event the delivery is dead (kept for replay).
  *
  * Every attempt is recorded in the configuration's delivery log. Pending deliveries are in the store, so a new
- * lease holder (after a restart, a crash or a failover) resumes them; at-least-once: an attempt cut short by a crash
- * is made again, with the same `X-Request-ID`.
+ * lease holder (after a restart, a crash or a failover) resumes them; at-least-once: an attempt cut short by a crash,
+ * or whose outcome was not yet recorded, is made again with the same `X-Request-ID` (and so may the attempts of the
+ * same meeting that followed it: the first arrivals of a meeting's events are always in order).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -30,7 +33,8 @@ import {
   type Outcome,
   type WebhookConfig,
 } from './model.js';
-import { postWebhook, type PostOptions } from './post.js';
+import { GroupRecorder } from './group-recorder.js';
+import { headersOf, postWebhook, type PostOptions } from './post.js';
 import { retryDelay } from './retry.js';
 import { signedBody } from './signature.js';
 import { RefusedTarget } from './address-guard.js';
@@ -45,16 +49,20 @@ export interface DelivererOptions {
   post: PostOptions;
   /** How often the outbox and the lease are looked at when nothing nudges (other nodes' commits). */
   pollMs?: number;
+  /**
+   * At most this many attempts in flight per configuration: bounds the work between two turns of the event loop
+   * (the socket push shares it), while a hanging receiver holds only its own configuration's places.
+   */
+  maxInFlight?: number;
 }
 
 const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
 const EXPAND_BATCH = 500;
-/**
- * Outcomes are recorded in group commits, at most one every this many ms: on SQLite each commit is an fsync that
- * holds the event loop (and so the socket push), and no attempt waits for one.
- */
+/** Outcomes are recorded in group commits, at most one every this many ms (`group-recorder.ts`). */
 const RECORD_EVERY_MS = 10;
+/** Measured (bench/webhooks.ts, docs/benchmarks.md §9): 16 beat 100 on throughput and on push latency alike. */
+const MAX_IN_FLIGHT = 16;
 
 export class Deliverer {
   readonly #o: DelivererOptions;
@@ -62,15 +70,15 @@ export class Deliverer {
   onAttempt: ((attempt: Attempt) => void) | undefined;
   readonly #queues = new Map<string, Delivery[]>();
   readonly #busy = new Set<string>();
+  /** Per configuration: its attempts in flight, and its queues whose head is due but wait for a place (FIFO). */
+  readonly #inFlight = new Map<string, number>();
+  readonly #ready = new Map<string, Set<string>>();
   readonly #timers = new Map<string, TimerHandle>();
   #leased = false;
   #poll: TimerHandle | undefined;
   #ticking: Promise<void> | undefined;
   #again = false;
-  /** Outcomes known but not yet recorded, in the order they became known. */
-  #unrecorded: SinkOp[] = [];
-  #recordTimer: NodeJS.Timeout | undefined;
-  #recordingNow: Promise<void> | undefined;
+  readonly #recorder: GroupRecorder;
   /** The compact `eventInfo` JSON of each queued delivery, encoded once (it is signed and sent as is). */
   readonly #encoded = new WeakMap<Delivery, string>();
   /** The last replay seen: a replay on any node makes the lease holder load the revived deliveries. */
@@ -81,6 +89,7 @@ export class Deliverer {
 
   constructor(options: DelivererOptions) {
     this.#o = options;
+    this.#recorder = new GroupRecorder(options.store, options.logger, RECORD_EVERY_MS);
   }
 
   start(): void {
@@ -117,7 +126,7 @@ export class Deliverer {
     if (this.#poll) this.#o.clock.clearInterval(this.#poll);
     for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
     await this.#ticking;
-    await this.#flushRecords();
+    await this.#recorder.close();
     if (this.#leased) await this.#o.store.release(LEASE, this.#o.nodeId).catch(() => undefined);
     this.#drop();
   }
@@ -143,6 +152,7 @@ export class Deliverer {
   /** Lost the lease: another node delivers from now on. */
   #drop(): void {
     this.#leased = false;
+    this.#ready.clear();
     this.#queues.clear();
     this.#known.clear();
     for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
@@ -223,13 +233,39 @@ export class Deliverer {
         );
       return;
     }
+    const configId = head.configId;
+    const inFlight = this.#inFlight.get(configId) ?? 0;
+    let ready = this.#ready.get(configId);
+    if (inFlight >= (this.#o.maxInFlight ?? MAX_IN_FLIGHT)) {
+      if (!ready) this.#ready.set(configId, (ready = new Set()));
+      ready.add(key);
+      return;
+    }
+    ready?.delete(key);
+    this.#inFlight.set(configId, inFlight + 1);
     this.#busy.add(key);
     void this.#attempt(head)
       .catch((err: unknown) => this.#o.logger.warn({ err }, 'webhook attempt failed unexpectedly'))
       .finally(() => {
         this.#busy.delete(key);
+        const left = (this.#inFlight.get(configId) ?? 1) - 1;
+        if (left === 0) this.#inFlight.delete(configId);
+        else this.#inFlight.set(configId, left);
+        // The queues that have waited for a place first (fair between meetings), then this one again.
+        this.#runWaiting(configId);
         this.#run(key);
       });
+  }
+
+  #runWaiting(configId: string): void {
+    const ready = this.#ready.get(configId);
+    if (!ready) return;
+    for (const key of ready) {
+      if ((this.#inFlight.get(configId) ?? 0) >= (this.#o.maxInFlight ?? MAX_IN_FLIGHT)) return;
+      ready.delete(key);
+      this.#run(key);
+    }
+    if (ready.size === 0) this.#ready.delete(configId);
   }
 
   async #attempt(d: Delivery): Promise<void> {
@@ -238,7 +274,7 @@ export class Deliverer {
     const config = raw ? (JSON.parse(raw) as WebhookConfig) : undefined;
     if (!config) {
       // Its configuration was deleted (with its deliveries): drop what is still queued here.
-      this.#record([{ op: 'del', ns: NS.pending, id: d.id }]);
+      this.#recorder.record([{ op: 'del', ns: NS.pending, id: d.id }]);
       this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
       this.#known.delete(d.id);
       return;
@@ -299,7 +335,7 @@ export class Deliverer {
     // The next event of this meeting may go as soon as this outcome is known; its record follows in a group commit.
     // A crash before that commit repeats this attempt (same X-Request-ID) and then the next: at least once, and
     // the first arrivals stay in order.
-    this.#record(ops);
+    this.#recorder.record(ops);
     if (done) {
       this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
       this.#known.delete(d.id);
@@ -321,40 +357,6 @@ export class Deliverer {
     return json;
   }
 
-  /**
-   * Queues the record of an outcome. Records are applied in the order they were queued, one group commit at a
-   * time (one transaction and one fsync for all outcomes of the last `RECORD_EVERY_MS`).
-   */
-  #record(ops: readonly SinkOp[]): void {
-    if (this.#stopped) return; // an attempt that ends after stop() is made again by the next holder
-    this.#unrecorded.push(...ops);
-    if (this.#recordTimer || this.#recordingNow) return;
-    this.#recordTimer = setTimeout(() => {
-      this.#recordTimer = undefined;
-      void this.#flushRecords();
-    }, RECORD_EVERY_MS);
-  }
-
-  /** Applies every queued record (and those queued meanwhile); a failed commit is retried at the next one. */
-  async #flushRecords(): Promise<void> {
-    if (this.#recordTimer) clearTimeout(this.#recordTimer);
-    this.#recordTimer = undefined;
-    while (this.#recordingNow) await this.#recordingNow;
-    if (this.#unrecorded.length === 0) return;
-    const ops = this.#unrecorded;
-    this.#unrecorded = [];
-    this.#recordingNow = this.#o.store.apply(ops).then(
-      () => undefined,
-      (err: unknown) => {
-        this.#unrecorded = ops.concat(this.#unrecorded);
-        this.#o.logger.warn({ err }, 'webhook outcomes could not be recorded; retrying');
-      },
-    );
-    await this.#recordingNow;
-    this.#recordingNow = undefined;
-    if (this.#unrecorded.length > 0 && !this.#stopped) this.#record([]);
-  }
-
   /** Puts dead deliveries back in their queues (admin replay); returns how many. */
   async replay(configId: string, ids?: readonly string[]): Promise<number> {
     const dead = (await this.#o.store.list(NS.dead))
@@ -374,16 +376,4 @@ export class Deliverer {
     this.nudge(); // the lease holder (this node or another) loads the revived deliveries at its next round
     return revived.length;
   }
-}
-
-/** The headers of a pushed request (reference §6.3). */
-export function headersOf(d: { requestId: string }): Record<string, string> {
-  return {
-    'Content-Type': 'application/json;charset=UTF-8',
-    'X-Request-ID': d.requestId,
-    Date: new Date().toUTCString(),
-    Connection: 'keep-alive',
-    Pragma: 'No-cache',
-    'Cache-Control': 'no-cache',
-  };
 }
