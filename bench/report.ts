@@ -460,6 +460,34 @@ function webhooksSection(w: WebhooksResult): string {
         ],
       ],
     ),
+    ...(w.push
+      ? [
+          '',
+          'Socket-push latency of a subscriber of one more meeting (a mute toggle through the engine until its ' +
+            'ParticipantsNotify frame arrives, one at a time, the WebSocket client in the same process): with ' +
+            'webhooks idle (after the last delivery), while the joins are committed and delivered, and while only ' +
+            'delivering (all joins committed).',
+          '',
+          table(
+            ['phase', 'samples', 'p50', 'p99', 'max'],
+            (
+              [
+                ['webhooks idle', w.push.idle],
+                ['committing and delivering', w.push.committing],
+                ['delivering only', w.push.delivering],
+              ] as const
+            ).map(([phase, l]) => [
+              phase,
+              fmtInt(l.samples),
+              `${fmtMs(l.p50)} ms`,
+              `${fmtMs(l.p99)} ms`,
+              `${fmtMs(l.max)} ms`,
+            ]),
+          ),
+          '',
+          `p99 delivering ÷ p99 idle: **${w.push.p99Ratio.toFixed(2)}×**.`,
+        ]
+      : []),
   ].join('\n');
 }
 

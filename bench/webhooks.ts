@@ -1,6 +1,7 @@
 /**
  * Benchmark 8 — webhook delivery throughput (`npm run bench -- --only webhooks`, or alone:
- * `node --conditions=source --import tsx bench/webhooks.ts [--meetings 100] [--per-meeting 40] [--sync full|normal]`).
+ * `node --conditions=source --import tsx bench/webhooks.ts [--meetings 100] [--per-meeting 40] [--sync full|normal]
+ * [--in-flight N]`).
  *
  * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl, as in the tests) that answers 200
  * and checks each meeting's order. 100 meetings in progress; every meeting gets `per-meeting` participants joining
@@ -40,7 +41,7 @@ export interface WebhooksResult {
    * everything was delivered), while the joins are committed and delivered, and while only delivering (the joins
    * are all committed, deliveries still flow); `p99Ratio` = delivering p99 / idle p99.
    */
-  push: {
+  push?: {
     idle: LatencySummary;
     committing: LatencySummary;
     delivering: LatencySummary;
@@ -54,7 +55,12 @@ export async function run(ctx: BenchContext): Promise<WebhooksResult> {
   return result;
 }
 
-async function measure(meetings: number, perMeeting: number, sync: string): Promise<WebhooksResult> {
+async function measure(
+  meetings: number,
+  perMeeting: number,
+  sync: string,
+  inFlight?: number,
+): Promise<WebhooksResult> {
   const dir = mkdtempSync(join(tmpdir(), 'confpush-bench-webhooks-'));
   const certificate = selfSignedIn(dir);
 
@@ -108,6 +114,7 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
     syncMode: sync,
     webhookAllowPrivate: true,
     webhookCaFile: certificate.cert,
+    ...(inFlight !== undefined ? { webhookInFlight: inFlight } : {}),
   });
   const node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
   const corpId = config.corpId;
@@ -218,9 +225,17 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       meetings: { type: 'string', default: '100' },
       'per-meeting': { type: 'string', default: '40' },
       sync: { type: 'string', default: 'full' },
+      'in-flight': { type: 'string' },
     },
   });
   console.log(
-    JSON.stringify(await measure(Number(values.meetings), Number(values['per-meeting']), values.sync)),
+    JSON.stringify(
+      await measure(
+        Number(values.meetings),
+        Number(values['per-meeting']),
+        values.sync,
+        values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
+      ),
+    ),
   );
 }

@@ -251,6 +251,18 @@ export const GOALS: readonly GoalRow[] = [
       ok: w.deliveriesPerSecond >= min && w.outOfOrder === 0,
     }),
   }),
+  row({
+    bench: 'webhooks',
+    goal: '… socket-push p99 unchanged while webhooks deliver (within noise: ≤ 1.5× the idle p99)',
+    threshold: 1.5,
+    judge: (w, max) =>
+      w.push
+        ? {
+            measured: `p99 ${fmtMs(w.push.idle.p99)} ms idle, ${fmtMs(w.push.delivering.p99)} ms delivering (${w.push.p99Ratio.toFixed(2)}×)`,
+            ok: w.push.p99Ratio <= max,
+          }
+        : { measured: 'not measured', ok: false },
+  }),
 ];
 
 /** The Redis-mode durable rate at every level, against SQLite FULL at the same level. */

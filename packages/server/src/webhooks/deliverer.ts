@@ -61,8 +61,8 @@ const LEASE_TTL_MS = 10_000;
 const EXPAND_BATCH = 500;
 /** Outcomes are recorded in group commits, at most one every this many ms (`group-recorder.ts`). */
 const RECORD_EVERY_MS = 10;
-/** Measured (bench/webhooks.ts, docs/benchmarks.md §9): 16 beat 100 on throughput and on push latency alike. */
-const MAX_IN_FLIGHT = 16;
+/** The default of `webhookInFlight` (settings.ts). */
+const MAX_IN_FLIGHT = 32;
 
 export class Deliverer {
   readonly #o: DelivererOptions;

@@ -90,6 +90,7 @@ export class WebhookSink implements Source {
       nodeId: port.nodeId,
       retryMs: parseRetryMs(config.webhookRetryMs) ?? HUAWEI_RETRY_MS,
       giveUpMs: config.webhookGiveUpMs,
+      maxInFlight: config.webhookInFlight,
       post: this.#post,
     });
     const metrics = new WebhookMetrics(port.registry, () => deliverer.status.queued);
