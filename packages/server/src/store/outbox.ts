@@ -39,6 +39,13 @@ export interface SinkStore {
   /** Takes or renews the lease `name` for `holder`; false while another holder has it. */
   lease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   release(name: string, holder: string): Promise<void>;
+  /**
+   * Shared stores: waits until the topic has a message after `after` ('' = any), at most `timeoutMs`; true when it
+   * has. Lets the one node that works through the outbox learn of other nodes' commits at once.
+   */
+  waitOutbox?(topic: string, after: string, timeoutMs: number): Promise<boolean>;
+  /** Releases what the sink store holds beyond the node's store (a blocking connection). */
+  close?(): Promise<void>;
 }
 
 /** The sink part of the node's store. */

@@ -20,6 +20,8 @@ export class RedisSinkStore implements SinkStore {
   readonly shared = true;
   readonly #redis: Redis;
   readonly #prefix: string;
+  /** For XREAD BLOCK, which holds its connection: made on first use. */
+  #blocking: Redis | undefined;
 
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
@@ -66,6 +68,26 @@ export class RedisSinkStore implements SinkStore {
 
   async recent(list: string, limit: number): Promise<string[]> {
     return this.#redis.lrange(`${this.#prefix}sinklog:${list}`, 0, limit - 1);
+  }
+
+  async waitOutbox(topic: string, after: string, timeoutMs: number): Promise<boolean> {
+    this.#blocking ??= this.#redis.duplicate();
+    const key = `${this.#prefix}outbox:${topic}`;
+    const rows = await this.#blocking.xread(
+      'COUNT',
+      1,
+      'BLOCK',
+      timeoutMs,
+      'STREAMS',
+      key,
+      after === '' ? '0-0' : after,
+    );
+    return (rows?.length ?? 0) > 0;
+  }
+
+  async close(): Promise<void> {
+    this.#blocking?.disconnect();
+    this.#blocking = undefined;
   }
 
   async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {

@@ -34,6 +34,7 @@ import {
   type WebhookConfig,
 } from './model.js';
 import { GroupRecorder } from './group-recorder.js';
+import { watchOutbox } from './outbox-watch.js';
 import { headersOf, postWebhook, type PostOptions } from './post.js';
 import { retryDelay } from './retry.js';
 import { signedBody } from './signature.js';
@@ -59,8 +60,6 @@ export interface DelivererOptions {
 const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
 const EXPAND_BATCH = 500;
-/** Outcomes are recorded in group commits, at most one every this many ms (`group-recorder.ts`). */
-const RECORD_EVERY_MS = 10;
 /** The default of `webhookInFlight` (settings.ts). */
 const MAX_IN_FLIGHT = 32;
 
@@ -77,6 +76,9 @@ export class Deliverer {
   #leased = false;
   #poll: TimerHandle | undefined;
   #ticking: Promise<void> | undefined;
+  /** The outbox cursor as of the last expansion, and whether this node waits on the outbox for other nodes' commits. */
+  #after = '';
+  #watching = false;
   #again = false;
   readonly #recorder: GroupRecorder;
   /** The compact `eventInfo` JSON of each queued delivery, encoded once (it is signed and sent as is). */
@@ -89,7 +91,7 @@ export class Deliverer {
 
   constructor(options: DelivererOptions) {
     this.#o = options;
-    this.#recorder = new GroupRecorder(options.store, options.logger, RECORD_EVERY_MS);
+    this.#recorder = new GroupRecorder(options.store, options.logger);
   }
 
   start(): void {
@@ -140,6 +142,7 @@ export class Deliverer {
     const replayed = (await this.#o.store.get(NS.cursor, 'replayed')) ?? '';
     if (!this.#leased || replayed !== this.#replayed) {
       this.#leased = true;
+      this.#watch();
       this.#replayed = replayed;
       await this.#loadPending();
     }
@@ -147,6 +150,23 @@ export class Deliverer {
       /* until the outbox is empty */
     }
     for (const key of this.#queues.keys()) this.#run(key);
+  }
+
+  /** While this node holds the lease of a shared store, other nodes' commits wake it at once (`outbox-watch.ts`). */
+  #watch(): void {
+    if (this.#watching) return;
+    this.#watching = watchOutbox({
+      store: this.#o.store,
+      topic: TOPIC,
+      logger: this.#o.logger,
+      active: () => (this.#watching = this.#leased && !this.#stopped),
+      after: () => this.#after,
+      wake: async () => {
+        this.nudge();
+        await this.#ticking;
+      },
+      retryMs: this.#o.pollMs ?? 250,
+    });
   }
 
   /** Lost the lease: another node delivers from now on. */
@@ -180,6 +200,7 @@ export class Deliverer {
       after: string;
       seq: number;
     };
+    this.#after = cursor.after;
     const messages = await store.readOutbox(TOPIC, cursor.after, EXPAND_BATCH);
     if (messages.length === 0) return false;
     const configs = (await store.list(NS.configs)).map((r) => JSON.parse(r.value) as WebhookConfig);
@@ -283,6 +304,8 @@ export class Deliverer {
       d.nextAt = clock.now() + (this.#o.pollMs ?? 250) * 4; // paused while the configuration is not enabled
       return;
     }
+    const eventInfoJson = this.#encoded.get(d) ?? JSON.stringify(d.eventInfo);
+    this.#encoded.set(d, eventInfoJson);
     const started = clock.now();
     let outcome: Outcome;
     let status: number | undefined;
@@ -290,7 +313,7 @@ export class Deliverer {
     try {
       const res = await postWebhook(
         config.url,
-        signedBody(config, d.eventInfo, started, undefined, this.#eventInfoJson(d)),
+        signedBody(config, d.eventInfo, started, undefined, eventInfoJson),
         headersOf(d),
         this.#o.post,
       );
@@ -349,12 +372,6 @@ export class Deliverer {
         { delivery: d.id, error },
         'webhook event is dead (replay it from the delivery log API)',
       );
-  }
-
-  #eventInfoJson(d: Delivery): string {
-    let json = this.#encoded.get(d);
-    if (json === undefined) this.#encoded.set(d, (json = JSON.stringify(d.eventInfo)));
-    return json;
   }
 
   /** Puts dead deliveries back in their queues (admin replay); returns how many. */

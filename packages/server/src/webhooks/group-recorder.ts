@@ -16,7 +16,8 @@ export class GroupRecorder {
   constructor(
     private readonly store: SinkStore,
     private readonly logger: Logger,
-    private readonly everyMs: number,
+    /** At most one step every this many ms. */
+    private readonly everyMs = 10,
   ) {}
 
   record(ops: readonly SinkOp[]): void {

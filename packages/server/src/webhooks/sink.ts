@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { CommitExtension } from '../engine/commit-extension.js';
 import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
-import { sinkStoreOf } from '../store/outbox.js';
+import { sinkStoreOf, type SinkStore } from '../store/outbox.js';
 import type { Store } from '../store/types.js';
 import { Deliverer } from './deliverer.js';
 import { ListeningCorps } from './listening-corps.js';
@@ -41,6 +41,7 @@ export class WebhookSink implements Source {
   /** This node staged outbox messages since the deliverer last looked. */
   #written = false;
   #listening: ListeningCorps | undefined;
+  #sink: SinkStore | undefined;
   /** Outbox messages this node's commits wrote, and events it left out because no configuration could take them. */
   readonly #outbox = { written: 0, skipped: 0 };
 
@@ -79,6 +80,7 @@ export class WebhookSink implements Source {
     const { config, store } = this.#options;
     this.#clock = port.clock;
     const sink = sinkStoreOf(store);
+    this.#sink = sink;
     const listening = new ListeningCorps({ sink, logger: port.logger, shared: sink.shared });
     await listening.refresh();
     listening.start();
@@ -134,6 +136,7 @@ export class WebhookSink implements Source {
     this.#stopObserving?.();
     this.#listening?.stop();
     await this.#deliverer?.stop();
+    await this.#sink?.close?.();
     closeConnections(this.#post);
   }
 }
