@@ -32,8 +32,13 @@ export interface SinkStore {
   readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]>;
   get(ns: string, id: string): Promise<string | undefined>;
   list(ns: string): Promise<{ id: string; value: string }[]>;
-  /** Applies every operation, or none. */
-  apply(ops: readonly SinkOp[]): Promise<void>;
+  /**
+   * Applies every operation, or none. `replayable`: the step may be lost in a power failure (not in a process
+   * crash) as long as it is all lost — because losing it only makes its work be done again (taking outbox messages
+   * over again, repeating an attempt). On SQLite such a step skips its fsync (synchronous=NORMAL for it); the next
+   * durable commit makes it durable too (the WAL is written in order).
+   */
+  apply(ops: readonly SinkOp[], options?: { replayable?: boolean }): Promise<void>;
   /** The newest `limit` values of a capped list, newest first. */
   recent(list: string, limit: number): Promise<string[]>;
   /** Takes or renews the lease `name` for `holder`; false while another holder has it. */

@@ -6,8 +6,13 @@ export class SqliteSinkStore implements SinkStore {
   readonly shared = false;
   readonly #stmts;
   readonly #apply: (ops: readonly SinkOp[]) => void;
+  readonly #db: Db;
+  /** synchronous=FULL (2) or EXTRA (3): a replayable step lowers it to NORMAL for its own commit. */
+  readonly #fsyncs: boolean;
 
   constructor(db: Db) {
+    this.#db = db;
+    this.#fsyncs = Number(db.pragma('synchronous', { simple: true })) >= 2;
     this.#stmts = {
       read: db.prepare(
         'SELECT id, body, created_at FROM outbox WHERE topic = ? AND id > ? ORDER BY id LIMIT ?',
@@ -58,8 +63,18 @@ export class SqliteSinkStore implements SinkStore {
     return this.#stmts.list.all(ns) as { id: string; value: string }[];
   }
 
-  async apply(ops: readonly SinkOp[]): Promise<void> {
-    this.#apply(ops);
+  async apply(ops: readonly SinkOp[], options: { replayable?: boolean } = {}): Promise<void> {
+    if (!options.replayable || !this.#fsyncs) {
+      this.#apply(ops);
+      return;
+    }
+    const level = this.#db.pragma('synchronous', { simple: true }) as number;
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      this.#apply(ops);
+    } finally {
+      this.#db.pragma(`synchronous = ${level}`);
+    }
   }
 
   async recent(list: string, limit: number): Promise<string[]> {

@@ -3,8 +3,8 @@
  * node always does):
  *
  * 1. Expansion: outbox messages after the durable cursor become one pending delivery per enabled configuration of
- *    the meeting's enterprise — the deliveries and the new cursor are written in one atomic step, then the outbox
- *    is trimmed. A crash in between repeats nothing and loses nothing.
+ *    the meeting's enterprise — the deliveries, the new cursor and the outbox trim in one atomic step, which may be
+ *    lost whole in a power failure (no fsync of its own): then the same messages become the same deliveries again.
  * 2. Delivery: one queue per (configuration, meeting), in commit order; an event is attempted only once the
  *    outcome of the previous event of that queue is known (delivered or dead). Outcomes are recorded in group
  *    commits that no attempt waits for (`group-recorder.ts`). Up to `maxInFlight` attempts per configuration are in
@@ -27,6 +27,7 @@ import {
   LOG_CAP,
   logList,
   NS,
+  requestIdOf,
   TOPIC,
   type Attempt,
   type Delivery,
@@ -60,8 +61,7 @@ export interface DelivererOptions {
 const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
 const EXPAND_BATCH = 500;
-/** The default of `webhookInFlight` (settings.ts). */
-const MAX_IN_FLIGHT = 32;
+const MAX_IN_FLIGHT = 32; // the default of `webhookInFlight` (settings.ts)
 
 export class Deliverer {
   readonly #o: DelivererOptions;
@@ -217,7 +217,7 @@ export class Deliverer {
           configId: config.id,
           confId: event.confId,
           eventInfo: event.eventInfo,
-          requestId: randomUUID().replaceAll('-', ''),
+          requestId: requestIdOf(config.id, message.id),
           createdAt: message.at,
           attempts: 0,
           nextAt: clock.now(),
@@ -225,11 +225,15 @@ export class Deliverer {
       }
     }
     const last = messages[messages.length - 1]!.id;
-    await store.apply([
-      ...created.map((d): SinkOp => ({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) })),
-      { op: 'put', ns: NS.cursor, id: TOPIC, value: JSON.stringify({ after: last, seq }) },
-      { op: 'trim', topic: TOPIC, upTo: last },
-    ]);
+    // Replayable: if lost, the same messages are taken over again, into the same deliveries and request IDs.
+    await store.apply(
+      [
+        ...created.map((d): SinkOp => ({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) })),
+        { op: 'put', ns: NS.cursor, id: TOPIC, value: JSON.stringify({ after: last, seq }) },
+        { op: 'trim', topic: TOPIC, upTo: last },
+      ],
+      { replayable: true },
+    );
     for (const d of created) this.#enqueue(d);
     return messages.length === EXPAND_BATCH;
   }

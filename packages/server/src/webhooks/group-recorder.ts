@@ -38,7 +38,7 @@ export class GroupRecorder {
     if (this.#queued.length === 0) return;
     const ops = this.#queued;
     this.#queued = [];
-    this.#applying = this.store.apply(ops).then(
+    this.#applying = this.store.apply(ops, { replayable: true }).then(
       () => undefined,
       (err: unknown) => {
         this.#queued = ops.concat(this.#queued);
