@@ -142,6 +142,16 @@ export const REPLY_CODES = {
     'INVALID_SEQUENCE',
     'A `HeartBeat` frame has no `sequence`, or one that is not a JSON string; it is not echoed (and does not count as a heartbeat).',
   ),
+  UPSTREAM_UNAVAILABLE: replyCode(
+    119000009,
+    'UPSTREAM_UNAVAILABLE',
+    'The meeting is mirrored from an upstream service (a relay, docs/relay.md) and the request could not be forwarded there now: no live upstream connection on this node, or no answer in time. Nothing changed here; retry later.',
+  ),
+  CONF_MIRRORED: replyCode(
+    119000010,
+    'CONF_MIRRORED',
+    'The meeting is mirrored from an upstream service (a relay) and this request has no upstream equivalent; nothing changed.',
+  ),
   SUBTITLE_NOT_SUPPORTED: replyCode(
     111072085,
     'SUBTITLE_NOT_SUPPORTED',

@@ -311,6 +311,16 @@ export const ERRORS = {
     description: 'Two interpreter groups have the same groupID.',
   },
 
+  CONF_MIRRORED: {
+    code: 'MMC.111000409',
+    status: 409,
+    msg: 'CONF_MIRRORED',
+    reply: REPLY_CODES.CONF_MIRRORED,
+    advice: 'fix-request',
+    description:
+      'Mirrored from upstream by a relay (docs/relay.md), the meeting changes only there: media-plane calls are refused.',
+  },
+
   // --- gateway / generic ---
   NOT_FOUND: {
     code: 'APIGW.0101',

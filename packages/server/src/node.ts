@@ -29,7 +29,7 @@ import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { startOwnDemo, type Demo } from './simulator/demo.js';
 import { builtinSources } from './sources/builtin.js';
-import { sourcePort, sourcesHealth } from './sources/port.js';
+import { sourcePort, sourcesConfControl, sourcesHealth } from './sources/port.js';
 import type { Source } from './sources/source.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
@@ -140,6 +140,7 @@ export class ConfpushNode {
       pingIntervalMs: this.config.pingIntervalMs,
       metrics: this.metrics,
       limits: this.limits,
+      forwardConfControl: (request) => sourcesConfControl(this.sources, request),
     });
     const https =
       this.config.tlsCert !== ''
@@ -162,7 +163,11 @@ export class ConfpushNode {
       },
       {
         logger: this.logger,
-        ready: () => this.#ready && sourcesHealth(this.sources).ready,
+        ready: () => {
+          if (!this.#ready) return { ready: false };
+          const { ready, reason } = sourcesHealth(this.sources);
+          return ready ? { ready } : { ready, reason };
+        },
         metrics: this.metrics,
         demoRequestToken: this.#demoRequestToken,
         sourceRoutes: this.sources.flatMap((source) => (source.routes ? [source.routes] : [])),

@@ -62,7 +62,7 @@ const MEDIA = [
   'selfHand',
   'selfMute',
 ] as const;
-const MIRROR = ['mirror'] as const;
+const MIRROR = ['mirror', 'mirrorRecord'] as const;
 
 let nextPid = 0;
 const ctx: DecideContext = { now: Date.UTC(2026, 11, 6, 9, 0), newParticipantId: () => `pid${++nextPid}` };
@@ -189,6 +189,7 @@ describe('HANDLERS', () => {
         { type: 'mirror', targets: [{ category: 'ConfDynamicInfoNotify', payload: { isLocked: 1 } }] },
         [D],
       ],
+      mirrorRecord: [{ type: 'mirrorRecord', patch: { subject: 'Renamed upstream' } }, []],
     };
     const refusedOnLiveMeeting: Partial<Record<CommandType, string>> = {
       edit: 'CONF_ALREADY_STARTED',

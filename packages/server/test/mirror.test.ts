@@ -6,8 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMeetingState } from '../src/domain/create.js';
+import type { Command } from '../src/domain/commands.js';
 import { decide, type DecideContext } from '../src/domain/decide.js';
+import { DomainError } from '../src/domain/errors.js';
 import type { MeetingState } from '../src/domain/meeting.js';
+import { MIRRORED_OWNER_ID } from '../src/domain/mirror.js';
 import { testRecord } from './store-conformance.js';
 
 const ctx: DecideContext = { now: Date.UTC(2026, 11, 6, 9, 0), newParticipantId: () => 'generated' };
@@ -98,5 +101,50 @@ describe('mirror', () => {
       { category: 'ConfDynamicInfoNotify', payload: { lock: 1 } },
       { category: 'SpeakerChangeNotify', payload: [{ pid: zhang.pid, speakingVolume: 80 }] },
     ]);
+  });
+});
+
+describe('a mirrored meeting', () => {
+  const mirrored = () =>
+    createMeetingState(
+      testRecord('900487915', { ownerId: MIRRORED_OWNER_ID, subject: 'Weekly', chairPwd: '111111' }),
+      [],
+      ctx.newParticipantId,
+    );
+
+  it('refuses every command but mirror, mirrorRecord and stop: it changes only upstream', () => {
+    for (const command of [
+      { type: 'join', site: { pid: 'local', name: 'Local' } },
+      { type: 'subtitles', on: true },
+      { type: 'lock', locked: true },
+      { type: 'netQuality', reports: [{ pid: zhang.pid, delay: 10 }] },
+    ] satisfies Command[]) {
+      let refusal: unknown;
+      try {
+        decide(mirrored(), command, ctx);
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal, command.type).toBeInstanceOf(DomainError);
+      expect((refusal as DomainError).code, command.type).toBe('CONF_MIRRORED');
+    }
+    expect(decide(mirrored(), { type: 'stop' }, ctx).record?.state).toBe('Destroyed');
+  });
+
+  it('takes only the differing fields of the upstream details into its record, and no stream change', () => {
+    const same = decide(
+      mirrored(),
+      { type: 'mirrorRecord', patch: { subject: 'Weekly', chairPwd: '111111' } },
+      ctx,
+    );
+    expect(same).toEqual({ changes: [] });
+    const renamed = decide(
+      mirrored(),
+      { type: 'mirrorRecord', patch: { subject: 'Weekly (moved)', chairPwd: '111111', length: 90 } },
+      ctx,
+    );
+    expect(renamed.changes).toEqual([]);
+    expect(renamed.record).toMatchObject({ subject: 'Weekly (moved)', chairPwd: '111111', length: 90 });
+    expect(renamed.record?.updatedAt).toBe(ctx.now);
   });
 });

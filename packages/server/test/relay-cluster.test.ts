@@ -1,8 +1,10 @@
 /**
  * A relay cluster (cluster runs only: `CONFPUSH_TEST_STORE=redis`): one node follows each meeting upstream (a lease
- * in Redis), any node forwards its control calls, and when the following node stops another takes over.
+ * in Redis), any node forwards its control calls (REST, and the socket's ConfControl), and when the following node
+ * stops another takes over.
  */
-import { HEADERS } from '@confpush/protocol';
+import { ConfpushClient } from '@confpush/client';
+import { HEADERS, REPLY_CODES } from '@confpush/protocol';
 import { describe, expect, it } from 'vitest';
 import { http, runningMeeting } from './chain.js';
 import { CLUSTER, eventually, tempDir, testRedisPrefix } from './helpers.js';
@@ -39,6 +41,26 @@ describe.skipIf(!CLUSTER)('relay cluster', () => {
     expect(
       (await upstream.node.engine.load(id))?.committed.streams.ConfDynamicInfoNotify.fields['lock'],
     ).toBe(1);
+    // And the socket's ConfControl, over a short-lived upstream connection of its own.
+    const session = await new ConfpushClient({ baseUrl: other.server.url }).join({
+      conferenceID: id,
+      hostPassword: meeting.chairPwd,
+    });
+    try {
+      const reply = await session.confControl('REALTIMESUBTITLE', { isSubtitle: 1 });
+      expect(reply.returnCode).toBe(REPLY_CODES.SUCCESS.code);
+      expect(
+        (await upstream.node.engine.load(id))?.committed.streams.ConfDynamicInfoNotify.fields[
+          'realTimeSubtitle'
+        ],
+      ).toBe(1);
+      await eventually(
+        () => session.replica.stream('ConfDynamicInfoNotify').fields['realTimeSubtitle'] === 1,
+        { timeoutMs: 10_000, what: 'captions on, pushed to the subscriber of the other node' },
+      );
+    } finally {
+      session.close();
+    }
 
     await leader!.close();
     await eventually(() => other.relay.follower(id)?.state === 'live', {

@@ -42,7 +42,15 @@ describe('relay health', () => {
       log.logger,
     );
     for (let i = 0; i < 3; i++) await relay.pollNow();
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    // The body names the source and why (docs/rest-api.md, "Operations").
+    expect(await ready.json()).toEqual({
+      error_code: 'MMC.111000503',
+      error_msg: expect.stringMatching(
+        /^SERVICE_UNAVAILABLE: upstream: upstream refused the App ID credential: 401 USG\.201040001 /,
+      ) as unknown,
+    });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const report = await status(server.url);
     expect(report.authenticated).toBe(false);

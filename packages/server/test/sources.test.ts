@@ -51,7 +51,9 @@ class TestSfu implements Source {
   }
 
   health(): SourceHealth {
-    return { ready: this.healthy, detail: { peers: 'ok' } };
+    return this.healthy
+      ? { ready: true, detail: { peers: 'ok' } }
+      : { ready: false, reason: 'no SFU answers', detail: { peers: 'none' } };
   }
 
   async stop(): Promise<void> {
@@ -106,7 +108,12 @@ describe('a source added through the node option only', () => {
     try {
       expect((await fetch(`${node.url}/readyz`)).status).toBe(200);
       sfu.healthy = false;
-      expect((await fetch(`${node.url}/readyz`)).status).toBe(503);
+      const notReady = await fetch(`${node.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({
+        error_code: 'MMC.111000503',
+        error_msg: `SERVICE_UNAVAILABLE: ${sfu.name}: no SFU answers`,
+      });
       sfu.healthy = true;
     } finally {
       await node.close();

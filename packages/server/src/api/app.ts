@@ -15,14 +15,14 @@ import { multiPictureRoutes } from './multi-picture-routes.js';
 import { registerOpenApi } from './openapi.js';
 import { strictBodyValidators } from './validation.js';
 import { requestLogLevel } from './request-log.js';
-import { opsRoutes } from './ops-routes.js';
+import { opsRoutes, type Readiness } from './ops-routes.js';
 import type { Metrics } from '../metrics.js';
 
 export interface BuildApiOptions {
   logger: Logger;
   https?: { cert: Buffer; key: Buffer };
   /** Readiness of the node (`/readyz`); always ready when absent. */
-  ready?: () => boolean;
+  ready?: () => Readiness;
   metrics?: Metrics;
   /** Requests carrying this token in `X-Confpush-Demo` (the node's own demo) are logged at debug. */
   demoRequestToken?: string;
@@ -80,7 +80,7 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
   app.register(liveControlRoutes(deps));
   app.register(multiPictureRoutes(deps));
   for (const routes of options.sourceRoutes ?? []) app.register(routes);
-  app.register(opsRoutes({ ready: options.ready ?? (() => true), metrics: options.metrics }));
+  app.register(opsRoutes({ ready: options.ready ?? (() => ({ ready: true })), metrics: options.metrics }));
   app.register(consoleRoutes());
   return app;
 }

@@ -10,9 +10,12 @@ import { restErrorBody } from './errors-plugin.js';
 
 const TAGS = ['confpush: operations'];
 
+/** Whether the node serves; when not, why (named in the 503 body), if more than starting or stopping. */
+export type Readiness = { ready: true } | { ready: false; reason?: string | undefined };
+
 export interface OpsDeps {
-  /** True once the node listens, false again as soon as it starts shutting down. */
-  ready: () => boolean;
+  /** Ready once the node listens and every source is ready; not ready again as soon as it starts shutting down. */
+  ready: () => Readiness;
   metrics?: Metrics | undefined;
 }
 
@@ -35,14 +38,17 @@ export function opsRoutes(deps: OpsDeps) {
       {
         schema: {
           summary:
-            'Readiness: 200 while the node serves, 503 (MMC.111000503) while starting or shutting down',
+            'Readiness: 200 while the node serves, 503 (MMC.111000503) while starting, shutting down or a source is not ready (`error_msg` names the source and why)',
           tags: TAGS,
           response: { 200: ReadyResponse, 503: ErrorBodySchema },
         },
       },
       async (_request, reply) => {
-        if (deps.ready()) return { status: 'ready' as const };
-        return reply.status(ERRORS.UNAVAILABLE.status).send(restErrorBody(ERRORS.UNAVAILABLE));
+        const readiness = deps.ready();
+        if (readiness.ready) return { status: 'ready' as const };
+        return reply
+          .status(ERRORS.UNAVAILABLE.status)
+          .send(restErrorBody(ERRORS.UNAVAILABLE, readiness.reason));
       },
     );
 

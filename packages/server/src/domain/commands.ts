@@ -166,7 +166,29 @@ export interface MirrorTarget {
   keys?: string[];
 }
 
-export type MirrorCommand = { type: 'mirror'; targets: MirrorTarget[] };
+/** Record fields a meeting mirrored from elsewhere takes from its upstream's details (never identity or lifecycle). */
+export type MirroredRecordPatch = Partial<
+  Omit<
+    MeetingRecord,
+    | 'conferenceID'
+    | 'confUUID'
+    | 'corpId'
+    | 'ownerId'
+    | 'state'
+    | 'startedAt'
+    | 'endedAt'
+    | 'cancelled'
+    | 'confConfigInfo'
+    | 'confIMGroupId'
+    | 'createdAt'
+    | 'updatedAt'
+  >
+>;
+
+export type MirrorCommand =
+  | { type: 'mirror'; targets: MirrorTarget[] }
+  /** The upstream's details of a mirrored meeting: the record takes the fields that differ, the streams nothing. */
+  | { type: 'mirrorRecord'; patch: MirroredRecordPatch };
 
 export type Command = ManagementCommand | ControlCommand | MediaCommand | MirrorCommand;
 

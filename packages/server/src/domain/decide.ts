@@ -112,9 +112,18 @@ export const HANDLERS: { readonly [K in CommandType]: Handler<K> } = {
   selfMute: live(media.selfMute),
   // a meeting followed elsewhere (the relay)
   mirror: live(mirror.mirror),
+  mirrorRecord: mirror.mirrorRecord,
 };
 
+/** What a mirrored meeting accepts: it changes only as its upstream does, and ends when the upstream says so. */
+const MIRRORED_ACCEPTS: ReadonlySet<CommandType> = new Set(['mirror', 'mirrorRecord', 'stop']);
+
 export function decide(state: MeetingState, command: Command, ctx: DecideContext): Decision {
+  if (mirror.isMirrored(state.record) && !MIRRORED_ACCEPTS.has(command.type))
+    throw new DomainError(
+      'CONF_MIRRORED',
+      `${command.type}: the meeting is mirrored from upstream and changes only there`,
+    );
   // The table pairs each type with its handler; TypeScript cannot follow that pairing through a union.
   const handler = HANDLERS[command.type] as Handler<CommandType>;
   return handler(state, command, ctx);

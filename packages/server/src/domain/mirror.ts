@@ -8,11 +8,37 @@
  */
 import { CATEGORY_SPECS, isPlainObject, type CategoryReplica, type Item } from '@confpush/protocol';
 import type { ChangeBuilder } from './changes.js';
-import type { MirrorTarget } from './commands.js';
+import type { MirroredRecordPatch, MirrorTarget } from './commands.js';
+import type { Handler } from './decide.js';
+import { DomainError } from './errors.js';
 import type { LiveHandler } from './live-meeting.js';
+import type { MeetingRecord } from './meeting.js';
+
+/** The owner of every meeting a relay mirrors (docs/relay.md): such a meeting changes only as its upstream does. */
+export const MIRRORED_OWNER_ID = 'confpush-relay';
+
+/** Is the meeting mirrored from elsewhere? */
+export function isMirrored(record: MeetingRecord): boolean {
+  return record.ownerId === MIRRORED_OWNER_ID;
+}
 
 export const mirror: LiveHandler<'mirror'> = (m, command) => {
   for (const target of command.targets) mirrorStream(m.b, m.state.streams[target.category], target);
+};
+
+/**
+ * The upstream's details: the record takes only the fields that differ (nothing is committed when none does). The
+ * streams are left alone: `ConfBasicInfoNotify` is the upstream's own, mirrored by `mirror`, and a view of the local
+ * record (the relay's enterprise as owner) would overwrite it.
+ */
+export const mirrorRecord: Handler<'mirrorRecord'> = (state, command, ctx) => {
+  if (state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
+  const changed: MirroredRecordPatch = {};
+  for (const [field, value] of Object.entries(command.patch) as [keyof MirroredRecordPatch, unknown][]) {
+    if (value !== undefined && !same(state.record[field], value)) Object.assign(changed, { [field]: value });
+  }
+  if (Object.keys(changed).length === 0) return { changes: [] };
+  return { record: { ...state.record, ...changed, updatedAt: ctx.now }, changes: [] };
 };
 
 function mirrorStream(b: ChangeBuilder, held: CategoryReplica, target: MirrorTarget): void {

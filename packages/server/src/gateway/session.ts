@@ -39,7 +39,7 @@ import { payloadLength, textFrame, type WireFrame } from '../hub/wire.js';
 import type { ConfToken } from '../store/types.js';
 import type { TokenRate } from '../limits/index.js';
 import { ABNORMAL_CLOSE, type FrameKind, type SessionMetrics } from '../metrics.js';
-import { handleConfControl } from './conf-control.js';
+import { handleConfControl, type ConfControlContext } from './conf-control.js';
 import { subscribeTokenRefusal } from './refusals.js';
 import { categoriesIn, resumable } from './resume.js';
 import type { ConnectionSlots } from './gateway.js';
@@ -61,6 +61,8 @@ export interface SessionContext {
   /** How long a socket may outlive the expiry of its control token before it is closed (4006). */
   tokenGraceMs: number;
   metrics?: SessionMetrics | undefined;
+  /** Takes `ConfControl` requests of meetings decided elsewhere (a relay's mirrored meetings). */
+  forwardConfControl?: ConfControlContext['forward'];
 }
 
 export class Session implements Subscriber {
@@ -262,6 +264,7 @@ export class Session implements Subscriber {
       confId: this.confId,
       tokens: this.#ctx.tokens,
       engine: this.#ctx.engine,
+      forward: this.#ctx.forwardConfControl,
       onTokenRenewed: (token: ConfToken) => {
         if (this.#token === undefined || this.#token === token.token) this.#holdToken(token);
       },

@@ -8,13 +8,22 @@
  * After an upstream reconnect the full messages replace the upstream replica; the queue compares them with the
  * committed state and commits only what differs. When the meeting ends upstream it is stopped locally (subscribers
  * get `Destroyed` and the close).
+ *
+ * The local record (subject, times, passwords: what `confDetail` answers) is read again from the upstream's details
+ * whenever its `ConfBasicInfoNotify` changes (which includes the full message after every connect), one read at a
+ * time; only the fields that differ are committed (`mirrorRecord`).
  */
-import { PushConnection, type ConnectionState, type WebSocketConstructor } from '@confpush/client';
+import {
+  PushConnection,
+  type ConfControlReply,
+  type ConnectionState,
+  type WebSocketConstructor,
+} from '@confpush/client';
 import { CLOSE_CODES } from '@confpush/protocol';
 import { DomainError } from '../domain/errors.js';
 import type { SourcePort } from '../sources/source.js';
 import { MirrorQueue } from './mirror-queue.js';
-import { mirroredRecord } from './record.js';
+import { mirroredRecord, mirroredRecordPatch } from './record.js';
 import type { UpstreamApi } from './upstream-api.js';
 import { UpstreamReplica } from './upstream-replica.js';
 
@@ -62,6 +71,9 @@ export class Follower {
   #lastError: string | null = null;
   /** A mirror commit failed and none succeeded since (logged once per run of failures). */
   #commitFailing = false;
+  /** The record is being read again upstream; `again`: its basic info changed meanwhile, read once more. */
+  #recordRefresh: { again: boolean; done: Promise<void> } | undefined;
+  #recordFailing = false;
   /** Settles when the follower is done (ended, failed or stopped). */
   readonly done: Promise<void>;
   #finish!: () => void;
@@ -70,7 +82,10 @@ export class Follower {
     this.#o = options;
     this.conferenceID = options.conferenceID;
     const { port } = options;
-    this.#replica = new UpstreamReplica((touched) => this.#queue.touch(touched));
+    this.#replica = new UpstreamReplica((touched) => {
+      this.#queue.touch(touched);
+      if (touched.category === 'ConfBasicInfoNotify') this.#refreshRecord();
+    });
     this.#queue = new MirrorQueue({
       replica: this.#replica,
       now: () => port.clock.now(),
@@ -106,8 +121,19 @@ export class Follower {
   }
 
   /** Resolves once nothing upstream is waiting to be committed. */
-  settled(): Promise<void> {
-    return this.#queue.idle();
+  async settled(): Promise<void> {
+    await this.#queue.idle();
+    await this.#recordRefresh?.done;
+  }
+
+  /**
+   * Sends a `ConfControl` request on the upstream socket (with the relay's control token) and resolves with the
+   * upstream's reply; rejects when the socket is not live or no reply comes in time.
+   */
+  confControl(type: string, data: Readonly<Record<string, unknown>>): Promise<ConfControlReply> {
+    if (!this.#connection || this.#state !== 'live')
+      return Promise.reject(new Error(`the upstream connection is ${this.#state}`));
+    return this.#connection.confControl(type, data);
   }
 
   /** Reads the meeting upstream, creates it locally when needed, and connects. Rejects when it cannot start. */
@@ -199,6 +225,50 @@ export class Follower {
     this.#state = 'ended';
     this.#o.port.logger.info({ conferenceID: this.conferenceID }, 'relay: the meeting ended upstream');
     this.stop();
+  }
+
+  /** Reads the upstream's details again and commits what differs in the record; one read at a time. */
+  #refreshRecord(): void {
+    if (this.#recordRefresh) {
+      this.#recordRefresh.again = true;
+      return;
+    }
+    const run = { again: false, done: Promise.resolve() };
+    this.#recordRefresh = run;
+    run.done = (async () => {
+      do {
+        run.again = false;
+        if (this.#stopped) break;
+        try {
+          const { api, port } = this.#o;
+          const meeting = await api.meeting(this.conferenceID);
+          const current = await port.read(this.conferenceID);
+          if (current && !this.#stopped)
+            await port.execute(this.conferenceID, {
+              type: 'mirrorRecord',
+              patch: mirroredRecordPatch(meeting, current.record),
+            });
+          this.#recordFailing = false;
+        } catch (error) {
+          this.#onRecordFailure(error);
+        }
+      } while (run.again);
+      this.#recordRefresh = undefined;
+    })();
+  }
+
+  #onRecordFailure(error: unknown): void {
+    // Stopped, or ended here meanwhile: nothing left to refresh.
+    if (this.#stopped) return;
+    if (error instanceof DomainError && (error.code === 'CONF_NOT_STARTED' || error.code === 'CONF_ENDED'))
+      return;
+    this.#lastError = error instanceof Error ? error.message : String(error);
+    if (this.#recordFailing) return;
+    this.#recordFailing = true;
+    this.#o.port.logger.warn(
+      { err: error, conferenceID: this.conferenceID },
+      'relay: the meeting details could not be read again upstream; retried when its basic info changes',
+    );
   }
 
   #onCommitFailure(error: unknown): void {

@@ -4,13 +4,15 @@
  * enterprise (its administrators manage it locally), in progress.
  */
 import { toNumber, toStringValue } from '@confpush/protocol';
+import type { MirroredRecordPatch } from '../domain/commands.js';
 import type { MeetingRecord } from '../domain/meeting.js';
+import { MIRRORED_OWNER_ID } from '../domain/mirror.js';
 import { parseUtcMinute } from '../domain/schedule.js';
 import { hex32 } from '../ids.js';
 import type { UpstreamMeeting } from './upstream-api.js';
 
 /** The owner named on mirrored meetings. */
-export const RELAY_OWNER_ID = 'confpush-relay';
+export const RELAY_OWNER_ID = MIRRORED_OWNER_ID;
 
 export function mirroredRecord(
   meeting: UpstreamMeeting,
@@ -66,6 +68,29 @@ export function mirroredRecord(
     createdAt: options.now,
     updatedAt: options.now,
   };
+}
+
+/**
+ * The fields of a mirrored record that follow the upstream's details, read again (`mirrorRecord`; the domain keeps
+ * only those that differ). Times missing upstream fall back to the local start, as when the record was created.
+ */
+export function mirroredRecordPatch(meeting: UpstreamMeeting, current: MeetingRecord): MirroredRecordPatch {
+  const {
+    conferenceID: _conferenceID,
+    confUUID: _confUUID,
+    corpId: _corpId,
+    ownerId: _ownerId,
+    state: _state,
+    startedAt: _startedAt,
+    endedAt: _endedAt,
+    cancelled: _cancelled,
+    confConfigInfo: _confConfigInfo,
+    confIMGroupId: _confIMGroupId,
+    createdAt: _createdAt,
+    updatedAt: _updatedAt,
+    ...patch
+  } = mirroredRecord(meeting, { corpId: current.corpId, now: current.startedAt ?? current.createdAt });
+  return patch;
 }
 
 /** Huawei writes times as `yyyy-MM-dd HH:mm` (UTC) or as epoch ms, sometimes in a string. */

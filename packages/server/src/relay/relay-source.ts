@@ -1,8 +1,9 @@
 /**
  * The relay in front of Huawei Cloud Meeting, as a source (src/sources/source.ts): it finds the meetings to follow
  * (the configured list, or every meeting of the enterprise in progress, read every `upstreamPollMs`), keeps one
- * follower per meeting, forwards control calls of mirrored meetings upstream, and reports its state (`/readyz`,
- * `/metrics`, `GET /confpush/v1/relay/status`). Built by sources/builtin.ts only when `upstreamUrl` is set.
+ * follower per meeting, forwards control calls of mirrored meetings upstream (REST, forward.ts, and the socket's
+ * `ConfControl`), and reports its state (`/readyz`, `/metrics`, `GET /confpush/v1/relay/status`). Built by
+ * sources/builtin.ts only when `upstreamUrl` is set.
  *
  * In a cluster, one node follows each meeting (a lease in Redis, lease.ts); any node forwards control calls.
  *
@@ -11,6 +12,7 @@
  * tokens come from the host password, not from the App ID).
  */
 import type { WebSocketConstructor } from '@confpush/client';
+import { REPLY_CODES } from '@confpush/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { MeetingTokens } from '../auth/meeting-tokens.js';
@@ -18,14 +20,21 @@ import type { AccessTokenVerifier } from '../api/context.js';
 import type { TimerHandle } from '../clock.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
+import { isMirrored } from '../domain/mirror.js';
+import type {
+  ConfControlAnswer,
+  ConfControlRequest,
+  Source,
+  SourceHealth,
+  SourcePort,
+} from '../sources/source.js';
 import type { Store } from '../store/types.js';
 import { Follower, type FollowerStatus } from './follower.js';
-import { RELAY_OWNER_ID } from './record.js';
 import { addForwarding, type ForwardDeps } from './forward.js';
 import { type FollowLease, openLease } from './lease.js';
 import { RelayMetrics } from './metrics.js';
 import { UpstreamApi, UpstreamAuthError } from './upstream-api.js';
+import { sendConfControlUpstream } from './upstream-conf-control.js';
 
 /** A meeting's lease lasts this many discovery passes: a dead holder is replaced within it. */
 const LEASE_POLLS = 3;
@@ -78,7 +87,7 @@ export class RelaySource implements Source {
         });
         return this.#tokens;
       },
-      mirrored: async (id) => (await this.#port?.read(id))?.record.ownerId === RELAY_OWNER_ID,
+      mirrored: (id) => this.#mirrored(id),
       controlToken: (id) => this.#controlToken(id),
       accessTokens: options.accessTokens,
       corpId: options.config.corpId,
@@ -138,7 +147,52 @@ export class RelaySource implements Source {
 
   health(): SourceHealth {
     const status = this.status();
-    return { ready: this.#authProblem === null, detail: status };
+    if (this.#authProblem === null) return { ready: true, detail: status };
+    return { ready: false, reason: this.#authProblem, detail: status };
+  }
+
+  /**
+   * A socket `ConfControl` of a mirrored meeting goes upstream on the socket of its follower, with the relay's
+   * control token (a node of a cluster that does not follow the meeting opens a short-lived upstream connection of
+   * its own); the upstream's reply is the answer, and the change comes back as a push. It is refused with
+   * UPSTREAM_UNAVAILABLE while the follower's socket is not live, when the upstream cannot be reached, or when it
+   * does not answer in time. Undefined: not a mirrored meeting.
+   */
+  async confControl(request: ConfControlRequest): Promise<ConfControlAnswer | undefined> {
+    const record = (await this.#port?.read(request.conferenceID))?.record;
+    if (!record || !isMirrored(record)) return undefined;
+    const unavailable = (why: string): ConfControlAnswer => ({
+      returnCode: REPLY_CODES.UPSTREAM_UNAVAILABLE.code,
+      returnDesc: REPLY_CODES.UPSTREAM_UNAVAILABLE.desc,
+      message: why,
+    });
+    const follower = this.#followers.get(request.conferenceID);
+    const api = this.#api;
+    const send = follower
+      ? () => follower.confControl(request.type, request.data)
+      : api
+        ? () =>
+            sendConfControlUpstream({
+              api,
+              conferenceID: request.conferenceID,
+              hostPassword: record.chairPwd,
+              type: request.type,
+              data: request.data,
+              WebSocket: this.#o.WebSocket,
+            })
+        : undefined;
+    if (!send) return unavailable('the relay is starting');
+    try {
+      const reply = await send();
+      const message = reply.data['message'];
+      return {
+        returnCode: reply.returnCode,
+        returnDesc: reply.returnDesc,
+        ...(typeof message === 'string' ? { message } : {}),
+      };
+    } catch (error) {
+      return unavailable(`not forwarded upstream: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   status(): RelayStatus {
@@ -225,6 +279,11 @@ export class RelaySource implements Source {
       follower.fail(error);
       this.#failed(error, conferenceID);
     }
+  }
+
+  async #mirrored(conferenceID: string): Promise<boolean> {
+    const record = (await this.#port?.read(conferenceID))?.record;
+    return record !== undefined && isMirrored(record);
   }
 
   /**

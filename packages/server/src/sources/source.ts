@@ -53,8 +53,27 @@ export type CommitObserver = EngineListener;
 export interface SourceHealth {
   /** False makes the node not ready (`/readyz` answers 503 naming the source). */
   ready: boolean;
+  /** Why it is not ready, in one line (`/readyz` names it); absent when ready. */
+  reason?: string;
   /** Anything worth showing an operator (connection states, lag, counters); JSON-serialisable. */
   detail?: unknown;
+}
+
+/**
+ * A socket `ConfControl` request that changes a meeting (e.g. `REALTIMESUBTITLE`), already checked against the
+ * caller's control token. `data` is the frame's data without `conferenceID` and `confToken`.
+ */
+export interface ConfControlRequest {
+  conferenceID: string;
+  type: string;
+  data: Readonly<Record<string, unknown>>;
+}
+
+/** The answer to a forwarded `ConfControl`: the reply's `data` fields (`returnCode` 0 is success). */
+export interface ConfControlAnswer {
+  returnCode: number;
+  returnDesc: string;
+  message?: string;
 }
 
 export interface Source {
@@ -67,6 +86,11 @@ export interface Source {
   /** Called once the engine is up and before the node listens; the source may start its own work here. */
   start(port: SourcePort): Promise<void>;
   health?(): SourceHealth;
+  /**
+   * Takes a socket `ConfControl` request of a meeting this source owns (a relay forwards it upstream) and answers
+   * it; resolves undefined for a meeting it does not own, which the node then decides itself.
+   */
+  confControl?(request: ConfControlRequest): Promise<ConfControlAnswer | undefined>;
   /** Stops the source's work; called before the engine drains at shutdown. */
   stop(): Promise<void>;
 }

@@ -1,12 +1,13 @@
 /**
  * Who may call the media-plane API: the media plane is trusted infrastructure holding the app credential, so every
  * call carries the `X-Access-Token` of an administrator of the meeting's enterprise or of the meeting's owner, and
- * the meeting must be in progress. Checked before the body is validated, so an unauthorised caller learns nothing
- * about the API.
+ * the meeting must be in progress and not mirrored from elsewhere (a relay's: its media is reported upstream,
+ * docs/relay.md). Checked before the body is validated, so an unauthorised caller learns nothing about the API.
  */
 import type { FastifyRequest } from 'fastify';
 import { canManage } from '../../domain/conference-info.js';
 import { DomainError } from '../../domain/errors.js';
+import { isMirrored } from '../../domain/mirror.js';
 import type { MediaRouteDeps } from './context.js';
 
 /** The `preValidation` hook of every media-plane route: the caller, the meeting and its state. */
@@ -27,5 +28,8 @@ export function mediaAccessCheck(deps: MediaRouteDeps) {
       );
     }
     if (record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
+    // Checked here, not only by the engine: volume samples are answered before they are decided.
+    if (isMirrored(record))
+      throw new DomainError('CONF_MIRRORED', "a mirrored meeting's media is reported by its upstream");
   };
 }
