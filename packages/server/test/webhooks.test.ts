@@ -261,6 +261,25 @@ describe('webhook events', () => {
 });
 
 describe('webhook delivery', () => {
+  it('has at most webhookInFlight attempts in flight, taken over all due meetings, each meeting in order', async () => {
+    const receiver = await WebhookReceiver.start('secret');
+    const server = await serverWithWebhooks(receiver, { webhookInFlight: 2, webhookTimeoutMs: 1500 });
+    await enable(server, receiver);
+    const token = await appAuth(server);
+    receiver.mode = 'hang';
+    const meetings = [];
+    for (let i = 0; i < 6; i++) meetings.push(await createMeeting(server, token, { subject: `m${i}` }));
+    // When the first hanging attempt times out, every meeting's first event has long been due: without the bound
+    // all six would be hanging by now.
+    await receiver.next('aborted');
+    expect(receiver.maxConcurrent).toBe(2);
+    receiver.mode = 'ok';
+    const all = await receiver.waitForEvents(12);
+    for (const m of meetings)
+      expect(meetingEvents(all, m.conferenceID)).toEqual(['meeting.create', 'meeting.started']);
+    expect(receiver.maxConcurrent).toBeLessThanOrEqual(2);
+  });
+
   it('keeps per-meeting order through a receiver that is down, answers 500 and hangs; retries keep X-Request-ID', async () => {
     const receiver = await WebhookReceiver.start('secret');
     const server = await serverWithWebhooks(receiver, { webhookTimeoutMs: 200 });
