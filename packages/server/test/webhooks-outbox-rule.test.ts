@@ -2,7 +2,8 @@
  * The outbox rule (docs/webhooks.md; src/webhooks/listening-corps.ts): a commit writes no webhook outbox message
  * for an enterprise without an event push configuration, and every event committed after the call that created
  * the configuration answered is kept — on every node of a cluster, including one that did not take the call.
- * Counted by each node's webhook sink (its health detail: messages written and skipped by its own commits).
+ * Counted by each node's webhook sink (its health detail and `confpush_webhook_outbox_events_total`: the events
+ * its own commits wrote and skipped).
  */
 import { describe, expect, it } from 'vitest';
 import type { ConfpushNode } from '../src/node.js';
@@ -60,6 +61,9 @@ describe('the webhook outbox rule', () => {
     expect(deleted.status).toBe(200);
     await createMeeting(via(server, last), token, { subject: 'unheard again' });
     expect(outboxOf(last)).toMatchObject({ written: 2, skipped: 4 });
+    const metrics = await (await fetch(`${last.url}/metrics`)).text();
+    expect(metrics).toContain('confpush_webhook_outbox_events_total{result="written"} 2');
+    expect(metrics).toContain('confpush_webhook_outbox_events_total{result="skipped"} 4');
     await receiver.down();
   });
 });

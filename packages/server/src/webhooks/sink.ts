@@ -95,7 +95,11 @@ export class WebhookSink implements Source {
       maxInFlight: config.webhookInFlight,
       post: this.#post,
     });
-    const metrics = new WebhookMetrics(port.registry, () => deliverer.status.queued);
+    const metrics = new WebhookMetrics(
+      port.registry,
+      () => deliverer.status.queued,
+      () => this.#outbox,
+    );
     deliverer.onAttempt = (attempt) => metrics.attempted(attempt);
     this.#deliverer = deliverer;
     this.#service = new WebhookService({
