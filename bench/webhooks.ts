@@ -11,8 +11,6 @@
  * latency of a change (`lib/push-probe.ts`), reported with webhooks idle vs delivering, side by side.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +19,7 @@ import pino from 'pino';
 import { createMeeting } from './lib/chain.js';
 import type { BenchContext } from './lib/context.js';
 import { PushProbe, summarize, type LatencySummary } from './lib/push-probe.js';
+import { startReceiver, type ReceiverPlace } from './lib/webhook-receiver.js';
 import { resolveConfig } from '../packages/server/src/config.js';
 import { ConfpushNode } from '../packages/server/src/node.js';
 import { selfSignedIn } from '../packages/server/test/support/openssl-certificate.js';
@@ -29,10 +28,16 @@ export interface WebhooksResult {
   meetings: number;
   perMeeting: number;
   sync: string;
+  /** Where the receiver ran: in the bench's thread, sharing the node's event loop, or in a worker thread. */
+  receiver?: ReceiverPlace;
+  /** The same run with the receiver in the node's thread (as measured before the receiver had its own). */
+  inline?: WebhooksResult;
   deliveries: number;
   committedMs: number;
   ms: number;
   deliveriesPerSecond: number;
+  /** CPU time of the process (node, receiver and joins) over that time, in % of one core. */
+  cpuPercent?: number;
   outOfOrder: number;
   /** Repeated attempts the receiver had already answered (same X-Request-ID; at least once), not counted above. */
   duplicates: number;
@@ -50,7 +55,10 @@ export interface WebhooksResult {
 }
 
 export async function run(ctx: BenchContext): Promise<WebhooksResult> {
-  const result = await measure(100, ctx.quick ? 10 : 40, 'full');
+  const perMeeting = ctx.quick ? 10 : 40;
+  const inline = await measure(100, perMeeting, 'full', 'inline');
+  ctx.log(JSON.stringify(inline));
+  const result = { ...(await measure(100, perMeeting, 'full', 'thread')), inline };
   ctx.log(JSON.stringify(result));
   return result;
 }
@@ -59,52 +67,19 @@ async function measure(
   meetings: number,
   perMeeting: number,
   sync: string,
+  place: ReceiverPlace,
   inFlight?: number,
 ): Promise<WebhooksResult> {
   const dir = mkdtempSync(join(tmpdir(), 'confpush-bench-webhooks-'));
   const certificate = selfSignedIn(dir);
 
-  let received = 0;
-  let outOfOrder = 0;
-  let duplicates = 0;
-  const seen = new Set<string>();
-  const lastJoin = new Map<string, number>();
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
   const expected = meetings * perMeeting;
-  const receiver = createServer({ cert: certificate.ca, key: readFileSync(certificate.key) }, (req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as {
-        nonce: string;
-        eventInfo: {
-          event: string;
-          payload?: { meetingInfo: { meetingID: string }; attendeeInfo?: { displayName: string } };
-        };
-      };
-      if (body.eventInfo.event === 'meeting.verify') {
-        res.end(JSON.stringify({ event: 'meeting.verify', nonce: body.nonce }));
-        return;
-      }
-      res.end();
-      if (body.eventInfo.event !== 'meeting.join') return;
-      const conf = body.eventInfo.payload!.meetingInfo.meetingID;
-      const n = Number(body.eventInfo.payload!.attendeeInfo!.displayName);
-      if (!Number.isInteger(n)) return; // the push probe's participant
-      const requestId = String(req.headers['x-request-id']);
-      if (seen.has(requestId)) {
-        duplicates++;
-        return;
-      }
-      seen.add(requestId);
-      if ((lastJoin.get(conf) ?? -1) !== n - 1) outOfOrder++;
-      lastJoin.set(conf, n);
-      if (++received === expected) done();
-    });
+  const receiver = await startReceiver(place, {
+    cert: certificate.ca,
+    key: readFileSync(certificate.key),
+    expected,
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const url = `https://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const url = receiver.url;
 
   const config = resolveConfig({
     port: 0,
@@ -174,9 +149,10 @@ async function measure(
   const probe = await PushProbe.start(node, probeMeeting.conferenceID, probeMeeting.chairPwd);
   // Let the create/started events of the set-up go out first.
   await new Promise((r) => setTimeout(r, 2000));
-  received = 0;
+  await receiver.reset();
   probe.run();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     ids.map(async (confId) => {
       for (let n = 0; n < perMeeting; n++)
@@ -184,8 +160,9 @@ async function measure(
     }),
   );
   const committedAt = performance.now();
-  await finished;
+  const { outOfOrder, duplicates } = await receiver.finished();
   const finishedAt = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
   const committedMs = committedAt - started;
   const ms = finishedAt - started;
   // As many idle samples as were taken while delivering, with webhooks idle and the same store.
@@ -203,16 +180,18 @@ async function measure(
     p99Ratio: Math.round((summarize(delivering).p99 / idle.p99) * 100) / 100,
   };
   await node.close();
-  receiver.close();
+  await receiver.close();
   rmSync(dir, { recursive: true, force: true });
   return {
     meetings,
     perMeeting,
     sync,
+    receiver: place,
     deliveries: expected,
     committedMs: Math.round(committedMs),
     ms: Math.round(ms),
     deliveriesPerSecond: Math.round((expected / ms) * 1000),
+    cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100),
     outOfOrder,
     duplicates,
     push,
@@ -226,6 +205,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       'per-meeting': { type: 'string', default: '40' },
       sync: { type: 'string', default: 'full' },
       'in-flight': { type: 'string' },
+      receiver: { type: 'string', default: 'thread' },
     },
   });
   console.log(
@@ -234,6 +214,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         Number(values.meetings),
         Number(values['per-meeting']),
         values.sync,
+        values.receiver === 'inline' ? 'inline' : 'thread',
         values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
       ),
     ),
