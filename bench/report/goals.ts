@@ -247,7 +247,9 @@ export const GOALS: readonly GoalRow[] = [
     goal: '≥ 2,000 webhook deliveries/s over 100 meetings on SQLite, per-meeting order kept',
     threshold: 2000,
     judge: (w, min) => ({
-      measured: `${fmtInt(w.deliveriesPerSecond)}/s, ${fmtInt(w.outOfOrder)} out of order`,
+      measured:
+        `${fmtInt(w.deliveriesPerSecond)}/s, ${fmtInt(w.outOfOrder)} out of order` +
+        (w.inline ? ` (receiver in the node's thread: ${fmtInt(w.inline.deliveriesPerSecond)}/s)` : ''),
       ok: w.deliveriesPerSecond >= min && w.outOfOrder === 0,
     }),
   }),
