@@ -444,25 +444,70 @@ function snapshotSection(s: SnapshotResult): string {
 }
 
 function webhooksSection(w: WebhooksResult): string {
+  const runs = [w, ...(w.inline ? [w.inline] : [])];
   return [
     `One node on SQLite (synchronous=${w.sync.toUpperCase()}) with enterprise event push enabled to a local HTTPS ` +
-      `receiver (in the node's process, answering 200). ${w.meetings} meetings in progress; ${w.perMeeting} ` +
+      `receiver answering 200 — in a worker thread of the bench process (its own event loop, as a real receiver ` +
+      "is never in the node) and, for comparison with earlier runs, in the node's own thread. " +
+      `${w.meetings} meetings in progress; ${w.perMeeting} ` +
       'participants join each one through the engine as fast as it takes them (one `meeting.join` per join). ' +
-      "Time from the first commit to the last delivery; the receiver checks that each meeting's events arrive in order.",
+      "Time from the first commit to the last delivery; the receiver checks that each meeting's events arrive in order. " +
+      'CPU: the process (node, receiver, joins) over that time, in % of one core.',
     '',
     table(
-      ['deliveries', 'commits done after', 'last delivery after', 'deliveries/s', 'out of order', 'repeated'],
       [
-        [
-          fmtInt(w.deliveries),
-          `${fmtInt(w.committedMs)} ms`,
-          `${fmtInt(w.ms)} ms`,
-          fmtInt(w.deliveriesPerSecond),
-          fmtInt(w.outOfOrder),
-          fmtInt(w.duplicates ?? 0),
-        ],
+        'receiver',
+        'deliveries',
+        'commits done after',
+        'last delivery after',
+        'deliveries/s',
+        'CPU',
+        'out of order',
+        'repeated',
       ],
+      runs.map((r) => [
+        r.receiver === 'inline' ? "node's thread" : r.receiver === 'thread' ? 'worker thread' : '—',
+        fmtInt(r.deliveries),
+        `${fmtInt(r.committedMs)} ms`,
+        `${fmtInt(r.ms)} ms`,
+        fmtInt(r.deliveriesPerSecond),
+        r.cpuPercent === undefined ? '—' : `${r.cpuPercent} %`,
+        fmtInt(r.outOfOrder),
+        fmtInt(r.duplicates ?? 0),
+      ]),
     ),
+    ...(w.push
+      ? [
+          '',
+          'Socket-push latency of a subscriber of one more meeting (a mute toggle through the engine until its ' +
+            'ParticipantsNotify frame arrives, one at a time, the WebSocket client in the same thread as the node): ' +
+            'with webhooks idle (after the last delivery), while the joins are committed and delivered, and while ' +
+            'only delivering (all joins committed); the ratio is delivering p99 ÷ idle p99.',
+          '',
+          table(
+            [
+              'receiver',
+              'idle p50 / p99',
+              'committing p50 / p99',
+              'delivering p50 / p99 (samples)',
+              'p99 ratio',
+            ],
+            runs.flatMap((r) =>
+              r.push
+                ? [
+                    [
+                      r.receiver === 'inline' ? "node's thread" : 'worker thread',
+                      `${fmtMs(r.push.idle.p50)} / ${fmtMs(r.push.idle.p99)} ms`,
+                      `${fmtMs(r.push.committing.p50)} / ${fmtMs(r.push.committing.p99)} ms`,
+                      `${fmtMs(r.push.delivering.p50)} / ${fmtMs(r.push.delivering.p99)} ms (${fmtInt(r.push.delivering.samples)})`,
+                      `**${r.push.p99Ratio.toFixed(2)}×**`,
+                    ],
+                  ]
+                : [],
+            ),
+          ),
+        ]
+      : []),
   ].join('\n');
 }
 

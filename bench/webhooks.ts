@@ -1,114 +1,85 @@
 /**
  * Benchmark 8 — webhook delivery throughput (`npm run bench -- --only webhooks`, or alone:
- * `node --conditions=source --import tsx bench/webhooks.ts [--meetings 100] [--per-meeting 40] [--sync full|normal]`).
+ * `node --conditions=source --import tsx bench/webhooks.ts [--meetings 100] [--per-meeting 40] [--sync full|normal]
+ * [--in-flight N]`).
  *
- * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl) that answers 200
+ * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl, as in the tests) that answers 200
  * and checks each meeting's order. 100 meetings in progress; every meeting gets `per-meeting` participants joining
  * (one `meeting.join` each) through the engine as fast as it takes them. Reports sustained deliveries per second
  * (first commit to last delivery) and whether any meeting's events arrived out of order. The receiver runs in the
- * node's process (they share its CPU). The socket-push latency while webhooks are delivered is not measured here.
+ * node's process (they share its CPU). Meanwhile a WebSocket subscriber of one more meeting measures the socket-push
+ * latency of a change (`lib/push-probe.ts`), reported with webhooks idle vs delivering, side by side.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { createMeeting } from './lib/chain.js';
 import type { BenchContext } from './lib/context.js';
+import { PushProbe, summarize, type LatencySummary } from './lib/push-probe.js';
+import { startReceiver, type ReceiverPlace } from './lib/webhook-receiver.js';
 import { resolveConfig } from '../packages/server/src/config.js';
 import { ConfpushNode } from '../packages/server/src/node.js';
+import { selfSignedIn } from '../packages/server/test/support/openssl-certificate.js';
 
 export interface WebhooksResult {
   meetings: number;
   perMeeting: number;
   sync: string;
+  /** Where the receiver ran: in the bench's thread, sharing the node's event loop, or in a worker thread. */
+  receiver?: ReceiverPlace;
+  /** The same run with the receiver in the node's thread (as measured before the receiver had its own). */
+  inline?: WebhooksResult;
   deliveries: number;
   committedMs: number;
   ms: number;
   deliveriesPerSecond: number;
+  /** CPU time of the process (node, receiver and joins) over that time, in % of one core. */
+  cpuPercent?: number;
   outOfOrder: number;
   /** Repeated attempts the receiver had already answered (same X-Request-ID; at least once), not counted above. */
   duplicates: number;
+  /**
+   * Socket-push latency (ms) of one subscriber of another meeting, one change at a time: with webhooks idle (after
+   * everything was delivered), while the joins are committed and delivered, and while only delivering (the joins
+   * are all committed, deliveries still flow); `p99Ratio` = delivering p99 / idle p99.
+   */
+  push?: {
+    idle: LatencySummary;
+    committing: LatencySummary;
+    delivering: LatencySummary;
+    p99Ratio: number;
+  };
 }
 
 export async function run(ctx: BenchContext): Promise<WebhooksResult> {
-  const result = await measure(100, ctx.quick ? 10 : 40, 'full');
+  const perMeeting = ctx.quick ? 10 : 40;
+  const inline = await measure(100, perMeeting, 'full', 'inline');
+  ctx.log(JSON.stringify(inline));
+  const result = { ...(await measure(100, perMeeting, 'full', 'thread')), inline };
   ctx.log(JSON.stringify(result));
   return result;
 }
 
-async function measure(meetings: number, perMeeting: number, sync: string): Promise<WebhooksResult> {
+async function measure(
+  meetings: number,
+  perMeeting: number,
+  sync: string,
+  place: ReceiverPlace,
+  inFlight?: number,
+): Promise<WebhooksResult> {
   const dir = mkdtempSync(join(tmpdir(), 'confpush-bench-webhooks-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'pipe' },
-  );
+  const certificate = selfSignedIn(dir);
 
-  let received = 0;
-  let outOfOrder = 0;
-  let duplicates = 0;
-  const seen = new Set<string>();
-  const lastJoin = new Map<string, number>();
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
   const expected = meetings * perMeeting;
-  const receiver = createServer(
-    { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
-    (req, res) => {
-      let raw = '';
-      req.on('data', (d: Buffer) => (raw += d.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(raw) as {
-          nonce: string;
-          eventInfo: {
-            event: string;
-            payload?: { meetingInfo: { meetingID: string }; attendeeInfo?: { displayName: string } };
-          };
-        };
-        if (body.eventInfo.event === 'meeting.verify') {
-          res.end(JSON.stringify({ event: 'meeting.verify', nonce: body.nonce }));
-          return;
-        }
-        res.end();
-        if (body.eventInfo.event !== 'meeting.join') return;
-        const conf = body.eventInfo.payload!.meetingInfo.meetingID;
-        const n = Number(body.eventInfo.payload!.attendeeInfo!.displayName);
-        const requestId = String(req.headers['x-request-id']);
-        if (seen.has(requestId)) {
-          duplicates++;
-          return;
-        }
-        seen.add(requestId);
-        if ((lastJoin.get(conf) ?? -1) !== n - 1) outOfOrder++;
-        lastJoin.set(conf, n);
-        if (++received === expected) done();
-      });
-    },
-  );
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const url = `https://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await startReceiver(place, {
+    cert: certificate.ca,
+    key: readFileSync(certificate.key),
+    expected,
+  });
+  const url = receiver.url;
 
   const config = resolveConfig({
     port: 0,
@@ -117,7 +88,8 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
     logLevel: 'silent',
     syncMode: sync,
     webhookAllowPrivate: true,
-    webhookCaFile: join(dir, 'cert.pem'),
+    webhookCaFile: certificate.cert,
+    ...(inFlight !== undefined ? { webhookInFlight: inFlight } : {}),
   });
   const node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
   const corpId = config.corpId;
@@ -173,32 +145,56 @@ async function measure(meetings: number, perMeeting: number, sync: string): Prom
     });
     ids.push(((await res.json()) as { conferenceID: string }[])[0]!.conferenceID);
   }
+  const probeMeeting = await createMeeting(node.url, 'bench-token', 'push probe');
+  const probe = await PushProbe.start(node, probeMeeting.conferenceID, probeMeeting.chairPwd);
   // Let the create/started events of the set-up go out first.
   await new Promise((r) => setTimeout(r, 2000));
-  received = 0;
+  await receiver.reset();
+  probe.run();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     ids.map(async (confId) => {
       for (let n = 0; n < perMeeting; n++)
         await node.engine.execute(confId, { type: 'join', site: { pid: `p${n}`, name: String(n), role: 0 } });
     }),
   );
-  const committedMs = performance.now() - started;
-  await finished;
-  const ms = performance.now() - started;
+  const committedAt = performance.now();
+  const { outOfOrder, duplicates } = await receiver.finished();
+  const finishedAt = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
+  const committedMs = committedAt - started;
+  const ms = finishedAt - started;
+  // As many idle samples as were taken while delivering, with webhooks idle and the same store.
+  const delivering = probe.between(committedAt, finishedAt);
+  await new Promise((r) => setTimeout(r, 500));
+  const idleFrom = performance.now();
+  while (probe.between(idleFrom, Infinity).length < Math.max(200, delivering.length))
+    await new Promise((r) => setTimeout(r, 50));
+  await probe.stop();
+  const idle = summarize(probe.between(idleFrom, Infinity));
+  const push = {
+    idle,
+    committing: summarize(probe.between(started, committedAt)),
+    delivering: summarize(delivering),
+    p99Ratio: Math.round((summarize(delivering).p99 / idle.p99) * 100) / 100,
+  };
   await node.close();
-  receiver.close();
+  await receiver.close();
   rmSync(dir, { recursive: true, force: true });
   return {
     meetings,
     perMeeting,
     sync,
+    receiver: place,
     deliveries: expected,
     committedMs: Math.round(committedMs),
     ms: Math.round(ms),
     deliveriesPerSecond: Math.round((expected / ms) * 1000),
+    cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100),
     outOfOrder,
     duplicates,
+    push,
   };
 }
 
@@ -208,9 +204,19 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       meetings: { type: 'string', default: '100' },
       'per-meeting': { type: 'string', default: '40' },
       sync: { type: 'string', default: 'full' },
+      'in-flight': { type: 'string' },
+      receiver: { type: 'string', default: 'thread' },
     },
   });
   console.log(
-    JSON.stringify(await measure(Number(values.meetings), Number(values['per-meeting']), values.sync)),
+    JSON.stringify(
+      await measure(
+        Number(values.meetings),
+        Number(values['per-meeting']),
+        values.sync,
+        values.receiver === 'inline' ? 'inline' : 'thread',
+        values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
+      ),
+    ),
   );
 }

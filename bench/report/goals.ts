@@ -248,9 +248,23 @@ export const GOALS: readonly GoalRow[] = [
     goal: '≥ 2,000 webhook deliveries/s over 100 meetings on SQLite, per-meeting order kept',
     threshold: 2000,
     judge: (w, min) => ({
-      measured: `${fmtInt(w.deliveriesPerSecond)}/s, ${fmtInt(w.outOfOrder)} out of order`,
+      measured:
+        `${fmtInt(w.deliveriesPerSecond)}/s, ${fmtInt(w.outOfOrder)} out of order` +
+        (w.inline ? ` (receiver in the node's thread: ${fmtInt(w.inline.deliveriesPerSecond)}/s)` : ''),
       ok: w.deliveriesPerSecond >= min && w.outOfOrder === 0,
     }),
+  }),
+  row({
+    bench: 'webhooks',
+    goal: '… socket-push p99 unchanged while webhooks deliver (within noise: ≤ 1.5× the idle p99)',
+    threshold: 1.5,
+    judge: (w, max) =>
+      w.push
+        ? {
+            measured: `p99 ${fmtMs(w.push.idle.p99)} ms idle, ${fmtMs(w.push.delivering.p99)} ms delivering (${w.push.p99Ratio.toFixed(2)}×)`,
+            ok: w.push.p99Ratio <= max,
+          }
+        : { measured: 'not measured', ok: false },
   }),
 ];
 

@@ -21,22 +21,36 @@ export type SinkOp =
   | { op: 'put'; ns: string; id: string; value: string }
   | { op: 'del'; ns: string; id: string }
   /** Appends to a capped list (the oldest values beyond `cap` are dropped). */
-  | { op: 'push'; list: string; value: string; cap: number };
+  | { op: 'push'; list: string; value: string; cap: number }
+  /** Drops the topic's outbox messages up to and including `upTo` (taken over). */
+  | { op: 'trim'; topic: string; upTo: string };
 
 export interface SinkStore {
+  /** Whether other nodes share this state (Redis) or this process alone has it (SQLite). */
+  readonly shared: boolean;
   /** Outbox messages after the cursor ('' = from the start), in commit order. */
   readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]>;
-  /** Drops outbox messages up to and including `upTo`. */
-  trimOutbox(topic: string, upTo: string): Promise<void>;
   get(ns: string, id: string): Promise<string | undefined>;
   list(ns: string): Promise<{ id: string; value: string }[]>;
-  /** Applies every operation, or none. */
-  apply(ops: readonly SinkOp[]): Promise<void>;
+  /**
+   * Applies every operation, or none. `replayable`: the step may be lost in a power failure (not in a process
+   * crash) as long as it is all lost — because losing it only makes its work be done again (taking outbox messages
+   * over again, repeating an attempt). On SQLite such a step skips its fsync (synchronous=NORMAL for it); the next
+   * durable commit makes it durable too (the WAL is written in order).
+   */
+  apply(ops: readonly SinkOp[], options?: { replayable?: boolean }): Promise<void>;
   /** The newest `limit` values of a capped list, newest first. */
   recent(list: string, limit: number): Promise<string[]>;
   /** Takes or renews the lease `name` for `holder`; false while another holder has it. */
   lease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   release(name: string, holder: string): Promise<void>;
+  /**
+   * Shared stores: waits until the topic has a message after `after` ('' = any), at most `timeoutMs`; true when it
+   * has. Lets the one node that works through the outbox learn of other nodes' commits at once.
+   */
+  waitOutbox?(topic: string, after: string, timeoutMs: number): Promise<boolean>;
+  /** Releases what the sink store holds beyond the node's store (a blocking connection). */
+  close?(): Promise<void>;
 }
 
 /** The sink part of the node's store. */

@@ -17,8 +17,11 @@ return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0`;
 
 export class RedisSinkStore implements SinkStore {
+  readonly shared = true;
   readonly #redis: Redis;
   readonly #prefix: string;
+  /** For XREAD BLOCK, which holds its connection: made on first use. */
+  #blocking: Redis | undefined;
 
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
@@ -34,12 +37,6 @@ export class RedisSinkStore implements SinkStore {
     });
   }
 
-  async trimOutbox(topic: string, upTo: string): Promise<void> {
-    // MINID keeps ids >= the argument: the next possible id after upTo.
-    const [ms, seq] = upTo.split('-');
-    await this.#redis.xtrim(`${this.#prefix}outbox:${topic}`, 'MINID', `${ms}-${Number(seq) + 1}`);
-  }
-
   async get(ns: string, id: string): Promise<string | undefined> {
     return (await this.#redis.hget(`${this.#prefix}sink:${ns}`, id)) ?? undefined;
   }
@@ -51,20 +48,46 @@ export class RedisSinkStore implements SinkStore {
 
   async apply(ops: readonly SinkOp[]): Promise<void> {
     const tx = this.#redis.multi();
+    const caps = new Map<string, number>();
     for (const o of ops) {
       if (o.op === 'put') tx.hset(`${this.#prefix}sink:${o.ns}`, o.id, o.value);
       else if (o.op === 'del') tx.hdel(`${this.#prefix}sink:${o.ns}`, o.id);
-      else {
+      else if (o.op === 'trim') {
+        // MINID keeps ids >= the argument: the next possible id after upTo.
+        const [ms, seq] = o.upTo.split('-');
+        tx.xtrim(`${this.#prefix}outbox:${o.topic}`, 'MINID', `${ms}-${Number(seq) + 1}`);
+      } else {
         tx.lpush(`${this.#prefix}sinklog:${o.list}`, o.value);
-        tx.ltrim(`${this.#prefix}sinklog:${o.list}`, 0, o.cap - 1);
+        caps.set(o.list, o.cap);
       }
     }
+    for (const [list, cap] of caps) tx.ltrim(`${this.#prefix}sinklog:${list}`, 0, cap - 1);
     const replies = await tx.exec();
     for (const [error] of replies ?? []) if (error) throw error;
   }
 
   async recent(list: string, limit: number): Promise<string[]> {
     return this.#redis.lrange(`${this.#prefix}sinklog:${list}`, 0, limit - 1);
+  }
+
+  async waitOutbox(topic: string, after: string, timeoutMs: number): Promise<boolean> {
+    this.#blocking ??= this.#redis.duplicate();
+    const key = `${this.#prefix}outbox:${topic}`;
+    const rows = await this.#blocking.xread(
+      'COUNT',
+      1,
+      'BLOCK',
+      timeoutMs,
+      'STREAMS',
+      key,
+      after === '' ? '0-0' : after,
+    );
+    return (rows?.length ?? 0) > 0;
+  }
+
+  async close(): Promise<void> {
+    this.#blocking?.disconnect();
+    this.#blocking = undefined;
   }
 
   async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {

@@ -3,10 +3,16 @@ import type { Db } from './sqlite-db.js';
 import type { SinkOp, SinkStore, StoredOutboxMessage } from './outbox.js';
 
 export class SqliteSinkStore implements SinkStore {
+  readonly shared = false;
   readonly #stmts;
   readonly #apply: (ops: readonly SinkOp[]) => void;
+  readonly #db: Db;
+  /** synchronous=FULL (2) or EXTRA (3): a replayable step lowers it to NORMAL for its own commit. */
+  readonly #fsyncs: boolean;
 
   constructor(db: Db) {
+    this.#db = db;
+    this.#fsyncs = Number(db.pragma('synchronous', { simple: true })) >= 2;
     this.#stmts = {
       read: db.prepare(
         'SELECT id, body, created_at FROM outbox WHERE topic = ? AND id > ? ORDER BY id LIMIT ?',
@@ -25,14 +31,18 @@ export class SqliteSinkStore implements SinkStore {
       recent: db.prepare('SELECT value FROM sink_log WHERE list = ? ORDER BY id DESC LIMIT ?'),
     };
     this.#apply = db.transaction((ops: readonly SinkOp[]) => {
+      // A list is capped once per step, not per value: the cap is a scan of `cap` rows.
+      const caps = new Map<string, number>();
       for (const o of ops) {
         if (o.op === 'put') this.#stmts.put.run(o.ns, o.id, o.value);
         else if (o.op === 'del') this.#stmts.del.run(o.ns, o.id);
+        else if (o.op === 'trim') this.#stmts.trim.run(o.topic, Number(o.upTo));
         else {
           this.#stmts.push.run(o.list, o.value);
-          this.#stmts.cap.run(o.list, o.list, o.cap);
+          caps.set(o.list, o.cap);
         }
       }
+      for (const [list, cap] of caps) this.#stmts.cap.run(list, list, cap);
     });
   }
 
@@ -45,10 +55,6 @@ export class SqliteSinkStore implements SinkStore {
     return rows.map((r) => ({ id: String(r.id), body: r.body, at: r.created_at }));
   }
 
-  async trimOutbox(topic: string, upTo: string): Promise<void> {
-    this.#stmts.trim.run(topic, Number(upTo));
-  }
-
   async get(ns: string, id: string): Promise<string | undefined> {
     return (this.#stmts.get.get(ns, id) as { value: string } | undefined)?.value;
   }
@@ -57,8 +63,18 @@ export class SqliteSinkStore implements SinkStore {
     return this.#stmts.list.all(ns) as { id: string; value: string }[];
   }
 
-  async apply(ops: readonly SinkOp[]): Promise<void> {
-    this.#apply(ops);
+  async apply(ops: readonly SinkOp[], options: { replayable?: boolean } = {}): Promise<void> {
+    if (!options.replayable || !this.#fsyncs) {
+      this.#apply(ops);
+      return;
+    }
+    const level = this.#db.pragma('synchronous', { simple: true }) as number;
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      this.#apply(ops);
+    } finally {
+      this.#db.pragma(`synchronous = ${level}`);
+    }
   }
 
   async recent(list: string, limit: number): Promise<string[]> {

@@ -3,17 +3,20 @@
  * node always does):
  *
  * 1. Expansion: outbox messages after the durable cursor become one pending delivery per enabled configuration of
- *    the meeting's enterprise — the deliveries and the new cursor are written in one atomic step, then the outbox
- *    is trimmed. A crash in between repeats nothing and loses nothing.
+ *    the meeting's enterprise — the deliveries, the new cursor and the outbox trim in one atomic step, which may be
+ *    lost whole in a power failure (no fsync of its own): then the same messages become the same deliveries again.
  * 2. Delivery: one queue per (configuration, meeting), in commit order; an event is attempted only once the
- *    previous event of that queue is delivered or dead. Queues run independently, so a slow, failing or hanging
- *    receiver (each attempt is bounded by `timeoutMs`) delays only its own queues — never other receivers, other
- *    meetings, or the socket push (which does not wait for any of this).
+ *    outcome of the previous event of that queue is known (delivered or dead). Outcomes are recorded in group
+ *    commits that no attempt waits for (`group-recorder.ts`). Up to `maxInFlight` attempts per configuration are in
+ *    flight at once, taken fairly from its due queues: a slow, failing or hanging receiver (each attempt is bounded
+ *    by `timeoutMs`) holds only its own configuration's places — never other receivers' — and the bound keeps the
+ *    work between two turns of the event loop small, so the socket push is not held behind a burst of deliveries.
  * 3. Retries follow the schedule (`retry.ts`); past `giveUpMs` since the event the delivery is dead (kept for replay).
  *
  * Every attempt is recorded in the configuration's delivery log. Pending deliveries are in the store, so a new
- * lease holder (after a restart, a crash or a failover) resumes them; at-least-once: an attempt cut short by a crash
- * is made again, with the same `X-Request-ID`.
+ * lease holder (after a restart, a crash or a failover) resumes them; at-least-once: an attempt cut short by a crash,
+ * or whose outcome was not yet recorded, is made again with the same `X-Request-ID` (and so may the attempts of the
+ * same meeting that followed it: the first arrivals of a meeting's events are always in order).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -24,13 +27,16 @@ import {
   LOG_CAP,
   logList,
   NS,
+  requestIdOf,
   TOPIC,
   type Attempt,
   type Delivery,
   type Outcome,
   type WebhookConfig,
 } from './model.js';
-import { postWebhook, type PostOptions } from './post.js';
+import { GroupRecorder } from './group-recorder.js';
+import { watchOutbox } from './outbox-watch.js';
+import { headersOf, postWebhook, type PostOptions } from './post.js';
 import { retryDelay } from './retry.js';
 import { signedBody } from './signature.js';
 import { RefusedTarget } from './address-guard.js';
@@ -45,11 +51,17 @@ export interface DelivererOptions {
   post: PostOptions;
   /** How often the outbox and the lease are looked at when nothing nudges (other nodes' commits). */
   pollMs?: number;
+  /**
+   * At most this many attempts in flight per configuration: bounds the work between two turns of the event loop
+   * (the socket push shares it), while a hanging receiver holds only its own configuration's places.
+   */
+  maxInFlight?: number;
 }
 
 const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
 const EXPAND_BATCH = 500;
+const MAX_IN_FLIGHT = 32; // the default of `webhookInFlight` (settings.ts)
 
 export class Deliverer {
   readonly #o: DelivererOptions;
@@ -57,12 +69,20 @@ export class Deliverer {
   onAttempt: ((attempt: Attempt) => void) | undefined;
   readonly #queues = new Map<string, Delivery[]>();
   readonly #busy = new Set<string>();
+  /** Per configuration: its attempts in flight, and its queues whose head is due but wait for a place (FIFO). */
+  readonly #inFlight = new Map<string, number>();
+  readonly #ready = new Map<string, Set<string>>();
   readonly #timers = new Map<string, TimerHandle>();
   #leased = false;
   #poll: TimerHandle | undefined;
   #ticking: Promise<void> | undefined;
+  /** The outbox cursor as of the last expansion, and whether this node waits on the outbox for other nodes' commits. */
+  #after = '';
+  #watching = false;
   #again = false;
-  #recording: { ops: readonly SinkOp[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  readonly #recorder: GroupRecorder;
+  /** The compact `eventInfo` JSON of each queued delivery, encoded once (it is signed and sent as is). */
+  readonly #encoded = new WeakMap<Delivery, string>();
   /** The last replay seen: a replay on any node makes the lease holder load the revived deliveries. */
   #replayed = '';
   readonly #known = new Set<string>();
@@ -71,6 +91,7 @@ export class Deliverer {
 
   constructor(options: DelivererOptions) {
     this.#o = options;
+    this.#recorder = new GroupRecorder(options.store, options.logger);
   }
 
   start(): void {
@@ -107,6 +128,7 @@ export class Deliverer {
     if (this.#poll) this.#o.clock.clearInterval(this.#poll);
     for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
     await this.#ticking;
+    await this.#recorder.close();
     if (this.#leased) await this.#o.store.release(LEASE, this.#o.nodeId).catch(() => undefined);
     this.#drop();
   }
@@ -120,6 +142,7 @@ export class Deliverer {
     const replayed = (await this.#o.store.get(NS.cursor, 'replayed')) ?? '';
     if (!this.#leased || replayed !== this.#replayed) {
       this.#leased = true;
+      this.#watch();
       this.#replayed = replayed;
       await this.#loadPending();
     }
@@ -129,9 +152,27 @@ export class Deliverer {
     for (const key of this.#queues.keys()) this.#run(key);
   }
 
+  /** While this node holds the lease of a shared store, other nodes' commits wake it at once (`outbox-watch.ts`). */
+  #watch(): void {
+    if (this.#watching) return;
+    this.#watching = watchOutbox({
+      store: this.#o.store,
+      topic: TOPIC,
+      logger: this.#o.logger,
+      active: () => (this.#watching = this.#leased && !this.#stopped),
+      after: () => this.#after,
+      wake: async () => {
+        this.nudge();
+        await this.#ticking;
+      },
+      retryMs: this.#o.pollMs ?? 250,
+    });
+  }
+
   /** Lost the lease: another node delivers from now on. */
   #drop(): void {
     this.#leased = false;
+    this.#ready.clear();
     this.#queues.clear();
     this.#known.clear();
     for (const t of this.#timers.values()) this.#o.clock.clearTimeout(t);
@@ -159,6 +200,7 @@ export class Deliverer {
       after: string;
       seq: number;
     };
+    this.#after = cursor.after;
     const messages = await store.readOutbox(TOPIC, cursor.after, EXPAND_BATCH);
     if (messages.length === 0) return false;
     const configs = (await store.list(NS.configs)).map((r) => JSON.parse(r.value) as WebhookConfig);
@@ -175,7 +217,7 @@ export class Deliverer {
           configId: config.id,
           confId: event.confId,
           eventInfo: event.eventInfo,
-          requestId: randomUUID().replaceAll('-', ''),
+          requestId: requestIdOf(config.id, message.id),
           createdAt: message.at,
           attempts: 0,
           nextAt: clock.now(),
@@ -183,11 +225,15 @@ export class Deliverer {
       }
     }
     const last = messages[messages.length - 1]!.id;
-    await store.apply([
-      ...created.map((d): SinkOp => ({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) })),
-      { op: 'put', ns: NS.cursor, id: TOPIC, value: JSON.stringify({ after: last, seq }) },
-    ]);
-    await store.trimOutbox(TOPIC, last);
+    // Replayable: if lost, the same messages are taken over again, into the same deliveries and request IDs.
+    await store.apply(
+      [
+        ...created.map((d): SinkOp => ({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) })),
+        { op: 'put', ns: NS.cursor, id: TOPIC, value: JSON.stringify({ after: last, seq }) },
+        { op: 'trim', topic: TOPIC, upTo: last },
+      ],
+      { replayable: true },
+    );
     for (const d of created) this.#enqueue(d);
     return messages.length === EXPAND_BATCH;
   }
@@ -212,13 +258,39 @@ export class Deliverer {
         );
       return;
     }
+    const configId = head.configId;
+    const inFlight = this.#inFlight.get(configId) ?? 0;
+    let ready = this.#ready.get(configId);
+    if (inFlight >= (this.#o.maxInFlight ?? MAX_IN_FLIGHT)) {
+      if (!ready) this.#ready.set(configId, (ready = new Set()));
+      ready.add(key);
+      return;
+    }
+    ready?.delete(key);
+    this.#inFlight.set(configId, inFlight + 1);
     this.#busy.add(key);
     void this.#attempt(head)
-      .catch((err: unknown) => this.#o.logger.warn({ err }, 'webhook attempt could not be recorded'))
+      .catch((err: unknown) => this.#o.logger.warn({ err }, 'webhook attempt failed unexpectedly'))
       .finally(() => {
         this.#busy.delete(key);
+        const left = (this.#inFlight.get(configId) ?? 1) - 1;
+        if (left === 0) this.#inFlight.delete(configId);
+        else this.#inFlight.set(configId, left);
+        // The queues that have waited for a place first (fair between meetings), then this one again.
+        this.#runWaiting(configId);
         this.#run(key);
       });
+  }
+
+  #runWaiting(configId: string): void {
+    const ready = this.#ready.get(configId);
+    if (!ready) return;
+    for (const key of ready) {
+      if ((this.#inFlight.get(configId) ?? 0) >= (this.#o.maxInFlight ?? MAX_IN_FLIGHT)) return;
+      ready.delete(key);
+      this.#run(key);
+    }
+    if (ready.size === 0) this.#ready.delete(configId);
   }
 
   async #attempt(d: Delivery): Promise<void> {
@@ -227,7 +299,7 @@ export class Deliverer {
     const config = raw ? (JSON.parse(raw) as WebhookConfig) : undefined;
     if (!config) {
       // Its configuration was deleted (with its deliveries): drop what is still queued here.
-      await this.#record([{ op: 'del', ns: NS.pending, id: d.id }]);
+      this.#recorder.record([{ op: 'del', ns: NS.pending, id: d.id }]);
       this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
       this.#known.delete(d.id);
       return;
@@ -236,6 +308,8 @@ export class Deliverer {
       d.nextAt = clock.now() + (this.#o.pollMs ?? 250) * 4; // paused while the configuration is not enabled
       return;
     }
+    const eventInfoJson = this.#encoded.get(d) ?? JSON.stringify(d.eventInfo);
+    this.#encoded.set(d, eventInfoJson);
     const started = clock.now();
     let outcome: Outcome;
     let status: number | undefined;
@@ -243,7 +317,7 @@ export class Deliverer {
     try {
       const res = await postWebhook(
         config.url,
-        signedBody(config, d.eventInfo, started),
+        signedBody(config, d.eventInfo, started, undefined, eventInfoJson),
         headersOf(d),
         this.#o.post,
       );
@@ -285,7 +359,10 @@ export class Deliverer {
       ops.push({ op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) });
     }
     ops.push({ op: 'push', list: logList(d.configId), value: JSON.stringify(attempt), cap: LOG_CAP });
-    await this.#record(ops);
+    // The next event of this meeting may go as soon as this outcome is known; its record follows in a group commit.
+    // A crash before that commit repeats this attempt (same X-Request-ID) and then the next: at least once, and
+    // the first arrivals stay in order.
+    this.#recorder.record(ops);
     if (done) {
       this.#queues.get(`${d.configId}|${d.confId}`)?.shift();
       this.#known.delete(d.id);
@@ -299,25 +376,6 @@ export class Deliverer {
         { delivery: d.id, error },
         'webhook event is dead (replay it from the delivery log API)',
       );
-  }
-
-  /**
-   * Records the outcome of an attempt. The outcomes of attempts that end together are written in one store step
-   * (one transaction, one fsync), each caller resuming once its own operations are durable.
-   */
-  #record(ops: readonly SinkOp[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#recording.push({ ops, resolve, reject });
-      if (this.#recording.length > 1) return;
-      setImmediate(() => {
-        const batch = this.#recording;
-        this.#recording = [];
-        this.#o.store.apply(batch.flatMap((b) => b.ops)).then(
-          () => batch.forEach((b) => b.resolve()),
-          (error: unknown) => batch.forEach((b) => b.reject(error)),
-        );
-      });
-    });
   }
 
   /** Puts dead deliveries back in their queues (admin replay); returns how many. */
@@ -339,16 +397,4 @@ export class Deliverer {
     this.nudge(); // the lease holder (this node or another) loads the revived deliveries at its next round
     return revived.length;
   }
-}
-
-/** The headers of a pushed request (reference §6.3). */
-export function headersOf(d: { requestId: string }): Record<string, string> {
-  return {
-    'Content-Type': 'application/json;charset=UTF-8',
-    'X-Request-ID': d.requestId,
-    Date: new Date().toUTCString(),
-    Connection: 'keep-alive',
-    Pragma: 'No-cache',
-    'Cache-Control': 'no-cache',
-  };
 }

@@ -8,7 +8,7 @@ export class WebhookMetrics {
   readonly #attempts: Counter<'outcome'>;
   readonly #seconds: Histogram;
 
-  constructor(registry: Registry, queued: () => number) {
+  constructor(registry: Registry, queued: () => number, outbox: () => { written: number; skipped: number }) {
     const registers = [registry];
     this.#attempts = new Counter({
       name: 'confpush_webhook_attempts_total',
@@ -21,6 +21,18 @@ export class WebhookMetrics {
       help: 'Duration of webhook delivery attempts.',
       buckets: BUCKETS,
       registers,
+    });
+    new Counter({
+      name: 'confpush_webhook_outbox_events_total',
+      help: "Webhook events of this node's commits: written to the outbox, or skipped (their enterprise has no configuration).",
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const counts = outbox();
+        this.reset();
+        this.inc({ result: 'written' }, counts.written);
+        this.inc({ result: 'skipped' }, counts.skipped);
+      },
     });
     new Gauge({
       name: 'confpush_webhook_queued',

@@ -1,4 +1,5 @@
 /** What the webhook sink keeps in the store (`SinkStore` namespaces and lists) and the shapes it keeps there. */
+import { createHash } from 'node:crypto';
 import type { EventInfo } from './events.js';
 
 export const TOPIC = 'webhooks';
@@ -43,3 +44,8 @@ export interface Delivery {
 }
 
 export type { WebhookAttempt as Attempt, WebhookOutcome as Outcome } from '@confpush/protocol';
+
+/** The X-Request-ID of an event for a configuration: the same if the event is ever taken from the outbox again. */
+export function requestIdOf(configId: string, messageId: string): string {
+  return createHash('sha256').update(`${configId}|${messageId}`).digest('hex').slice(0, 32);
+}

@@ -102,3 +102,15 @@ export async function postWebhook(
     req.end(body);
   });
 }
+
+/** The headers of a pushed request (reference §6.3). */
+export function headersOf(d: { requestId: string }): Record<string, string> {
+  return {
+    'Content-Type': 'application/json;charset=UTF-8',
+    'X-Request-ID': d.requestId,
+    Date: new Date().toUTCString(),
+    Connection: 'keep-alive',
+    Pragma: 'No-cache',
+    'Cache-Control': 'no-cache',
+  };
+}

@@ -8,6 +8,7 @@ import type { SinkOp, SinkStore } from '../store/outbox.js';
 import type { Store } from '../store/types.js';
 import { checkUrl, RefusedTarget } from './address-guard.js';
 import type { Deliverer } from './deliverer.js';
+import type { ListeningCorps } from './listening-corps.js';
 import { logList, NS, type Attempt, type ConfigStatus, type Delivery, type WebhookConfig } from './model.js';
 import type { PostOptions } from './post.js';
 import { verifyReceiver } from './verify.js';
@@ -20,6 +21,7 @@ export interface WebhookServiceDeps {
   logger: Logger;
   post: PostOptions;
   deliverer: () => Deliverer;
+  listening: ListeningCorps;
 }
 
 export interface ConfigInput {
@@ -56,7 +58,10 @@ export class WebhookService {
     return { returnCode: 0, returnDesc: 'success', id, subscriberId, url, status };
   }
 
-  /** Sets the enterprise's configuration (replacing its fields); it is not enabled until verified. */
+  /**
+   * Sets the enterprise's configuration (replacing its fields); it is not enabled until verified. Events committed
+   * after a new configuration's call answered are kept in the outbox on every node (`listening-corps.ts`).
+   */
   async setConfig(corpId: string, input: ConfigInput): Promise<WebhookConfig> {
     this.checkScope(corpId, input.corpId);
     if (input.spId) {
@@ -84,6 +89,7 @@ export class WebhookService {
       updatedAt: now,
     };
     await this.#d.sink.apply([{ op: 'put', ns: NS.configs, id: config.id, value: JSON.stringify(config) }]);
+    if (!existing) await this.#d.listening.created(corpId);
     return config;
   }
 
@@ -105,6 +111,7 @@ export class WebhookService {
         if ((JSON.parse(row.value) as Delivery).configId === id) ops.push({ op: 'del', ns, id: row.id });
     }
     await this.#d.sink.apply(ops);
+    this.#d.listening.deleted(corpId);
   }
 
   /** Enabling sends `meeting.verify` and enables only when the receiver echoes the nonce; else says why. */

@@ -26,6 +26,13 @@ export const WEBHOOK_SETTINGS = {
     default: 10_000,
     description: 'Webhooks: bound of one attempt (connection, request and answer).',
   }),
+  webhookInFlight: Type.Integer({
+    minimum: 1,
+    maximum: 1024,
+    default: 32,
+    description:
+      "Webhooks: attempts in flight at once per configuration (over its meetings; one per meeting at a time). More carries more over a distant receiver's round trip; fewer keeps the socket push quicker while webhooks deliver.",
+  }),
   webhookAllowHttp: Type.Boolean({
     default: false,
     description: 'Webhooks: also allow plain http callback URLs (development; Huawei requires HTTPS).',
@@ -47,6 +54,7 @@ export const WEBHOOK_ENV_VARS = {
   webhookRetryMs: 'CONFPUSH_WEBHOOK_RETRY_MS',
   webhookGiveUpMs: 'CONFPUSH_WEBHOOK_GIVE_UP_MS',
   webhookTimeoutMs: 'CONFPUSH_WEBHOOK_TIMEOUT_MS',
+  webhookInFlight: 'CONFPUSH_WEBHOOK_IN_FLIGHT',
   webhookAllowHttp: 'CONFPUSH_WEBHOOK_ALLOW_HTTP',
   webhookAllowPrivate: 'CONFPUSH_WEBHOOK_ALLOW_PRIVATE',
   webhookCaFile: 'CONFPUSH_WEBHOOK_CA_FILE',

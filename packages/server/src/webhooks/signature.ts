@@ -28,8 +28,8 @@ export function signedBody(
   eventInfo: EventInfo,
   timestamp: number,
   nonce = String(randomBytes(4).readUInt32BE() % 100_000_000).padStart(8, '0'),
+  eventInfoJson = JSON.stringify(eventInfo),
 ): string {
-  const eventInfoJson = JSON.stringify(eventInfo);
   const appID = subscriber.subscriberId;
   const signature = webhookSignature(subscriber.subscriberKey, { appID, timestamp, nonce, eventInfoJson });
   return `{"appID":${JSON.stringify(appID)},"timestamp":${timestamp},"nonce":${JSON.stringify(nonce)},"signature":"${signature}","eventInfo":${eventInfoJson}}`;

@@ -10,9 +10,10 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { CommitExtension } from '../engine/commit-extension.js';
 import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
-import { sinkStoreOf } from '../store/outbox.js';
+import { sinkStoreOf, type SinkStore } from '../store/outbox.js';
 import type { Store } from '../store/types.js';
 import { Deliverer } from './deliverer.js';
+import { ListeningCorps } from './listening-corps.js';
 import { meetingEvents } from './events.js';
 import { TOPIC } from './model.js';
 import { closeConnections, type PostOptions } from './post.js';
@@ -39,6 +40,10 @@ export class WebhookSink implements Source {
   #clock: Clock | undefined;
   /** This node staged outbox messages since the deliverer last looked. */
   #written = false;
+  #listening: ListeningCorps | undefined;
+  #sink: SinkStore | undefined;
+  /** Outbox messages this node's commits wrote, and events it left out because no configuration could take them. */
+  readonly #outbox = { written: 0, skipped: 0 };
 
   constructor(options: WebhookSinkOptions) {
     this.#options = options;
@@ -52,7 +57,11 @@ export class WebhookSink implements Source {
     this.commitExtension = {
       messagesFor: (before, change) => {
         const now = this.#clock?.now() ?? Date.now();
-        const events = meetingEvents(before, change, now);
+        const all = meetingEvents(before, change, now);
+        // Before start (no reader yet) every event is kept.
+        const events = all.filter((event) => this.#listening?.mayReceive(event.corpId) ?? true);
+        this.#outbox.skipped += all.length - events.length;
+        this.#outbox.written += events.length;
         if (events.length > 0) this.#written = true;
         return events.map((event) => ({
           topic: TOPIC,
@@ -71,6 +80,11 @@ export class WebhookSink implements Source {
     const { config, store } = this.#options;
     this.#clock = port.clock;
     const sink = sinkStoreOf(store);
+    this.#sink = sink;
+    const listening = new ListeningCorps({ sink, logger: port.logger, shared: sink.shared });
+    await listening.refresh();
+    listening.start();
+    this.#listening = listening;
     const deliverer = new Deliverer({
       store: sink,
       clock: port.clock,
@@ -78,9 +92,14 @@ export class WebhookSink implements Source {
       nodeId: port.nodeId,
       retryMs: parseRetryMs(config.webhookRetryMs) ?? HUAWEI_RETRY_MS,
       giveUpMs: config.webhookGiveUpMs,
+      maxInFlight: config.webhookInFlight,
       post: this.#post,
     });
-    const metrics = new WebhookMetrics(port.registry, () => deliverer.status.queued);
+    const metrics = new WebhookMetrics(
+      port.registry,
+      () => deliverer.status.queued,
+      () => this.#outbox,
+    );
     deliverer.onAttempt = (attempt) => metrics.attempted(attempt);
     this.#deliverer = deliverer;
     this.#service = new WebhookService({
@@ -91,6 +110,7 @@ export class WebhookSink implements Source {
       logger: port.logger,
       post: this.#post,
       deliverer: () => deliverer,
+      listening,
     });
     // This node's commits wrote to the outbox: look at it now rather than at the next poll.
     this.#stopObserving = port.observe(
@@ -107,12 +127,20 @@ export class WebhookSink implements Source {
   }
 
   health(): SourceHealth {
-    return { ready: true, detail: this.#deliverer?.status };
+    return {
+      ready: true,
+      detail: {
+        ...this.#deliverer?.status,
+        outbox: { ...this.#outbox, fresh: this.#listening?.fresh ?? false },
+      },
+    };
   }
 
   async stop(): Promise<void> {
     this.#stopObserving?.();
+    this.#listening?.stop();
     await this.#deliverer?.stop();
+    await this.#sink?.close?.();
     closeConnections(this.#post);
   }
 }

@@ -3,7 +3,7 @@
  * enabled only when the receiver answers 2xx with JSON `{"event":"meeting.verify","nonce":<the request's nonce>}`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { headersOf } from './deliverer.js';
+import { headersOf } from './post.js';
 import type { WebhookConfig } from './model.js';
 import { postWebhook, type PostOptions } from './post.js';
 import { signedBody } from './signature.js';

@@ -30,6 +30,9 @@ export class WebhookReceiver extends EventEmitter {
   readonly received: Received[] = [];
   readonly certFile: string;
   mode: Mode = 'ok';
+  /** Requests being answered now, and the most there were at once. */
+  concurrent = 0;
+  maxConcurrent = 0;
   #server: Server | undefined;
   #port = 0;
   readonly #tls: { cert: Buffer; key: Buffer };
@@ -69,6 +72,11 @@ export class WebhookReceiver extends EventEmitter {
 
   async up(): Promise<void> {
     const server = createServer(this.#tls, (req, res) => {
+      this.maxConcurrent = Math.max(this.maxConcurrent, ++this.concurrent);
+      res.on('close', () => {
+        this.concurrent--;
+        if (!res.writableFinished) this.emit('aborted'); // the sender gave up (its timeout)
+      });
       let raw = '';
       req.on('data', (d: Buffer) => (raw += d.toString()));
       req.on('end', () => {
@@ -153,7 +161,7 @@ export class WebhookReceiver extends EventEmitter {
   }
 
   /** Resolves at the next occurrence of `event` ('failed', 'hung', 'received'). */
-  next(event: 'failed' | 'hung' | 'received'): Promise<void> {
+  next(event: 'failed' | 'hung' | 'aborted' | 'received'): Promise<void> {
     return new Promise((resolve) => this.once(event, () => resolve()));
   }
 }
