@@ -36,7 +36,7 @@ import {
 } from './model.js';
 import { GroupRecorder } from './group-recorder.js';
 import { watchOutbox } from './outbox-watch.js';
-import { headersOf, postWebhook, type PostOptions } from './post.js';
+import { headersOf, type PostResult } from './post.js';
 import { retryDelay } from './retry.js';
 import { signedBody } from './signature.js';
 import { RefusedTarget } from './address-guard.js';
@@ -48,7 +48,8 @@ export interface DelivererOptions {
   nodeId: string;
   retryMs: readonly number[];
   giveUpMs: number;
-  post: PostOptions;
+  /** Makes one POST (post-thread.ts: on a thread of its own); rejects with `RefusedTarget` for a refused address. */
+  post: (url: string, body: string, headers: Record<string, string>) => Promise<PostResult>;
   /** How often the outbox and the lease are looked at when nothing nudges (other nodes' commits). */
   pollMs?: number;
   /**
@@ -315,11 +316,10 @@ export class Deliverer {
     let status: number | undefined;
     let error: string | undefined;
     try {
-      const res = await postWebhook(
+      const res = await this.#o.post(
         config.url,
         signedBody(config, d.eventInfo, started, undefined, eventInfoJson),
         headersOf(d),
-        this.#o.post,
       );
       status = res.status;
       outcome = res.status >= 200 && res.status < 300 ? 'delivered' : 'failed';

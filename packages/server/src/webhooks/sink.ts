@@ -17,6 +17,7 @@ import { ListeningCorps } from './listening-corps.js';
 import { meetingEvents } from './events.js';
 import { TOPIC } from './model.js';
 import { closeConnections, type PostOptions } from './post.js';
+import { PostThread } from './post-thread.js';
 import { HUAWEI_RETRY_MS, parseRetryMs } from './retry.js';
 import { webhookRoutes } from './routes.js';
 import { WebhookService } from './service.js';
@@ -34,6 +35,7 @@ export class WebhookSink implements Source {
   readonly routes;
   readonly #options: WebhookSinkOptions;
   readonly #post: PostOptions;
+  #postThread: PostThread | undefined;
   #deliverer: Deliverer | undefined;
   #service: WebhookService | undefined;
   #stopObserving: (() => void) | undefined;
@@ -85,6 +87,8 @@ export class WebhookSink implements Source {
     await listening.refresh();
     listening.start();
     this.#listening = listening;
+    const postThread = new PostThread(this.#post);
+    this.#postThread = postThread;
     const deliverer = new Deliverer({
       store: sink,
       clock: port.clock,
@@ -93,7 +97,7 @@ export class WebhookSink implements Source {
       retryMs: parseRetryMs(config.webhookRetryMs) ?? HUAWEI_RETRY_MS,
       giveUpMs: config.webhookGiveUpMs,
       maxInFlight: config.webhookInFlight,
-      post: this.#post,
+      post: (url, body, headers) => postThread.post(url, body, headers),
     });
     const metrics = new WebhookMetrics(
       port.registry,
@@ -140,6 +144,7 @@ export class WebhookSink implements Source {
     this.#stopObserving?.();
     this.#listening?.stop();
     await this.#deliverer?.stop();
+    await this.#postThread?.close();
     await this.#sink?.close?.();
     closeConnections(this.#post);
   }
