@@ -491,6 +491,7 @@ function webhooksSection(w: WebhooksResult): string {
               'committing p50 / p99',
               'delivering p50 / p99 (samples)',
               'p99 ratio',
+              'event loop busy while delivering',
             ],
             runs.flatMap((r) =>
               r.push
@@ -501,6 +502,9 @@ function webhooksSection(w: WebhooksResult): string {
                       `${fmtMs(r.push.committing.p50)} / ${fmtMs(r.push.committing.p99)} ms`,
                       `${fmtMs(r.push.delivering.p50)} / ${fmtMs(r.push.delivering.p99)} ms (${fmtInt(r.push.delivering.samples)})`,
                       `**${r.push.p99Ratio.toFixed(2)}×**`,
+                      r.push.deliveringLoopUtilization === undefined
+                        ? '—'
+                        : `${Math.round(r.push.deliveringLoopUtilization * 100)} %`,
                     ],
                   ]
                 : [],

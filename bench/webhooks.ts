@@ -13,6 +13,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -51,6 +52,8 @@ export interface WebhooksResult {
     committing: LatencySummary;
     delivering: LatencySummary;
     p99Ratio: number;
+    /** Share of the delivering phase the node's event loop was busy (`performance.eventLoopUtilization`). */
+    deliveringLoopUtilization?: number;
   };
 }
 
@@ -160,8 +163,14 @@ async function measure(
     }),
   );
   const committedAt = performance.now();
+  const loopAtCommitted = performance.eventLoopUtilization();
   const { outOfOrder, duplicates } = await receiver.finished();
   const finishedAt = performance.now();
+  // How busy the node's event loop (this thread) was while only delivering: what the push had to wait behind.
+  const deliveringLoop = performance.eventLoopUtilization(
+    performance.eventLoopUtilization(),
+    loopAtCommitted,
+  );
   const cpu = process.cpuUsage(cpuBefore);
   const committedMs = committedAt - started;
   const ms = finishedAt - started;
@@ -178,6 +187,7 @@ async function measure(
     committing: summarize(probe.between(started, committedAt)),
     delivering: summarize(delivering),
     p99Ratio: Math.round((summarize(delivering).p99 / idle.p99) * 100) / 100,
+    deliveringLoopUtilization: Math.round(deliveringLoop.utilization * 100) / 100,
   };
   await node.close();
   await receiver.close();
