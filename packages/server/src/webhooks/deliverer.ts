@@ -61,7 +61,12 @@ export interface DelivererOptions {
 
 const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
-const EXPAND_BATCH = 500;
+/**
+ * Outbox messages taken over per step. On SQLite a step runs without a turn of the event loop (the store answers at
+ * once); with 100 it stays a few milliseconds, and the loop turns between steps, so the socket push is not held
+ * behind a backlog.
+ */
+const EXPAND_BATCH = 100;
 const MAX_IN_FLIGHT = 32; // the default of `webhookInFlight` (settings.ts)
 
 export class Deliverer {
@@ -147,9 +152,7 @@ export class Deliverer {
       this.#replayed = replayed;
       await this.#loadPending();
     }
-    while (await this.#expand()) {
-      /* until the outbox is empty */
-    }
+    while (await this.#expand()) await new Promise<void>((resolve) => setImmediate(resolve));
     for (const key of this.#queues.keys()) this.#run(key);
   }
 
