@@ -452,7 +452,11 @@ function webhooksSection(w: WebhooksResult): string {
       `${w.meetings} meetings in progress; ${w.perMeeting} ` +
       'participants join each one through the engine as fast as it takes them (one `meeting.join` per join). ' +
       "Time from the first commit to the last delivery; the receiver checks that each meeting's events arrive in order. " +
-      'CPU: the process (node, receiver, joins) over that time, in % of one core.',
+      'CPU: the process (node, receiver, joins) over that time, in % of one core.' +
+      (w.repeats
+        ? ` The worker-thread run was made ${w.repeats.length} times (${w.repeats.map(fmtInt).join(', ')} ` +
+          'deliveries/s); the row is the median one.'
+        : ''),
     '',
     table(
       [
