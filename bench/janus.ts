@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { benchAdmin } from './lib/admin.js';
 import type { BenchContext } from './lib/context.js';
 import { resolveConfig } from '../packages/server/src/config.js';
 import { JanusIdentity } from '../packages/server/src/janus/identity.js';
@@ -152,38 +153,10 @@ export async function measure(
 
 /** An instant meeting in progress, created through the management API with a bench administrator's token. */
 async function startedMeeting(node: ConfpushNode): Promise<string> {
-  const corpId = node.config.corpId;
-  await node.store.identity.putUser({
-    userId: 'bench-admin',
-    corpId,
-    account: null,
-    thirdAccount: null,
-    appId: null,
-    passwordHash: null,
-    name: 'a',
-    email: null,
-    phone: null,
-    sipNumber: '+1',
-    userType: 2,
-    adminType: 0,
-    createdAt: Date.now(),
-  });
-  await node.store.identity.putAccessToken(
-    {
-      token: 'bench-token',
-      userId: 'bench-admin',
-      clientType: 72,
-      tokenIp: '127.0.0.1',
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 3_600_000,
-      refreshToken: 'r',
-      refreshExpiresAt: Date.now() + 3_600_000,
-    },
-    64,
-  );
+  const token = await benchAdmin(node);
   const res = await fetch(`${node.url}/v1/mmc/management/conferences`, {
     method: 'POST',
-    headers: { 'X-Access-Token': 'bench-token', 'content-type': 'application/json' },
+    headers: { 'X-Access-Token': token, 'content-type': 'application/json' },
     body: JSON.stringify({ subject: 'bench janus', mediaTypes: 'Voice' }),
   });
   const [meeting] = (await res.json()) as { conferenceID: string; conferenceState?: string }[];

@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createMeeting } from './lib/chain.js';
+import { benchAdmin } from './lib/admin.js';
 import type { BenchContext } from './lib/context.js';
 import { PushProbe, summarize, type LatencySummary } from './lib/push-probe.js';
 import { startReceiver, type ReceiverPlace } from './lib/webhook-receiver.js';
@@ -107,37 +108,8 @@ async function measure(
     ...(inFlight !== undefined ? { webhookInFlight: inFlight } : {}),
   });
   const node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
-  const corpId = config.corpId;
-  const admin = {
-    userId: 'bench-admin',
-    corpId,
-    account: null,
-    thirdAccount: null,
-    appId: null,
-    passwordHash: null,
-    name: 'a',
-    email: null,
-    phone: null,
-    sipNumber: '+1',
-    userType: 2,
-    adminType: 0,
-    createdAt: Date.now(),
-  };
-  await node.store.identity.putUser(admin);
-  await node.store.identity.putAccessToken(
-    {
-      token: 'bench-token',
-      userId: admin.userId,
-      clientType: 72,
-      tokenIp: '127.0.0.1',
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 3_600_000,
-      refreshToken: 'r',
-      refreshExpiresAt: Date.now() + 3_600_000,
-    },
-    64,
-  );
-  const headers = { 'X-Access-Token': 'bench-token', 'content-type': 'application/json' };
+  const token = await benchAdmin(node);
+  const headers = { 'X-Access-Token': token, 'content-type': 'application/json' };
   const set = (await (
     await fetch(`${node.url}/v1/mmc/management/webhook/link-config`, {
       method: 'POST',
@@ -160,7 +132,7 @@ async function measure(
     });
     ids.push(((await res.json()) as { conferenceID: string }[])[0]!.conferenceID);
   }
-  const probeMeeting = await createMeeting(node.url, 'bench-token', 'push probe');
+  const probeMeeting = await createMeeting(node.url, token, 'push probe');
   const probe = await PushProbe.start(node, probeMeeting.conferenceID, probeMeeting.chairPwd);
   // Let the create/started events of the set-up go out first.
   await new Promise((r) => setTimeout(r, 2000));
