@@ -110,20 +110,3 @@ export interface EventInfo {
   timestamp: number;
   payload?: { meetingInfo: MeetingInfo; attendeeInfo?: AttendeeInfo };
 }
-
-/** How one delivery attempt ended. */
-export type WebhookOutcome = 'delivered' | 'failed' | 'dead' | 'refused' | 'timeout';
-
-/** One delivery attempt, as the delivery log API answers it. */
-export interface WebhookAttempt {
-  deliveryId: string;
-  requestId: string;
-  event: string;
-  confId: string;
-  attempt: number;
-  at: number;
-  outcome: WebhookOutcome;
-  status?: number;
-  error?: string;
-  durationMs: number;
-}

@@ -105,10 +105,9 @@ async function followedMeeting(engine: Engine) {
   let mostHeld = 0;
   let ticks = 0;
   const reported: number[] = [];
-  // eslint-disable-next-line prefer-const
-  let queue: MirrorQueue;
+  // The replica reports a touch only once a frame is applied, after `queue` is made.
   const upstream = new UpstreamReplica((touched) => queue.touch(touched));
-  queue = new MirrorQueue({
+  const queue = new MirrorQueue({
     replica: upstream,
     commit: (targets) =>
       new Promise<void>((resolve, reject) => {

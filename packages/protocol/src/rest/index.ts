@@ -10,3 +10,4 @@ export * from './media.js';
 export * from './control-token.js';
 export * from './meeting.js';
 export * from './ops.js';
+export * from './webhook-log.js';

@@ -3,7 +3,7 @@
  * `ShowWebHookConfig`, `DeleteWebHookConfig`, `UpdateWebHookConfigStatus`), enterprise administrators only, one
  * configuration per enterprise; and confpush's delivery log and replay of dead events.
  */
-import { ErrorBodySchema } from '@confpush/protocol';
+import { ErrorBodySchema, WebhookAttemptSchema } from '@confpush/protocol';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -27,25 +27,6 @@ const ConfigView = Type.Object({
   subscriberId: Type.Optional(Type.String()),
   url: Type.Optional(Type.String()),
   status: Type.Optional(Type.Integer({ description: '0 enabled, 1 not enabled, 2 locked' })),
-});
-
-const AttemptView = Type.Object({
-  deliveryId: Type.String(),
-  requestId: Type.String({ description: 'X-Request-ID: the same in every attempt of one delivery' }),
-  event: Type.String(),
-  confId: Type.String(),
-  attempt: Type.Integer(),
-  at: Type.Integer(),
-  outcome: Type.Union([
-    Type.Literal('delivered'),
-    Type.Literal('failed'),
-    Type.Literal('dead'),
-    Type.Literal('refused'),
-    Type.Literal('timeout'),
-  ]),
-  status: Type.Optional(Type.Integer()),
-  error: Type.Optional(Type.String()),
-  durationMs: Type.Integer(),
 });
 
 const IdQuery = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -173,7 +154,7 @@ export function webhookRoutes(service: () => WebhookService) {
           }),
           response: {
             200: Type.Object({
-              attempts: Type.Array(AttemptView),
+              attempts: Type.Array(WebhookAttemptSchema),
               pending: Type.Integer(),
               dead: Type.Array(
                 Type.Object({
