@@ -4,10 +4,13 @@
  * (e.g. a delivery log), and a lease so that one node of a cluster does the sink's work. The embedded SQLite store
  * and Redis each implement it (`sqlite-outbox.ts`, `redis-outbox.ts`).
  */
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
 import type { Store } from './types.js';
 import { RedisStore } from './redis.js';
 import { RedisSinkStore } from './redis-outbox.js';
 import { SqliteStore } from './sqlite.js';
+import { openDb } from './sqlite-db.js';
 import { SqliteSinkStore } from './sqlite-outbox.js';
 
 export interface StoredOutboxMessage {
@@ -58,4 +61,26 @@ export function sinkStoreOf(store: Store): SinkStore {
   if (store instanceof SqliteStore) return new SqliteSinkStore(store.db);
   if (store instanceof RedisStore) return new RedisSinkStore(store.db.redis, store.db.keys.prefix);
   throw new Error('this store keeps no sink state');
+}
+
+export type SinkStoreSettings = Pick<Config, 'dataDir' | 'syncMode' | 'redisUrl' | 'redisPrefix'>;
+
+/**
+ * The sink part of the store the settings name, on a connection of its own (for a thread other than the node's:
+ * the webhook delivery thread). `close()` closes that connection. A Redis client that cannot connect keeps trying in
+ * the background; meanwhile its calls fail, and the caller retries them.
+ */
+export function openSinkStore(settings: SinkStoreSettings): SinkStore {
+  if (settings.redisUrl === '')
+    return new SqliteSinkStore(openDb({ dataDir: settings.dataDir, syncMode: settings.syncMode }), {
+      owned: true,
+    });
+  const redis = new Redis(settings.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectionName: 'confpush-webhooks',
+    retryStrategy: (times) => Math.min(50 * times, 1000),
+  });
+  redis.on('error', () => undefined); // a failed call reports it; the client keeps reconnecting
+  return new RedisSinkStore(redis, settings.redisPrefix, { owned: true });
 }

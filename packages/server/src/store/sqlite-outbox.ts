@@ -1,17 +1,22 @@
 /** The sink part of the embedded store (`outbox.ts`): tables `outbox`, `sink_state`, `sink_log`. */
+import type { Transaction } from 'better-sqlite3';
 import type { Db } from './sqlite-db.js';
 import type { SinkOp, SinkStore, StoredOutboxMessage } from './outbox.js';
 
 export class SqliteSinkStore implements SinkStore {
   readonly shared = false;
   readonly #stmts;
-  readonly #apply: (ops: readonly SinkOp[]) => void;
+  /** Run `.immediate`: two connections (the node's and the delivery thread's) write these tables. */
+  readonly #apply: Transaction<(ops: readonly SinkOp[]) => void>;
   readonly #db: Db;
   /** synchronous=FULL (2) or EXTRA (3): a replayable step lowers it to NORMAL for its own commit. */
   readonly #fsyncs: boolean;
+  /** The connection was opened for this sink store alone (another thread's): `close()` closes it. */
+  readonly #owned: boolean;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: { owned?: boolean } = {}) {
     this.#db = db;
+    this.#owned = options.owned ?? false;
     this.#fsyncs = Number(db.pragma('synchronous', { simple: true })) >= 2;
     this.#stmts = {
       read: db.prepare(
@@ -65,13 +70,13 @@ export class SqliteSinkStore implements SinkStore {
 
   async apply(ops: readonly SinkOp[], options: { replayable?: boolean } = {}): Promise<void> {
     if (!options.replayable || !this.#fsyncs) {
-      this.#apply(ops);
+      this.#apply.immediate(ops);
       return;
     }
     const level = this.#db.pragma('synchronous', { simple: true }) as number;
     this.#db.pragma('synchronous = NORMAL');
     try {
-      this.#apply(ops);
+      this.#apply.immediate(ops);
     } finally {
       this.#db.pragma(`synchronous = ${level}`);
     }
@@ -87,4 +92,8 @@ export class SqliteSinkStore implements SinkStore {
   }
 
   async release(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.#owned && this.#db.open) this.#db.close();
+  }
 }
