@@ -10,7 +10,8 @@ import type { Store } from './types.js';
 import { RedisStore } from './redis.js';
 import { RedisSinkStore } from './redis-outbox.js';
 import { SqliteStore } from './sqlite.js';
-import { openDb } from './sqlite-db.js';
+import { openDbFile } from './sqlite-db.js';
+import { openSinkDb } from './sqlite-sink-db.js';
 import { SqliteSinkStore } from './sqlite-outbox.js';
 
 export interface StoredOutboxMessage {
@@ -56,9 +57,14 @@ export interface SinkStore {
   close?(): Promise<void>;
 }
 
-/** The sink part of the node's store. */
+/** The sink part of the node's store (its SQLite connection, or Redis client, and the sinks' file). */
 export function sinkStoreOf(store: Store): SinkStore {
-  if (store instanceof SqliteStore) return new SqliteSinkStore(store.db);
+  if (store instanceof SqliteStore)
+    return new SqliteSinkStore({
+      node: store.db,
+      sinks: openSinkDb({ ...store.settings, node: store.db }),
+      owns: { node: false, sinks: true },
+    });
   if (store instanceof RedisStore) return new RedisSinkStore(store.db.redis, store.db.keys.prefix);
   throw new Error('this store keeps no sink state');
 }
@@ -72,8 +78,10 @@ export type SinkStoreSettings = Pick<Config, 'dataDir' | 'syncMode' | 'redisUrl'
  */
 export function openSinkStore(settings: SinkStoreSettings): SinkStore {
   if (settings.redisUrl === '')
-    return new SqliteSinkStore(openDb({ dataDir: settings.dataDir, syncMode: settings.syncMode }), {
-      owned: true,
+    return new SqliteSinkStore({
+      node: openDbFile(settings.dataDir),
+      sinks: openSinkDb(settings),
+      owns: { node: true, sinks: true },
     });
   const redis = new Redis(settings.redisUrl, {
     enableOfflineQueue: false,

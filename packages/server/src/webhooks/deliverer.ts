@@ -9,8 +9,7 @@
  *    outcome of the previous event of that queue is known (delivered or dead). Outcomes are recorded in group
  *    commits that no attempt waits for (`group-recorder.ts`). Up to `maxInFlight` attempts per configuration are in
  *    flight at once, taken fairly from its due queues: a slow, failing or hanging receiver (each attempt is bounded
- *    by `timeoutMs`) holds only its own configuration's places — never other receivers' — and the bound keeps the
- *    work between two turns of the event loop small, so the socket push is not held behind a burst of deliveries.
+ *    by `timeoutMs`) holds only its own configuration's places — never other receivers'.
  * 3. Retries follow the schedule (`retry.ts`); past `giveUpMs` since the event the delivery is dead (kept for replay).
  *
  * It runs on a thread of its own (`delivery-thread.ts`), not on the node's event loop.
@@ -54,8 +53,8 @@ export interface DelivererOptions {
   /** How often the outbox and the lease are looked at when nothing nudges (other nodes' commits). */
   pollMs?: number;
   /**
-   * At most this many attempts in flight per configuration: bounds the work between two turns of the event loop
-   * (the socket push shares it), while a hanging receiver holds only its own configuration's places.
+   * At most this many attempts in flight per configuration: a hanging receiver holds only its own configuration's
+   * places, and the connections to one receiver stay bounded.
    */
   maxInFlight?: number;
 }
@@ -64,7 +63,7 @@ const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
 /**
  * Outbox messages taken over per step. On SQLite a step runs without a turn of the event loop (the store answers at
- * once); with 100 it stays a few milliseconds, and the loop turns between steps, so the socket push is not held
+ * once); with 100 it stays a few milliseconds, and the loop turns between steps, so attempts are not held
  * behind a backlog.
  */
 const EXPAND_BATCH = 100;
