@@ -443,6 +443,8 @@ function snapshotSection(s: SnapshotResult): string {
   return parts.join('\n');
 }
 
+const percent = (share: number | undefined) => (share === undefined ? '—' : `${Math.round(share * 100)} %`);
+
 function webhooksSection(w: WebhooksResult): string {
   const runs = [w, ...(w.inline ? [w.inline] : [])];
   return [
@@ -486,7 +488,12 @@ function webhooksSection(w: WebhooksResult): string {
           'Socket-push latency of a subscriber of one more meeting (a mute toggle through the engine until its ' +
             'ParticipantsNotify frame arrives, one at a time, the WebSocket client in the same thread as the node): ' +
             'with webhooks idle (after the last delivery), while the joins are committed and delivered, and while ' +
-            'only delivering (all joins committed); the ratio is delivering p99 ÷ idle p99.',
+            'only delivering (all joins committed); the ratio is delivering p99 ÷ idle p99.' +
+            (w.push.pooledRuns
+              ? ` The worker-thread row pools the samples of its ${w.push.pooledRuns} runs (one run's delivering ` +
+                'phase gives about 100).'
+              : '') +
+            " Event loop busy: the share of the phase the node's thread was not idle (a commit's fsync counts as busy).",
           '',
           table(
             [
@@ -495,7 +502,7 @@ function webhooksSection(w: WebhooksResult): string {
               'committing p50 / p99',
               'delivering p50 / p99 (samples)',
               'p99 ratio',
-              'event loop busy while delivering',
+              'event loop busy: idle / delivering',
             ],
             runs.flatMap((r) =>
               r.push
@@ -506,9 +513,7 @@ function webhooksSection(w: WebhooksResult): string {
                       `${fmtMs(r.push.committing.p50)} / ${fmtMs(r.push.committing.p99)} ms`,
                       `${fmtMs(r.push.delivering.p50)} / ${fmtMs(r.push.delivering.p99)} ms (${fmtInt(r.push.delivering.samples)})`,
                       `**${r.push.p99Ratio.toFixed(2)}×**`,
-                      r.push.deliveringLoopUtilization === undefined
-                        ? '—'
-                        : `${Math.round(r.push.deliveringLoopUtilization * 100)} %`,
+                      `${percent(r.push.idleLoopUtilization)} / ${percent(r.push.deliveringLoopUtilization)}`,
                     ],
                   ]
                 : [],

@@ -263,7 +263,9 @@ export const GOALS: readonly GoalRow[] = [
     judge: (w, max) =>
       w.push
         ? {
-            measured: `p99 ${fmtMs(w.push.idle.p99)} ms idle, ${fmtMs(w.push.delivering.p99)} ms delivering (${w.push.p99Ratio.toFixed(2)}×)`,
+            measured:
+              `p99 ${fmtMs(w.push.idle.p99)} ms idle, ${fmtMs(w.push.delivering.p99)} ms delivering ` +
+              `(${w.push.p99Ratio.toFixed(2)}×${w.push.pooledRuns ? `; ${fmtInt(w.push.delivering.samples)} samples of ${w.push.pooledRuns} runs` : ''})`,
             ok: w.push.p99Ratio <= max,
           }
         : { measured: 'not measured', ok: false },

@@ -1,25 +1,36 @@
 /**
- * The sink part of the embedded store (src/store/sqlite-outbox.ts): a replayable step (the webhook deliverer's
- * expansion and outcome records) commits without an fsync of its own and leaves the connection as durable as it
- * found it for every other commit; it is applied whole or not at all, like any step.
+ * The sink part of the embedded store (src/store/sqlite-outbox.ts, sqlite-sink-db.ts): its state is in the sinks'
+ * file; a replayable step (the webhook deliverer's expansion and outcome records) commits without an fsync of its
+ * own and leaves that connection as durable as it found it for every other commit; it is applied whole or not at
+ * all, like any step. Taken-over outbox rows leave the node's file after their mark is stored durably.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { newEpoch } from '../src/engine/engine.js';
 import { sinkStoreOf } from '../src/store/outbox.js';
+import { SqliteSinkStore } from '../src/store/sqlite-outbox.js';
+import { openSinkDb } from '../src/store/sqlite-sink-db.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { tempDir } from './helpers.js';
+import { eventually, tempDir } from './helpers.js';
 
-const opened: SqliteStore[] = [];
+const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   while (opened.length > 0) await opened.pop()?.close();
 });
 
+/** A node's store and its sink store, with the connection to the sinks' file in view. */
+function openStores() {
+  const dataDir = tempDir();
+  const store = new SqliteStore({ dataDir, syncMode: 'full', logRetention: 1000, newEpoch });
+  const sinks = openSinkDb({ dataDir, syncMode: 'full', node: store.db });
+  const sink = new SqliteSinkStore({ node: store.db, sinks, owns: { node: false, sinks: true } });
+  opened.push(store, sink);
+  return { store, sinks, sink };
+}
+
 describe('SQLite sink store', () => {
   it('applies a replayable step whole, and keeps synchronous=FULL for every other commit', async () => {
-    const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'full', logRetention: 1000, newEpoch });
-    opened.push(store);
-    const sink = sinkStoreOf(store);
-    const synchronous = () => store.db.pragma('synchronous', { simple: true });
+    const { sinks, sink } = openStores();
+    const synchronous = () => sinks.pragma('synchronous', { simple: true });
     expect(synchronous()).toBe(2);
     await sink.apply(
       [
@@ -47,10 +58,41 @@ describe('SQLite sink store', () => {
 
   it('caps a list once per step, to its newest values', async () => {
     const store = new SqliteStore({ dataDir: tempDir(), syncMode: 'full', logRetention: 1000, newEpoch });
-    opened.push(store);
     const sink = sinkStoreOf(store);
+    opened.push(store, sink as SqliteSinkStore);
     await sink.apply(['1', '2', '3', '4'].map((value) => ({ op: 'push', list: 'l', value, cap: 3 })));
     await sink.apply([{ op: 'push', list: 'l', value: '5', cap: 3 }], { replayable: true });
     expect(await sink.recent('l', 10)).toEqual(['5', '4', '3']);
+  });
+
+  it("deletes the outbox rows taken over from the node's file, after storing their mark durably", async () => {
+    const { store, sinks, sink } = openStores();
+    const append = store.db.prepare('INSERT INTO outbox (topic, body, created_at) VALUES (?, ?, 0)');
+    for (let i = 1; i <= 1200; i++) append.run(i % 2 === 0 ? 't' : 'other', String(i));
+    const ids = (topic: string) =>
+      (
+        store.db.prepare('SELECT id FROM outbox WHERE topic = ? ORDER BY id').all(topic) as { id: number }[]
+      ).map((r) => r.id);
+    expect(ids('t')).toHaveLength(600);
+    // Taken over up to 1000, in a replayable step with other state.
+    await sink.apply(
+      [
+        { op: 'put', ns: 'n', id: 'cursor', value: '1000' },
+        { op: 'trim', topic: 't', upTo: '1000' },
+      ],
+      { replayable: true },
+    );
+    await eventually(() => ids('t')[0] === 1002, { what: "the topic's rows up to 1000 deleted" });
+    expect(ids('t')).toEqual(Array.from({ length: 100 }, (_, i) => 1002 + 2 * i));
+    expect(ids('other')).toHaveLength(600); // another topic's rows stay
+    const mark = (ns: string) =>
+      (
+        sinks.prepare('SELECT value FROM sink_state WHERE ns = ? AND id = ?').get(ns, 't') as {
+          value: string;
+        }
+      ).value;
+    expect(mark('sink-store:taken')).toBe('1000');
+    expect(mark('sink-store:trimmable')).toBe('1000');
+    expect(await sink.readOutbox('t', '1000', 10)).toHaveLength(10);
   });
 });

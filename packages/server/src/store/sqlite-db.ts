@@ -11,6 +11,24 @@ export type Db = Database.Database;
 
 export const DB_FILE = 'confpush.sqlite';
 
+/**
+ * The sinks' state and capped logs. Created in the node's file by an early migration (kept there, empty: their rows
+ * moved to the sinks' own file, sqlite-sink-db.ts, which has the same tables).
+ */
+export const SINK_TABLES = `
+  CREATE TABLE sink_state (
+    ns          TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    PRIMARY KEY (ns, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE sink_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    list        TEXT NOT NULL,
+    value       TEXT NOT NULL
+  );
+  CREATE INDEX sink_log_list ON sink_log (list, id);`;
+
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE corps (
@@ -121,18 +139,7 @@ const MIGRATIONS: readonly string[] = [
     created_at  INTEGER NOT NULL
   );
   CREATE INDEX outbox_topic ON outbox (topic, id);
-  CREATE TABLE sink_state (
-    ns          TEXT NOT NULL,
-    id          TEXT NOT NULL,
-    value       TEXT NOT NULL,
-    PRIMARY KEY (ns, id)
-  ) WITHOUT ROWID;
-  CREATE TABLE sink_log (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    list        TEXT NOT NULL,
-    value       TEXT NOT NULL
-  );
-  CREATE INDEX sink_log_list ON sink_log (list, id);
+  ${SINK_TABLES}
   `,
 ];
 

@@ -7,28 +7,14 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db } from './sqlite-db.js';
+import { SINK_TABLES, type Db } from './sqlite-db.js';
 
 export const SINKS_FILE = 'sinks.sqlite';
 
 type Migration = (sinks: Db, node: Db | undefined) => void;
 
 const MIGRATIONS: readonly Migration[] = [
-  (sinks) =>
-    sinks.exec(`
-      CREATE TABLE sink_state (
-        ns          TEXT NOT NULL,
-        id          TEXT NOT NULL,
-        value       TEXT NOT NULL,
-        PRIMARY KEY (ns, id)
-      ) WITHOUT ROWID;
-      CREATE TABLE sink_log (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        list        TEXT NOT NULL,
-        value       TEXT NOT NULL
-      );
-      CREATE INDEX sink_log_list ON sink_log (list, id);
-    `),
+  (sinks) => sinks.exec(SINK_TABLES),
   // Versions before this file kept the sinks' state in the node's file: it is taken over, in order.
   (sinks, node) => {
     if (!node) throw new Error(`${SINKS_FILE} must first be opened by the node`);
