@@ -720,7 +720,7 @@ function relaySection(r: RelayResult): string {
     what,
     fmtInt(meetings),
     run.subscribers === undefined ? '1 (the probe)' : fmtInt(run.subscribers),
-    fmtInt(run.rate ?? r.rate),
+    run.seconds === undefined ? fmtInt(r.rate) : `${fmtInt(run.rate ?? r.rate)} × ${run.seconds} s`,
     run.changes === undefined ? NA : fmtInt(run.changes),
     fmtInt(run.timed),
     ms(run.p50),
@@ -736,8 +736,8 @@ function relaySection(r: RelayResult): string {
     'An upstream confpush node playing Huawei in a process of its own; the relay node, following its meetings ' +
       'through a TCP proxy, in the runner process with the probes — a subscriber of the upstream per meeting (what ' +
       'the relay receives) and one of the relay per meeting; the WebSocket subscribers of the relay in the ' +
-      `load-generator processes. The upstream renames participants at ${fmtInt(r.rate)} changes/s in total ` +
-      `(${r.seconds} s per loaded row), every name unique; lag = a relay probe's receipt of a name − the upstream ` +
+      `load-generator processes. The upstream renames participants at ${fmtInt(r.rate)} changes/s in total, ` +
+      "every name unique; lag = a relay probe's receipt of a name − the upstream " +
       "probe's receipt of it (both on loopback; it includes the relay's durable commit, SQLite synchronous=FULL, and " +
       'the whole fan-out of the meeting: each relay probe subscribed after the other subscribers of its meeting, and ' +
       'it shares the relay\'s event loop). Rows: "relay path alone" — one meeting, the probe its only subscriber; ' +
@@ -751,7 +751,10 @@ function relaySection(r: RelayResult): string {
       '20 more changes are made upstream, and the time runs until a relay subscriber has seen the last one ' +
       '(backoff, reconnect, full messages, diff, commit). `bench/relay.ts`.',
     '',
-    table(['lag', 'meetings', 'subscribers', 'changes/s', 'changes', 'timed', 'p50', 'p99', 'max'], rows),
+    table(
+      ['lag', 'meetings', 'subscribers', 'changes/s × time', 'changes', 'timed', 'p50', 'p99', 'max'],
+      rows,
+    ),
     '',
     `Upstream cut → downstream equal again: ${r.cutMs.map(ms).join(', ')} (first reconnect backoff ≤ ` +
       `${ms(r.backoffMs)}).`,
