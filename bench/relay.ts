@@ -272,7 +272,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     const relayProbe = (m: Meeting) => subscriber(relayNode.url, m.conferenceID, m.chairPwd, lags.relay);
     /** Renames upstream at `rate` in total over the first `meetings` meetings for `seconds`; the lags measured. */
     const measure = async (seconds: number, meetings: number): Promise<LagMeasurement> => {
-      lags.take();
+      lags.take(); // drops what the previous phase left
       const { first, last } = await upstreamNode.call<{ first: number; last: number }>('rate', {
         rate,
         seconds,
