@@ -60,6 +60,8 @@ export interface WebhooksResult {
     p99Ratio: number;
     /** Share of the delivering phase the node's event loop was busy (`performance.eventLoopUtilization`). */
     deliveringLoopUtilization?: number;
+    /** The same with webhooks idle: the probe's own changes (each commit's fsync holds the loop). */
+    idleLoopUtilization?: number;
   };
 }
 
@@ -162,8 +164,10 @@ async function measure(
   const delivering = probe.between(committedAt, finishedAt);
   await new Promise((r) => setTimeout(r, 500));
   const idleFrom = performance.now();
+  const loopAtIdle = performance.eventLoopUtilization();
   while (probe.between(idleFrom, Infinity).length < Math.max(200, delivering.length))
     await new Promise((r) => setTimeout(r, 50));
+  const idleLoop = performance.eventLoopUtilization(performance.eventLoopUtilization(), loopAtIdle);
   await probe.stop();
   const idle = summarize(probe.between(idleFrom, Infinity));
   const push = {
@@ -172,6 +176,7 @@ async function measure(
     delivering: summarize(delivering),
     p99Ratio: Math.round((summarize(delivering).p99 / idle.p99) * 100) / 100,
     deliveringLoopUtilization: Math.round(deliveringLoop.utilization * 100) / 100,
+    idleLoopUtilization: Math.round(idleLoop.utilization * 100) / 100,
   };
   await node.close();
   await receiver.close();

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { afterAll, afterEach } from 'vitest';
 import type { Clock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
@@ -88,6 +89,8 @@ export interface TestServerOptions {
   nodes?: number;
   /** Sources of each node (src/sources/): called once per node, so every node of a cluster has its own. */
   sources?: () => Source[];
+  /** Every node's logger (default: `CONFPUSH_TEST_LOG`'s level, silent unless set). */
+  logger?: Logger;
 }
 
 /** Starts a node on 127.0.0.1:0 with a fresh data directory (or the given one) and registers its teardown. */
@@ -97,7 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = testConfig(dataDir, options.config);
   const node = await ConfpushNode.start({
     config,
-    logger: testLogger(),
+    logger: options.logger ?? testLogger(),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sources ? { sources: options.sources() } : {}),
   });
@@ -121,7 +124,7 @@ export async function startTestCluster(options: TestServerOptions): Promise<Test
   for (let i = 0; i < (options.nodes ?? 3); i++) {
     const node = await ConfpushNode.start({
       config,
-      logger: testLogger(),
+      logger: options.logger ?? testLogger(),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sources ? { sources: options.sources() } : {}),
     });

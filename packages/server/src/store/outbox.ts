@@ -4,10 +4,14 @@
  * (e.g. a delivery log), and a lease so that one node of a cluster does the sink's work. The embedded SQLite store
  * and Redis each implement it (`sqlite-outbox.ts`, `redis-outbox.ts`).
  */
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
 import type { Store } from './types.js';
 import { RedisStore } from './redis.js';
 import { RedisSinkStore } from './redis-outbox.js';
 import { SqliteStore } from './sqlite.js';
+import { openDbFile } from './sqlite-db.js';
+import { openSinkDb } from './sqlite-sink-db.js';
 import { SqliteSinkStore } from './sqlite-outbox.js';
 
 export interface StoredOutboxMessage {
@@ -53,9 +57,38 @@ export interface SinkStore {
   close?(): Promise<void>;
 }
 
-/** The sink part of the node's store. */
+/** The sink part of the node's store (its SQLite connection, or Redis client, and the sinks' file). */
 export function sinkStoreOf(store: Store): SinkStore {
-  if (store instanceof SqliteStore) return new SqliteSinkStore(store.db);
+  if (store instanceof SqliteStore)
+    return new SqliteSinkStore({
+      node: store.db,
+      sinks: openSinkDb({ ...store.settings, node: store.db }),
+      owns: { node: false, sinks: true },
+    });
   if (store instanceof RedisStore) return new RedisSinkStore(store.db.redis, store.db.keys.prefix);
   throw new Error('this store keeps no sink state');
+}
+
+export type SinkStoreSettings = Pick<Config, 'dataDir' | 'syncMode' | 'redisUrl' | 'redisPrefix'>;
+
+/**
+ * The sink part of the store the settings name, on a connection of its own (for a thread other than the node's:
+ * the webhook delivery thread). `close()` closes that connection. A Redis client that cannot connect keeps trying in
+ * the background; meanwhile its calls fail, and the caller retries them.
+ */
+export function openSinkStore(settings: SinkStoreSettings): SinkStore {
+  if (settings.redisUrl === '')
+    return new SqliteSinkStore({
+      node: openDbFile(settings.dataDir),
+      sinks: openSinkDb(settings),
+      owns: { node: true, sinks: true },
+    });
+  const redis = new Redis(settings.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectionName: 'confpush-webhooks',
+    retryStrategy: (times) => Math.min(50 * times, 1000),
+  });
+  redis.on('error', () => undefined); // a failed call reports it; the client keeps reconnecting
+  return new RedisSinkStore(redis, settings.redisPrefix, { owned: true });
 }

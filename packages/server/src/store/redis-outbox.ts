@@ -23,9 +23,13 @@ export class RedisSinkStore implements SinkStore {
   /** For XREAD BLOCK, which holds its connection: made on first use. */
   #blocking: Redis | undefined;
 
-  constructor(redis: Redis, prefix: string) {
+  /** The client was opened for this sink store alone (another thread's): `close()` closes it. */
+  readonly #owned: boolean;
+
+  constructor(redis: Redis, prefix: string, options: { owned?: boolean } = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#owned = options.owned ?? false;
   }
 
   async readOutbox(topic: string, after: string, limit: number): Promise<StoredOutboxMessage[]> {
@@ -88,6 +92,7 @@ export class RedisSinkStore implements SinkStore {
   async close(): Promise<void> {
     this.#blocking?.disconnect();
     this.#blocking = undefined;
+    if (this.#owned) this.#redis.disconnect();
   }
 
   async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {

@@ -6,6 +6,7 @@
 import { PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
 import type { BrokerEntry } from '../broker/broker.js';
 import type { MeetingRecord } from '../domain/meeting.js';
+import type { Transaction } from 'better-sqlite3';
 import type { Db } from './sqlite-db.js';
 import type { CommitEntry, CommitResult } from './types.js';
 
@@ -29,7 +30,7 @@ export class SqliteCommit {
   readonly #retention: number;
   readonly #publish: ((entry: BrokerEntry) => void) | undefined;
   readonly #stmts;
-  readonly #transaction: (entries: readonly CommitEntry[]) => CommitResult[];
+  readonly #transaction: Transaction<(entries: readonly CommitEntry[]) => CommitResult[]>;
 
   constructor(db: Db, options: SqliteCommitOptions) {
     this.#retention = options.logRetention;
@@ -74,7 +75,9 @@ export class SqliteCommit {
    */
   run(entries: readonly CommitEntry[]): CommitResult[] {
     if (entries.length === 0) return [];
-    const results = this.#transaction(entries);
+    // IMMEDIATE: the transaction reads before it writes, and another connection (the webhook delivery thread's)
+    // may write in between; a deferred one would then fail with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
+    const results = this.#transaction.immediate(entries);
     if (this.#publish) {
       entries.forEach((entry, i) => {
         if (results[i]?.ok) this.#publish?.(published(entry));

@@ -9,6 +9,8 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+export const DB_FILE = 'confpush.sqlite';
+
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE corps (
@@ -145,7 +147,7 @@ export function openDb(options: OpenDbOptions): Db {
   let file = ':memory:';
   if (!options.memory) {
     mkdirSync(options.dataDir, { recursive: true });
-    file = join(options.dataDir, 'confpush.sqlite');
+    file = join(options.dataDir, DB_FILE);
   }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -153,6 +155,17 @@ export function openDb(options: OpenDbOptions): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  return db;
+}
+
+/**
+ * A further connection to the node's file, which a node has opened (and migrated): for a thread other than the
+ * node's. Its own writes are replayable steps only, so it does not fsync (synchronous=NORMAL).
+ */
+export function openDbFile(dataDir: string): Db {
+  const db = new Database(join(dataDir, DB_FILE), { fileMustExist: true });
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
   return db;
 }
 

@@ -1,42 +1,72 @@
-/** The sink part of the embedded store (`outbox.ts`): tables `outbox`, `sink_state`, `sink_log`. */
+/**
+ * The sink part of the embedded store (`outbox.ts`): the outbox is in the node's file (`confpush.sqlite`, written by
+ * the commit in its own transaction), the state and capped logs in the sinks' file (`sqlite-sink-db.ts`).
+ *
+ * Since the two files do not commit together, taking messages over (`trim`) is done in two steps: the step that
+ * takes them records the topic's mark in the sinks' file; the outbox rows up to a mark are deleted only once that
+ * mark is on disk (an fsync'd copy of it, at most every `TRIM_EVERY_MS`), in small steps that hold the node's write
+ * lock briefly. Until then the rows stay, and readers skip them by their cursor.
+ */
+import type { Transaction } from 'better-sqlite3';
 import type { Db } from './sqlite-db.js';
 import type { SinkOp, SinkStore, StoredOutboxMessage } from './outbox.js';
 
+export interface SqliteSinkFiles {
+  /** A connection to the node's file (its outbox). */
+  node: Db;
+  /** A connection to the sinks' file. */
+  sinks: Db;
+  /** The connections this store opened, and so closes. */
+  owns: { node: boolean; sinks: boolean };
+}
+
+const TRIM_EVERY_MS = 1_000;
+const TRIM_STEP = 500;
+/** Per topic, the last message taken over (written with the step that took it) and its copy known to be on disk. */
+const TAKEN = 'sink-store:taken';
+const TRIMMABLE = 'sink-store:trimmable';
+
 export class SqliteSinkStore implements SinkStore {
   readonly shared = false;
+  readonly #files: SqliteSinkFiles;
   readonly #stmts;
-  readonly #apply: (ops: readonly SinkOp[]) => void;
-  readonly #db: Db;
-  /** synchronous=FULL (2) or EXTRA (3): a replayable step lowers it to NORMAL for its own commit. */
+  /** Run `.immediate`: two connections (the node's and the delivery thread's) write the sinks' file. */
+  readonly #apply: Transaction<(ops: readonly SinkOp[]) => void>;
+  /** synchronous=FULL (2) or EXTRA (3) on the sinks' file: a replayable step lowers it to NORMAL for its commit. */
   readonly #fsyncs: boolean;
+  #trimmedAt = -Infinity;
+  #trimming: Promise<void> | undefined;
 
-  constructor(db: Db) {
-    this.#db = db;
-    this.#fsyncs = Number(db.pragma('synchronous', { simple: true })) >= 2;
+  constructor(files: SqliteSinkFiles) {
+    this.#files = files;
+    const { node, sinks } = files;
+    this.#fsyncs = Number(sinks.pragma('synchronous', { simple: true })) >= 2;
     this.#stmts = {
-      read: db.prepare(
+      read: node.prepare(
         'SELECT id, body, created_at FROM outbox WHERE topic = ? AND id > ? ORDER BY id LIMIT ?',
       ),
-      trim: db.prepare('DELETE FROM outbox WHERE topic = ? AND id <= ?'),
-      get: db.prepare('SELECT value FROM sink_state WHERE ns = ? AND id = ?'),
-      list: db.prepare('SELECT id, value FROM sink_state WHERE ns = ?'),
-      put: db.prepare(
+      trimStep: node.prepare(
+        'DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE topic = ? AND id <= ? ORDER BY id LIMIT ?)',
+      ),
+      get: sinks.prepare('SELECT value FROM sink_state WHERE ns = ? AND id = ?'),
+      list: sinks.prepare('SELECT id, value FROM sink_state WHERE ns = ?'),
+      put: sinks.prepare(
         'INSERT INTO sink_state (ns, id, value) VALUES (?, ?, ?) ON CONFLICT (ns, id) DO UPDATE SET value = excluded.value',
       ),
-      del: db.prepare('DELETE FROM sink_state WHERE ns = ? AND id = ?'),
-      push: db.prepare('INSERT INTO sink_log (list, value) VALUES (?, ?)'),
-      cap: db.prepare(
+      del: sinks.prepare('DELETE FROM sink_state WHERE ns = ? AND id = ?'),
+      push: sinks.prepare('INSERT INTO sink_log (list, value) VALUES (?, ?)'),
+      cap: sinks.prepare(
         'DELETE FROM sink_log WHERE list = ? AND id <= (SELECT id FROM sink_log WHERE list = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
       ),
-      recent: db.prepare('SELECT value FROM sink_log WHERE list = ? ORDER BY id DESC LIMIT ?'),
+      recent: sinks.prepare('SELECT value FROM sink_log WHERE list = ? ORDER BY id DESC LIMIT ?'),
     };
-    this.#apply = db.transaction((ops: readonly SinkOp[]) => {
+    this.#apply = sinks.transaction((ops: readonly SinkOp[]) => {
       // A list is capped once per step, not per value: the cap is a scan of `cap` rows.
       const caps = new Map<string, number>();
       for (const o of ops) {
         if (o.op === 'put') this.#stmts.put.run(o.ns, o.id, o.value);
         else if (o.op === 'del') this.#stmts.del.run(o.ns, o.id);
-        else if (o.op === 'trim') this.#stmts.trim.run(o.topic, Number(o.upTo));
+        else if (o.op === 'trim') this.#stmts.put.run(TAKEN, o.topic, o.upTo);
         else {
           this.#stmts.push.run(o.list, o.value);
           caps.set(o.list, o.cap);
@@ -64,27 +94,65 @@ export class SqliteSinkStore implements SinkStore {
   }
 
   async apply(ops: readonly SinkOp[], options: { replayable?: boolean } = {}): Promise<void> {
-    if (!options.replayable || !this.#fsyncs) {
-      this.#apply(ops);
-      return;
-    }
-    const level = this.#db.pragma('synchronous', { simple: true }) as number;
-    this.#db.pragma('synchronous = NORMAL');
-    try {
-      this.#apply(ops);
-    } finally {
-      this.#db.pragma(`synchronous = ${level}`);
-    }
+    if (options.replayable) replayably(this.#files.sinks, this.#fsyncs, () => this.#apply.immediate(ops));
+    else this.#apply.immediate(ops);
+    if (ops.some((o) => o.op === 'trim')) this.#trimTaken();
   }
 
   async recent(list: string, limit: number): Promise<string[]> {
     return (this.#stmts.recent.all(list, limit) as { value: string }[]).map((r) => r.value);
   }
 
-  /** One process owns the SQLite file: it always holds every lease. */
+  /** One process owns the SQLite files: it always holds every lease. */
   async lease(): Promise<boolean> {
     return true;
   }
 
   async release(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await this.#trimming;
+    const { node, sinks, owns } = this.#files;
+    if (owns.sinks && sinks.open) sinks.close();
+    if (owns.node && node.open) node.close();
+  }
+
+  /** Deletes the outbox rows taken over, up to marks on disk; at most every TRIM_EVERY_MS, in the background. */
+  #trimTaken(): void {
+    if (this.#trimming || performance.now() - this.#trimmedAt < TRIM_EVERY_MS) return;
+    this.#trimmedAt = performance.now();
+    this.#trimming = (async () => {
+      const { node, sinks } = this.#files;
+      const taken = this.#stmts.list.all(TAKEN) as { id: string; value: string }[];
+      // A durable step: the marks, and every replayable step before them, are on disk after it (one WAL, in order).
+      sinks
+        .transaction(() => {
+          for (const mark of taken) this.#stmts.put.run(TRIMMABLE, mark.id, mark.value);
+        })
+        .immediate();
+      for (const mark of taken) {
+        // Losing a trim step only leaves rows to be trimmed again: no fsync of its own.
+        while (
+          replayably(node, true, () => this.#stmts.trimStep.run(mark.id, Number(mark.value), TRIM_STEP))
+            .changes === TRIM_STEP
+        )
+          await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    })()
+      .catch(() => undefined) // rows left are trimmed at a later round
+      .finally(() => (this.#trimming = undefined));
+  }
+}
+
+/** Runs a step with synchronous=NORMAL on `db` (no fsync of its own) when it would otherwise fsync. */
+function replayably<T>(db: Db, fsyncs: boolean, step: () => T): T {
+  if (!fsyncs) return step();
+  const level = db.pragma('synchronous', { simple: true }) as number;
+  if (level < 2) return step();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return step();
+  } finally {
+    db.pragma(`synchronous = ${level}`);
+  }
 }

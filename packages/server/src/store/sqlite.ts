@@ -1,4 +1,7 @@
-/** The embedded store: one SQLite file under the data directory, made of three parts sharing one connection. */
+/**
+ * The embedded store: one SQLite file under the data directory, made of three parts sharing one connection (the
+ * sinks keep their state in a second file beside it: store/sqlite-sink-db.ts).
+ */
 import type { BrokerEntry } from '../broker/broker.js';
 import { openDb, type Db } from './sqlite-db.js';
 import { SqliteIdentityStore } from './sqlite-identity.js';
@@ -22,9 +25,12 @@ export class SqliteStore implements Store {
   readonly identity: SqliteIdentityStore;
   readonly tokens: SqliteTokenStore;
   readonly meetings: SqliteMeetingStore;
+  /** Where the file is and how it syncs (the sinks' file beside it follows them: store/sqlite-sink-db.ts). */
+  readonly settings: Pick<SqliteStoreOptions, 'dataDir' | 'syncMode'>;
 
   constructor(options: SqliteStoreOptions) {
     this.db = openDb(options);
+    this.settings = { dataDir: options.dataDir, syncMode: options.syncMode };
     this.identity = new SqliteIdentityStore(this.db);
     this.tokens = new SqliteTokenStore(this.db);
     this.meetings = new SqliteMeetingStore(this.db, options);

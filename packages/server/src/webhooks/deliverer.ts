@@ -9,16 +9,16 @@
  *    outcome of the previous event of that queue is known (delivered or dead). Outcomes are recorded in group
  *    commits that no attempt waits for (`group-recorder.ts`). Up to `maxInFlight` attempts per configuration are in
  *    flight at once, taken fairly from its due queues: a slow, failing or hanging receiver (each attempt is bounded
- *    by `timeoutMs`) holds only its own configuration's places — never other receivers' — and the bound keeps the
- *    work between two turns of the event loop small, so the socket push is not held behind a burst of deliveries.
+ *    by `timeoutMs`) holds only its own configuration's places — never other receivers'.
  * 3. Retries follow the schedule (`retry.ts`); past `giveUpMs` since the event the delivery is dead (kept for replay).
+ *
+ * It runs on a thread of its own (`delivery-thread.ts`), not on the node's event loop.
  *
  * Every attempt is recorded in the configuration's delivery log. Pending deliveries are in the store, so a new
  * lease holder (after a restart, a crash or a failover) resumes them; at-least-once: an attempt cut short by a crash,
  * or whose outcome was not yet recorded, is made again with the same `X-Request-ID` (and so may the attempts of the
  * same meeting that followed it: the first arrivals of a meeting's events are always in order).
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { SinkOp, SinkStore } from '../store/outbox.js';
@@ -48,13 +48,13 @@ export interface DelivererOptions {
   nodeId: string;
   retryMs: readonly number[];
   giveUpMs: number;
-  /** Makes one POST (post-thread.ts: on a thread of its own); rejects with `RefusedTarget` for a refused address. */
+  /** Makes one POST (`postWebhook`); rejects with `RefusedTarget` for a refused address. */
   post: (url: string, body: string, headers: Record<string, string>) => Promise<PostResult>;
   /** How often the outbox and the lease are looked at when nothing nudges (other nodes' commits). */
   pollMs?: number;
   /**
-   * At most this many attempts in flight per configuration: bounds the work between two turns of the event loop
-   * (the socket push shares it), while a hanging receiver holds only its own configuration's places.
+   * At most this many attempts in flight per configuration: a hanging receiver holds only its own configuration's
+   * places, and the connections to one receiver stay bounded.
    */
   maxInFlight?: number;
 }
@@ -63,7 +63,7 @@ const LEASE = 'webhooks';
 const LEASE_TTL_MS = 10_000;
 /**
  * Outbox messages taken over per step. On SQLite a step runs without a turn of the event loop (the store answers at
- * once); with 100 it stays a few milliseconds, and the loop turns between steps, so the socket push is not held
+ * once); with 100 it stays a few milliseconds, and the loop turns between steps, so attempts are not held
  * behind a backlog.
  */
 const EXPAND_BATCH = 100;
@@ -89,7 +89,7 @@ export class Deliverer {
   readonly #recorder: GroupRecorder;
   /** The compact `eventInfo` JSON of each queued delivery, encoded once (it is signed and sent as is). */
   readonly #encoded = new WeakMap<Delivery, string>();
-  /** The last replay seen: a replay on any node makes the lease holder load the revived deliveries. */
+  /** The last replay seen (`replay.ts`): a replay on any node makes the lease holder load the revived deliveries. */
   #replayed = '';
   readonly #known = new Set<string>();
   #stopped = false;
@@ -379,25 +379,5 @@ export class Deliverer {
         { delivery: d.id, error },
         'webhook event is dead (replay it from the delivery log API)',
       );
-  }
-
-  /** Puts dead deliveries back in their queues (admin replay); returns how many. */
-  async replay(configId: string, ids?: readonly string[]): Promise<number> {
-    const dead = (await this.#o.store.list(NS.dead))
-      .map((r) => JSON.parse(r.value) as Delivery)
-      .filter((d) => d.configId === configId && (!ids || ids.includes(d.id)));
-    if (dead.length === 0) return 0;
-    const now = this.#o.clock.now();
-    const revived = dead.map((d) => ({ ...d, createdAt: now, nextAt: now, attempts: 0 }));
-    await this.#o.store.apply(
-      revived
-        .flatMap((d): SinkOp[] => [
-          { op: 'del', ns: NS.dead, id: d.id },
-          { op: 'put', ns: NS.pending, id: d.id, value: JSON.stringify(d) },
-        ])
-        .concat({ op: 'put', ns: NS.cursor, id: 'replayed', value: randomUUID() }),
-    );
-    this.nudge(); // the lease holder (this node or another) loads the revived deliveries at its next round
-    return revived.length;
   }
 }

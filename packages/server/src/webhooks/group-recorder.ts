@@ -1,6 +1,6 @@
 /**
  * Records the outcomes of webhook attempts in group commits: the operations queued during `everyMs` are applied
- * in one store step (on SQLite one transaction and one fsync, which holds the event loop and so the socket push),
+ * in one store step (on SQLite one transaction, which holds the delivery thread's event loop and the file's lock),
  * in the order they were queued, one step at a time. Nobody waits for a step: an outcome is acted upon as soon as
  * it is known, and a crash before its step makes the attempt again (at least once, same X-Request-ID).
  */

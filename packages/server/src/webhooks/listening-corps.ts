@@ -21,6 +21,8 @@ export interface ListeningCorpsOptions {
   /** Whether other nodes share the store (Redis): then creating a configuration waits `freshMs`. */
   shared: boolean;
   freshMs?: number;
+  /** Called whenever a read finds a configuration, or one is created through this node. */
+  onConfigured?: () => void;
 }
 
 const FRESH_MS = 1_000;
@@ -71,6 +73,7 @@ export class ListeningCorps {
         const configs = await this.#o.sink.list(NS.configs);
         this.#corps = new Set(configs.map((r) => (JSON.parse(r.value) as WebhookConfig).corpId));
         this.#readAt = startedAt;
+        if (this.#corps.size > 0) this.#o.onConfigured?.();
       } catch (err) {
         this.#o.logger.warn({ err }, 'webhook configurations could not be read; keeping every event');
       } finally {
@@ -83,6 +86,7 @@ export class ListeningCorps {
   /** The enterprise's configuration is stored: from now on this node keeps its events; see the rule above. */
   async created(corpId: string): Promise<void> {
     this.#created.add(corpId);
+    this.#o.onConfigured?.();
     if (this.#o.shared) await new Promise((resolve) => setTimeout(resolve, this.#freshMs));
   }
 

@@ -1,6 +1,6 @@
 /** The webhook sink's Prometheus series, on the node's registry (docs/rest-api.md, "Operations"). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Attempt } from './model.js';
+import type { AttemptSummary } from './delivery-thread.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -44,8 +44,10 @@ export class WebhookMetrics {
     });
   }
 
-  attempted(attempt: Attempt): void {
-    this.#attempts.inc({ outcome: attempt.outcome });
-    this.#seconds.observe(attempt.durationMs / 1000);
+  attempted(attempts: readonly AttemptSummary[]): void {
+    for (const attempt of attempts) {
+      this.#attempts.inc({ outcome: attempt.outcome });
+      this.#seconds.observe(attempt.durationMs / 1000);
+    }
   }
 }

@@ -7,10 +7,10 @@ import { hex32 } from '../ids.js';
 import type { SinkOp, SinkStore } from '../store/outbox.js';
 import type { Store } from '../store/types.js';
 import { checkUrl, RefusedTarget } from './address-guard.js';
-import type { Deliverer } from './deliverer.js';
 import type { ListeningCorps } from './listening-corps.js';
 import { logList, NS, type Attempt, type ConfigStatus, type Delivery, type WebhookConfig } from './model.js';
 import type { PostOptions } from './post.js';
+import { reviveDead } from './replay.js';
 import { verifyReceiver } from './verify.js';
 
 export interface WebhookServiceDeps {
@@ -20,7 +20,8 @@ export interface WebhookServiceDeps {
   clock: Clock;
   logger: Logger;
   post: PostOptions;
-  deliverer: () => Deliverer;
+  /** Makes the deliverer look at its state now (on this node; another node's sees it at its next round). */
+  nudge: () => void;
   listening: ListeningCorps;
 }
 
@@ -126,7 +127,7 @@ export class WebhookService {
     }
     const updated = { ...config, status, updatedAt: this.#d.clock.now() };
     await this.#d.sink.apply([{ op: 'put', ns: NS.configs, id, value: JSON.stringify(updated) }]);
-    this.#d.deliverer().nudge();
+    this.#d.nudge();
   }
 
   async deliveryLog(corpId: string, id: string, limit: number) {
@@ -151,6 +152,8 @@ export class WebhookService {
 
   async replay(corpId: string, id: string, deliveryIds?: readonly string[]): Promise<number> {
     await this.#own(corpId, id);
-    return this.#d.deliverer().replay(id, deliveryIds);
+    const revived = await reviveDead(this.#d.sink, id, deliveryIds, this.#d.clock.now());
+    if (revived > 0) this.#d.nudge();
+    return revived;
   }
 }

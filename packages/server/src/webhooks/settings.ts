@@ -31,7 +31,7 @@ export const WEBHOOK_SETTINGS = {
     maximum: 1024,
     default: 32,
     description:
-      "Webhooks: attempts in flight at once per configuration (over its meetings; one per meeting at a time). More carries more over a distant receiver's round trip; fewer keeps the socket push quicker while webhooks deliver.",
+      "Webhooks: attempts in flight at once per configuration (over its meetings; one per meeting at a time). More carries more over a distant receiver's round trip; fewer opens fewer connections to the receiver.",
   }),
   webhookAllowHttp: Type.Boolean({
     default: false,

@@ -12,12 +12,11 @@ import type { CommitExtension } from '../engine/commit-extension.js';
 import type { Source, SourceHealth, SourcePort } from '../sources/source.js';
 import { sinkStoreOf, type SinkStore } from '../store/outbox.js';
 import type { Store } from '../store/types.js';
-import { Deliverer } from './deliverer.js';
+import { DeliveryThread } from './delivery-thread.js';
 import { ListeningCorps } from './listening-corps.js';
 import { meetingEvents } from './events.js';
 import { TOPIC } from './model.js';
 import { closeConnections, type PostOptions } from './post.js';
-import { PostThread } from './post-thread.js';
 import { HUAWEI_RETRY_MS, parseRetryMs } from './retry.js';
 import { webhookRoutes } from './routes.js';
 import { WebhookService } from './service.js';
@@ -35,8 +34,7 @@ export class WebhookSink implements Source {
   readonly routes;
   readonly #options: WebhookSinkOptions;
   readonly #post: PostOptions;
-  #postThread: PostThread | undefined;
-  #deliverer: Deliverer | undefined;
+  #thread: DeliveryThread | undefined;
   #service: WebhookService | undefined;
   #stopObserving: (() => void) | undefined;
   #clock: Clock | undefined;
@@ -83,29 +81,35 @@ export class WebhookSink implements Source {
     this.#clock = port.clock;
     const sink = sinkStoreOf(store);
     this.#sink = sink;
-    const listening = new ListeningCorps({ sink, logger: port.logger, shared: sink.shared });
+    const metrics = new WebhookMetrics(
+      port.registry,
+      () => thread.status.queued,
+      () => this.#outbox,
+    );
+    // The deliverer runs on a thread of its own, started once there is something to deliver: a configuration.
+    const thread = new DeliveryThread(
+      {
+        store: config,
+        nodeId: port.nodeId,
+        retryMs: parseRetryMs(config.webhookRetryMs) ?? HUAWEI_RETRY_MS,
+        giveUpMs: config.webhookGiveUpMs,
+        maxInFlight: config.webhookInFlight,
+        post: this.#post,
+        logLevel: port.logger.level,
+      },
+      port.logger,
+      (attempts) => metrics.attempted(attempts),
+    );
+    this.#thread = thread;
+    const listening = new ListeningCorps({
+      sink,
+      logger: port.logger,
+      shared: sink.shared,
+      onConfigured: () => thread.start(),
+    });
     await listening.refresh();
     listening.start();
     this.#listening = listening;
-    const postThread = new PostThread(this.#post);
-    this.#postThread = postThread;
-    const deliverer = new Deliverer({
-      store: sink,
-      clock: port.clock,
-      logger: port.logger,
-      nodeId: port.nodeId,
-      retryMs: parseRetryMs(config.webhookRetryMs) ?? HUAWEI_RETRY_MS,
-      giveUpMs: config.webhookGiveUpMs,
-      maxInFlight: config.webhookInFlight,
-      post: (url, body, headers) => postThread.post(url, body, headers),
-    });
-    const metrics = new WebhookMetrics(
-      port.registry,
-      () => deliverer.status.queued,
-      () => this.#outbox,
-    );
-    deliverer.onAttempt = (attempt) => metrics.attempted(attempt);
-    this.#deliverer = deliverer;
     this.#service = new WebhookService({
       store,
       sink,
@@ -113,7 +117,7 @@ export class WebhookSink implements Source {
       clock: port.clock,
       logger: port.logger,
       post: this.#post,
-      deliverer: () => deliverer,
+      nudge: () => thread.nudge(),
       listening,
     });
     // This node's commits wrote to the outbox: look at it now rather than at the next poll.
@@ -122,19 +126,24 @@ export class WebhookSink implements Source {
         onCommitted: () => {
           if (!this.#written) return;
           this.#written = false;
-          deliverer.nudge();
+          thread.nudge();
         },
       },
       { remote: false },
     );
-    deliverer.start();
+  }
+
+  /** The thread the deliverer runs on (diagnostics and tests). */
+  get deliveryThread(): DeliveryThread | undefined {
+    return this.#thread;
   }
 
   health(): SourceHealth {
     return {
       ready: true,
       detail: {
-        ...this.#deliverer?.status,
+        ...this.#thread?.status,
+        thread: this.#thread?.running ?? false,
         outbox: { ...this.#outbox, fresh: this.#listening?.fresh ?? false },
       },
     };
@@ -143,8 +152,7 @@ export class WebhookSink implements Source {
   async stop(): Promise<void> {
     this.#stopObserving?.();
     this.#listening?.stop();
-    await this.#deliverer?.stop();
-    await this.#postThread?.close();
+    await this.#thread?.stop();
     await this.#sink?.close?.();
     closeConnections(this.#post);
   }
