@@ -8,7 +8,7 @@ import type { FanoutResult, Layout } from '../fanout.js';
 import type { LatencyResult } from '../latency.js';
 import { fmtBytes, fmtInt, fmtMs, fmtSi } from '../lib/stats.js';
 import type { MemoryResult } from '../memory.js';
-import type { RelayResult } from '../relay.js';
+import type { LagRun, RelayResult } from '../relay.js';
 import type { EncodeTiming, SnapshotResult } from '../snapshot.js';
 import type { WebhooksResult } from '../webhooks.js';
 
@@ -98,6 +98,34 @@ function latencyText(p: { p50: number; p99: number; max: number }): string {
 export function worst(t: EncodeTiming): number {
   return Math.max(t.medianMs, t.coldMedianMs ?? 0);
 }
+
+/**
+ * The relay's loaded lag runs: `spread` on DESIGN §7's latency workload (the judged one), `oneMeeting` the worst case.
+ * Results recorded before the spread was measured hold only the one meeting, at the top level.
+ */
+export function relayLagRuns(r: RelayResult): { spread?: LagRun; oneMeeting?: LagRun } {
+  const { subscribers, rate, seconds, changes, p50, p99, max, timed } = r;
+  const top = { subscribers, rate, seconds, changes, p50, p99, max, timed };
+  if (r.meetings === undefined) return { oneMeeting: { ...top, meetings: 1 } };
+  return { spread: { ...top, meetings: r.meetings }, ...(r.oneMeeting ? { oneMeeting: r.oneMeeting } : {}) };
+}
+
+/** "p50 …, p99 … at the last of … (… timed…`note`)": a loaded relay lag run as the Goals table shows it. */
+function relayLag(run: LagRun, note = ''): string {
+  const where =
+    run.meetings === 1
+      ? `the last of ${fmtInt(run.subscribers)} subscribers of one meeting`
+      : `the last of the ${fmtInt(run.subscribers / run.meetings)} subscribers of each of ${fmtInt(run.meetings)} meetings`;
+  return (
+    `p50 ${fmtMs(run.p50)} ms, p99 ${fmtMs(run.p99)} ms, max ${fmtMs(run.max)} ms at ${where}, ` +
+    `${fmtInt(run.rate)} changes/s in total (${fmtInt(run.timed)} of ${fmtInt(run.changes)} changes timed, the ` +
+    `rest coalesced${note})`
+  );
+}
+
+/** The relay lag goal's workload (DESIGN §7): subscribers and meetings. */
+const RELAY_SUBSCRIBERS = 1000;
+const RELAY_MEETINGS = 100;
 
 /** Largest outbound queue of one socket at saturation still counted as bounded. */
 const BOUNDED_QUEUE_KIB = 8 * 1024;
@@ -221,15 +249,31 @@ export const GOALS: readonly GoalRow[] = [
   }),
   row({
     bench: 'relay',
-    goal: 'Relay lag p99 ≤ 5 ms (upstream frame → downstream frame), 1,000 changes/s, 1,000 subscribers',
+    goal:
+      'Relay lag p99 ≤ 5 ms (upstream frame → downstream frame), 1,000 subscribers over 100 meetings, 1,000 ' +
+      'changes/s in total (DESIGN §7)',
     threshold: 5,
-    judge: (r, max) => ({
-      measured:
-        `p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms at the last of ${fmtInt(r.subscribers)} subscribers, ` +
-        `${fmtInt(r.rate)} changes/s (${fmtInt(r.timed)} of ${fmtInt(r.changes)} changes timed, the rest ` +
-        `coalesced${r.probeOnly ? `; relay path alone: p99 ${fmtMs(r.probeOnly.p99)} ms` : ''})`,
-      ok: r.subscribers >= 1000 ? r.p99 <= max : undefined,
-    }),
+    judge: (r, max) => {
+      const { spread } = relayLagRuns(r);
+      if (!spread)
+        return { measured: 'not measured on this workload (one meeting only: next row)', ok: undefined };
+      return {
+        measured: relayLag(spread, r.probeOnly ? `; relay path alone: p99 ${fmtMs(r.probeOnly.p99)} ms` : ''),
+        ok:
+          spread.subscribers >= RELAY_SUBSCRIBERS && spread.meetings >= RELAY_MEETINGS
+            ? spread.p99 <= max
+            : undefined,
+      };
+    },
+  }),
+  row({
+    bench: 'relay',
+    goal: '… worst case, not judged: the 1,000 subscribers on one meeting (a million frames/s, beyond one core: DESIGN §7)',
+    threshold: undefined,
+    judge: (r) => {
+      const { oneMeeting } = relayLagRuns(r);
+      return { measured: oneMeeting ? relayLag(oneMeeting) : 'not measured', ok: undefined };
+    },
   }),
   row({
     bench: 'relay',
