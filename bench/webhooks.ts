@@ -3,12 +3,16 @@
  * `node --conditions=source --import tsx bench/webhooks.ts [--meetings 100] [--per-meeting 40] [--sync full|normal]
  * [--in-flight N]`).
  *
- * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl, as in the tests) that answers 200
- * and checks each meeting's order. 100 meetings in progress; every meeting gets `per-meeting` participants joining
- * (one `meeting.join` each) through the engine as fast as it takes them. Reports sustained deliveries per second
- * (first commit to last delivery) and whether any meeting's events arrived out of order. The receiver runs in the
- * node's process (they share its CPU). Meanwhile a WebSocket subscriber of one more meeting measures the socket-push
- * latency of a change (`lib/push-probe.ts`), reported with webhooks idle vs delivering, side by side.
+ * One node on the embedded SQLite store and a local HTTPS receiver (certificate made with openssl, as in the tests)
+ * that answers 200 and checks each meeting's order, in a worker thread of this process (or, for comparison, in the
+ * node's thread). A WebSocket subscriber of one more meeting measures the socket-push latency of a change all along
+ * (`lib/push-probe.ts`). Phases, each on 100 meetings of its own with `per-meeting` joins each (one `meeting.join`
+ * event per join):
+ * 1. paced joins (SUSTAINED_RATE/s in all) with no event push configured — the baseline;
+ * 2. the configuration is set and enabled; the same paced joins, every one delivered — the judged push ratio;
+ * 3. the joins as fast as the engine takes them: deliveries/s from the first commit to the last delivery (the
+ *    throughput), per-meeting order, and the push latency with both cores saturated;
+ * 4. idle, for reference.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,10 +68,29 @@ export interface WebhooksResult {
     idleLoopUtilization?: number;
     /** The latencies are of the samples of this many runs together (absent: of the one run). */
     pooledRuns?: number;
+    /**
+     * The judged comparison. The same joins on other meetings paced at `rate` joins/s in all, first with no event
+     * push configured (`without`: no outbox message, no delivery thread), then with it (`latency`: as many
+     * deliveries/s flow); `p99Ratio` = with ÷ without, the push latency over each whole phase. (The burst above
+     * saturates both cores to measure throughput, which delays everything on them; its ratio is against idle.)
+     * Absent in results recorded before it was measured.
+     */
+    sustained?: {
+      rate: number;
+      ms: number;
+      without: LatencySummary;
+      latency: LatencySummary;
+      p99Ratio: number;
+      withoutLoopUtilization: number;
+      loopUtilization: number;
+    };
   };
 }
 
 const REPEATS = 3;
+/** Joins (so deliveries) per second of the sustained phase: half the throughput goal. */
+const SUSTAINED_RATE = 1000;
+const TICK_MS = 10;
 
 export async function run(ctx: BenchContext): Promise<WebhooksResult> {
   const perMeeting = ctx.quick ? 10 : 40;
@@ -83,13 +106,24 @@ export async function run(ctx: BenchContext): Promise<WebhooksResult> {
   // The push latency of all the runs together: one run's delivering phase (about 1 s) gives about 100 samples, whose
   // p99 is the second-slowest; the repeats give it three times as many.
   const pooled = (phase: keyof PushSamples) => runs.flatMap((r) => r.samples[phase]);
+  const idle = summarize(pooled('idle'));
   const push = median.push && {
     ...median.push,
-    idle: summarize(pooled('idle')),
+    idle,
     committing: summarize(pooled('committing')),
     delivering: summarize(pooled('delivering')),
-    p99Ratio: ratio(summarize(pooled('delivering')).p99, summarize(pooled('idle')).p99),
+    p99Ratio: ratio(summarize(pooled('delivering')).p99, idle.p99),
     pooledRuns: REPEATS,
+    ...(median.push.sustained
+      ? {
+          sustained: {
+            ...median.push.sustained,
+            without: summarize(pooled('sustainedWithout')),
+            latency: summarize(pooled('sustained')),
+            p99Ratio: ratio(summarize(pooled('sustained')).p99, summarize(pooled('sustainedWithout')).p99),
+          },
+        }
+      : {}),
   };
   return {
     ...median,
@@ -103,6 +137,8 @@ interface PushSamples {
   idle: Sample[];
   committing: Sample[];
   delivering: Sample[];
+  sustained: Sample[];
+  sustainedWithout: Sample[];
 }
 
 interface Measured {
@@ -143,93 +179,162 @@ async function measure(
   const node = await ConfpushNode.start({ config, logger: pino({ level: 'silent' }) });
   const token = await benchAdmin(node);
   const headers = { 'X-Access-Token': token, 'content-type': 'application/json' };
-  const set = (await (
-    await fetch(`${node.url}/v1/mmc/management/webhook/link-config`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ subscriberId: 'bench', subscriberKey: 'k', url }),
-    })
-  ).json()) as { id: string };
-  const on = await fetch(`${node.url}/v1/mmc/management/webhook/change-status?id=${set.id}&status=0`, {
-    method: 'PUT',
-    headers,
-  });
-  if (on.status !== 200) throw new Error(`enable failed: ${await on.text()}`);
 
-  const ids: string[] = [];
-  for (let i = 0; i < meetings; i++) {
-    const res = await fetch(`${node.url}/v1/mmc/management/conferences`, {
-      method: 'POST',
+  /** Sets and enables the enterprise's event push configuration (the receiver answers the verification). */
+  const enableWebhooks = async () => {
+    const set = (await (
+      await fetch(`${node.url}/v1/mmc/management/webhook/link-config`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ subscriberId: 'bench', subscriberKey: 'k', url }),
+      })
+    ).json()) as { id: string };
+    const on = await fetch(`${node.url}/v1/mmc/management/webhook/change-status?id=${set.id}&status=0`, {
+      method: 'PUT',
       headers,
-      body: JSON.stringify({ subject: `bench ${i}`, mediaTypes: 'Voice' }),
     });
-    ids.push(((await res.json()) as { conferenceID: string }[])[0]!.conferenceID);
-  }
+    if (on.status !== 200) throw new Error(`enable failed: ${await on.text()}`);
+  };
+  const newMeetings = async (label: string) => {
+    const ids: string[] = [];
+    for (let i = 0; i < meetings; i++) {
+      const res = await fetch(`${node.url}/v1/mmc/management/conferences`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ subject: `${label} ${i}`, mediaTypes: 'Voice' }),
+      });
+      ids.push(((await res.json()) as { conferenceID: string }[])[0]!.conferenceID);
+    }
+    return ids;
+  };
+  const joinOne = (confId: string, n: number) =>
+    node.engine.execute(confId, { type: 'join', site: { pid: `p${n}`, name: String(n), role: 0 } });
+  /** As fast as the engine takes them: each meeting's joins one after the other, all meetings at once. */
+  const joinAll = (ids: readonly string[]) =>
+    Promise.all(
+      ids.map(async (confId) => {
+        for (let n = 0; n < perMeeting; n++) await joinOne(confId, n);
+      }),
+    );
+  /** At SUSTAINED_RATE joins/s in all, round robin over the meetings (each meeting's in order). */
+  const joinPaced = async (ids: readonly string[]) => {
+    const total = ids.length * perMeeting;
+    const perTick = (SUSTAINED_RATE * TICK_MS) / 1000;
+    const started = performance.now();
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < total; i += perTick) {
+      const wait = started + (i / SUSTAINED_RATE) * 1000 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      for (let k = i; k < Math.min(i + perTick, total); k++)
+        pending.push(joinOne(ids[k % ids.length]!, Math.floor(k / ids.length)));
+    }
+    await Promise.all(pending);
+  };
+  const without = await newMeetings('sustained without webhooks');
+  const cold = await newMeetings('burst');
+  const paced = await newMeetings('sustained');
   const probeMeeting = await createMeeting(node.url, token, 'push probe');
   const probe = await PushProbe.start(node, probeMeeting.conferenceID, probeMeeting.chairPwd);
-  // Let the create/started events of the set-up go out first.
-  await new Promise((r) => setTimeout(r, 2000));
-  await receiver.reset();
+  await new Promise((r) => setTimeout(r, 1000));
   probe.run();
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  await Promise.all(
-    ids.map(async (confId) => {
-      for (let n = 0; n < perMeeting; n++)
-        await node.engine.execute(confId, { type: 'join', site: { pid: `p${n}`, name: String(n), role: 0 } });
-    }),
-  );
-  const committedAt = performance.now();
-  const loopAtCommitted = performance.eventLoopUtilization();
-  const { outOfOrder, duplicates } = await receiver.finished();
-  const finishedAt = performance.now();
-  // How busy the node's event loop (this thread) was while only delivering: what the push had to wait behind.
-  const deliveringLoop = performance.eventLoopUtilization(
-    performance.eventLoopUtilization(),
-    loopAtCommitted,
-  );
-  const cpu = process.cpuUsage(cpuBefore);
-  const committedMs = committedAt - started;
-  const ms = finishedAt - started;
-  // As many idle samples as were taken while delivering, with webhooks idle and the same store.
-  const delivering = probe.between(committedAt, finishedAt);
-  await new Promise((r) => setTimeout(r, 500));
+  // The baseline: the sustained joins with no event push configured (no outbox message, no delivery thread).
+  const loopAtWithout = performance.eventLoopUtilization();
+  const withoutFrom = performance.now();
+  await joinPaced(without);
+  const withoutSamples = probe.between(withoutFrom, Infinity);
+  const withoutLoop = performance.eventLoopUtilization(performance.eventLoopUtilization(), loopAtWithout);
+  await enableWebhooks();
+  // Let the verification and the delivery thread's start settle.
+  await new Promise((r) => setTimeout(r, 1000));
+
+  /** Every meeting of `ids` gets its joins; times them until the receiver has every event. */
+  const burst = async (ids: readonly string[], joins: (ids: readonly string[]) => Promise<unknown>) => {
+    await receiver.reset();
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    await joins(ids);
+    const committedAt = performance.now();
+    const loopAtCommitted = performance.eventLoopUtilization();
+    const { outOfOrder, duplicates } = await receiver.finished();
+    const finishedAt = performance.now();
+    // How busy the node's event loop (this thread) was while only delivering: what the push had to wait behind.
+    const deliveringLoop = performance.eventLoopUtilization(
+      performance.eventLoopUtilization(),
+      loopAtCommitted,
+    );
+    const cpu = process.cpuUsage(cpuBefore);
+    const ms = finishedAt - started;
+    return {
+      committedMs: Math.round(committedAt - started),
+      ms: Math.round(ms),
+      deliveriesPerSecond: Math.round((expected / ms) * 1000),
+      cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100),
+      outOfOrder,
+      duplicates,
+      committing: probe.between(started, committedAt),
+      delivering: probe.between(committedAt, finishedAt),
+      /** Every sample from the first join to the last delivery. */
+      all: probe.between(started, finishedAt),
+      deliveringLoopUtilization: Math.round(deliveringLoop.utilization * 100) / 100,
+    };
+  };
+
+  const loopAtSustained = performance.eventLoopUtilization();
+  const second = await burst(paced, joinPaced);
+  const sustainedLoop = performance.eventLoopUtilization(performance.eventLoopUtilization(), loopAtSustained);
+  // Throughput, with the delivery thread warmed up by the sustained phase.
+  const first = await burst(cold, joinAll);
+  // Idle: as long as the sustained phase lasts, after the burst's deliveries and the deliverer's maintenance.
+  await new Promise((r) => setTimeout(r, 1500));
   const idleFrom = performance.now();
   const loopAtIdle = performance.eventLoopUtilization();
-  while (probe.between(idleFrom, Infinity).length < Math.max(200, delivering.length))
+  const idleMs = (meetings * perMeeting * 1000) / SUSTAINED_RATE;
+  while (performance.now() - idleFrom < idleMs || probe.between(idleFrom, Infinity).length < 200)
     await new Promise((r) => setTimeout(r, 50));
   const idleLoop = performance.eventLoopUtilization(performance.eventLoopUtilization(), loopAtIdle);
+  const idleSamples = probe.between(idleFrom, Infinity);
   await probe.stop();
-  const samples = {
-    idle: probe.between(idleFrom, Infinity),
-    committing: probe.between(started, committedAt),
-    delivering,
-  };
-  const idle = summarize(samples.idle);
-  const push = {
-    idle,
-    committing: summarize(samples.committing),
-    delivering: summarize(delivering),
-    p99Ratio: ratio(summarize(delivering).p99, idle.p99),
-    deliveringLoopUtilization: Math.round(deliveringLoop.utilization * 100) / 100,
-    idleLoopUtilization: Math.round(idleLoop.utilization * 100) / 100,
-  };
   await node.close();
   await receiver.close();
   rmSync(dir, { recursive: true, force: true });
+
+  const samples: PushSamples = {
+    idle: idleSamples,
+    committing: first.committing,
+    delivering: first.delivering,
+    sustained: second.all,
+    sustainedWithout: withoutSamples,
+  };
+  const idle = summarize(idleSamples);
   const result: WebhooksResult = {
     meetings,
     perMeeting,
     sync,
     receiver: place,
     deliveries: expected,
-    committedMs: Math.round(committedMs),
-    ms: Math.round(ms),
-    deliveriesPerSecond: Math.round((expected / ms) * 1000),
-    cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100),
-    outOfOrder,
-    duplicates,
-    push,
+    committedMs: first.committedMs,
+    ms: first.ms,
+    deliveriesPerSecond: first.deliveriesPerSecond,
+    cpuPercent: first.cpuPercent,
+    outOfOrder: first.outOfOrder + second.outOfOrder,
+    duplicates: first.duplicates + second.duplicates,
+    push: {
+      idle,
+      committing: summarize(first.committing),
+      delivering: summarize(first.delivering),
+      p99Ratio: ratio(summarize(first.delivering).p99, idle.p99),
+      deliveringLoopUtilization: first.deliveringLoopUtilization,
+      idleLoopUtilization: Math.round(idleLoop.utilization * 100) / 100,
+      sustained: {
+        rate: SUSTAINED_RATE,
+        ms: second.ms,
+        without: summarize(withoutSamples),
+        latency: summarize(second.all),
+        p99Ratio: ratio(summarize(second.all).p99, summarize(withoutSamples).p99),
+        withoutLoopUtilization: Math.round(withoutLoop.utilization * 100) / 100,
+        loopUtilization: Math.round(sustainedLoop.utilization * 100) / 100,
+      },
+    },
   };
   return { result, samples };
 }

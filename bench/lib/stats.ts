@@ -55,6 +55,11 @@ export function fmtBytes(b: number): string {
   return `${b.toFixed(0)} B`;
 }
 
+/** A ratio already computed (null when it was not: JSON has no NaN). */
+export function fmtTimes(r: number | null): string {
+  return r !== null && Number.isFinite(r) ? `${r.toFixed(2)}×` : '–';
+}
+
 export function ratio(a: number, b: number): string {
   return b > 0 ? `${(a / b).toFixed(2)}×` : '–';
 }

@@ -6,7 +6,7 @@
 import type { DurableResult } from '../durable.js';
 import type { FanoutResult, Layout } from '../fanout.js';
 import type { LatencyResult } from '../latency.js';
-import { fmtBytes, fmtInt, fmtMs, fmtSi } from '../lib/stats.js';
+import { fmtBytes, fmtInt, fmtMs, fmtSi, fmtTimes } from '../lib/stats.js';
 import type { MemoryResult } from '../memory.js';
 import type { LagRun, RelayResult } from '../relay.js';
 import type { EncodeTiming, SnapshotResult } from '../snapshot.js';
@@ -302,17 +302,26 @@ export const GOALS: readonly GoalRow[] = [
   }),
   row({
     bench: 'webhooks',
-    goal: '… socket-push p99 unchanged while webhooks deliver (within noise: ≤ 1.5× the idle p99)',
+    goal: '… socket-push p99 unchanged while webhooks deliver (within noise: ≤ 1.5× the same load without webhooks)',
     threshold: 1.5,
-    judge: (w, max) =>
-      w.push
-        ? {
-            measured:
-              `p99 ${fmtMs(w.push.idle.p99)} ms idle, ${fmtMs(w.push.delivering.p99)} ms delivering ` +
-              `(${w.push.p99Ratio.toFixed(2)}×${w.push.pooledRuns ? `; ${fmtInt(w.push.delivering.samples)} samples of ${w.push.pooledRuns} runs` : ''})`,
-            ok: w.push.p99Ratio <= max,
-          }
-        : { measured: 'not measured', ok: false },
+    judge: (w, max) => {
+      const push = w.push;
+      if (!push) return { measured: 'not measured', ok: false };
+      const samples = (n: number) =>
+        push.pooledRuns ? `; ${fmtInt(n)} samples of ${push.pooledRuns} runs` : '';
+      const burst =
+        `p99 ${fmtMs(push.idle.p99)} ms idle, ${fmtMs(push.delivering.p99)} ms delivering ` +
+        `(${fmtTimes(push.p99Ratio)}${samples(push.delivering.samples)})`;
+      const s = push.sustained;
+      if (!s) return { measured: burst, ok: push.p99Ratio <= max };
+      return {
+        measured:
+          `${fmtInt(s.rate)} changes/s: p99 ${fmtMs(s.without.p99)} ms without webhooks, ` +
+          `${fmtMs(s.latency.p99)} ms delivering each as a webhook (${fmtTimes(s.p99Ratio)}${samples(s.latency.samples)}); ` +
+          `throughput burst (both cores saturated, not judged): ${burst}`,
+        ok: s.p99Ratio <= max,
+      };
+    },
   }),
 ];
 

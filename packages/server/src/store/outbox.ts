@@ -53,6 +53,12 @@ export interface SinkStore {
    * has. Lets the one node that works through the outbox learn of other nodes' commits at once.
    */
   waitOutbox?(topic: string, after: string, timeoutMs: number): Promise<boolean>;
+  /**
+   * Housekeeping that writes to disk in bulk (on SQLite: deleting taken-over outbox rows, checkpointing the sinks'
+   * file), for its user to run when it is idle — bulk writes slow the node's own fsyncs down — and at least every so
+   * often. Stores without such work leave it out.
+   */
+  maintain?(): Promise<void>;
   /** Releases what the sink store holds beyond the node's store (a blocking connection). */
   close?(): Promise<void>;
 }

@@ -3,9 +3,10 @@
  * the commit in its own transaction), the state and capped logs in the sinks' file (`sqlite-sink-db.ts`).
  *
  * Since the two files do not commit together, taking messages over (`trim`) is done in two steps: the step that
- * takes them records the topic's mark in the sinks' file; the outbox rows up to a mark are deleted only once that
- * mark is on disk (an fsync'd copy of it, at most every `TRIM_EVERY_MS`), in small steps that hold the node's write
- * lock briefly. Until then the rows stay, and readers skip them by their cursor.
+ * takes them records the topic's mark in the sinks' file; the outbox rows up to a mark are deleted by `maintain()`,
+ * only once that mark is on disk (an fsync'd copy of it), in small steps that hold the node's write lock briefly.
+ * Until then the rows stay, and readers skip them by their cursor. `maintain()` also checkpoints the sinks' file,
+ * which its connections never do on their own (`sqlite-sink-db.ts`).
  */
 import type { Transaction } from 'better-sqlite3';
 import type { Db } from './sqlite-db.js';
@@ -20,7 +21,6 @@ export interface SqliteSinkFiles {
   owns: { node: boolean; sinks: boolean };
 }
 
-const TRIM_EVERY_MS = 1_000;
 const TRIM_STEP = 500;
 /** Per topic, the last message taken over (written with the step that took it) and its copy known to be on disk. */
 const TAKEN = 'sink-store:taken';
@@ -34,8 +34,7 @@ export class SqliteSinkStore implements SinkStore {
   readonly #apply: Transaction<(ops: readonly SinkOp[]) => void>;
   /** synchronous=FULL (2) or EXTRA (3) on the sinks' file: a replayable step lowers it to NORMAL for its commit. */
   readonly #fsyncs: boolean;
-  #trimmedAt = -Infinity;
-  #trimming: Promise<void> | undefined;
+  #maintaining: Promise<void> | undefined;
 
   constructor(files: SqliteSinkFiles) {
     this.#files = files;
@@ -96,7 +95,6 @@ export class SqliteSinkStore implements SinkStore {
   async apply(ops: readonly SinkOp[], options: { replayable?: boolean } = {}): Promise<void> {
     if (options.replayable) replayably(this.#files.sinks, this.#fsyncs, () => this.#apply.immediate(ops));
     else this.#apply.immediate(ops);
-    if (ops.some((o) => o.op === 'trim')) this.#trimTaken();
   }
 
   async recent(list: string, limit: number): Promise<string[]> {
@@ -111,17 +109,15 @@ export class SqliteSinkStore implements SinkStore {
   async release(): Promise<void> {}
 
   async close(): Promise<void> {
-    await this.#trimming;
+    await this.#maintaining;
     const { node, sinks, owns } = this.#files;
     if (owns.sinks && sinks.open) sinks.close();
     if (owns.node && node.open) node.close();
   }
 
-  /** Deletes the outbox rows taken over, up to marks on disk; at most every TRIM_EVERY_MS, in the background. */
-  #trimTaken(): void {
-    if (this.#trimming || performance.now() - this.#trimmedAt < TRIM_EVERY_MS) return;
-    this.#trimmedAt = performance.now();
-    this.#trimming = (async () => {
+  /** Stores the marks durably, checkpoints the sinks' file, then deletes the outbox rows up to the marks. */
+  maintain(): Promise<void> {
+    this.#maintaining ??= (async () => {
       const { node, sinks } = this.#files;
       const taken = this.#stmts.list.all(TAKEN) as { id: string; value: string }[];
       // A durable step: the marks, and every replayable step before them, are on disk after it (one WAL, in order).
@@ -130,6 +126,7 @@ export class SqliteSinkStore implements SinkStore {
           for (const mark of taken) this.#stmts.put.run(TRIMMABLE, mark.id, mark.value);
         })
         .immediate();
+      sinks.pragma('wal_checkpoint(PASSIVE)');
       for (const mark of taken) {
         // Losing a trim step only leaves rows to be trimmed again: no fsync of its own.
         while (
@@ -138,9 +135,8 @@ export class SqliteSinkStore implements SinkStore {
         )
           await new Promise<void>((resolve) => setImmediate(resolve));
       }
-    })()
-      .catch(() => undefined) // rows left are trimmed at a later round
-      .finally(() => (this.#trimming = undefined));
+    })().finally(() => (this.#maintaining = undefined));
+    return this.#maintaining;
   }
 }
 

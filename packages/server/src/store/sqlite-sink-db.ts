@@ -39,6 +39,9 @@ export function openSinkDb(options: OpenSinkDbOptions): Db {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.syncMode === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');
+  // Checkpoints are the sink store's `maintain()` (run by the deliverer when idle): an automatic one would write the
+  // whole WAL back and fsync in the middle of a burst of deliveries, or on the node's thread.
+  db.pragma('wal_autocheckpoint = 0');
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

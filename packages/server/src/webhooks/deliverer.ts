@@ -68,6 +68,8 @@ const LEASE_TTL_MS = 10_000;
  */
 const EXPAND_BATCH = 100;
 const MAX_IN_FLIGHT = 32; // the default of `webhookInFlight` (settings.ts)
+const MAINTAIN_MS = 10_000;
+const QUIET_MS = 1_000;
 
 export class Deliverer {
   readonly #o: DelivererOptions;
@@ -93,6 +95,10 @@ export class Deliverer {
   #replayed = '';
   readonly #known = new Set<string>();
   #stopped = false;
+  /** Something was taken from the outbox since the last maintenance; when the last was, and the last maintenance. */
+  #dirty = false;
+  #takenAt = 0;
+  #maintainedAt = 0;
   #counts = { delivered: 0, failed: 0, dead: 0 };
 
   constructor(options: DelivererOptions) {
@@ -154,6 +160,21 @@ export class Deliverer {
     }
     while (await this.#expand()) await new Promise<void>((resolve) => setImmediate(resolve));
     for (const key of this.#queues.keys()) this.#run(key);
+    await this.#maintain();
+  }
+
+  /**
+   * The store's bulk housekeeping (`SinkStore.maintain`): once a burst of deliveries is over — nothing queued or in
+   * flight, and nothing new in the outbox for QUIET_MS — or, under sustained load, at least every MAINTAIN_MS.
+   */
+  async #maintain(): Promise<void> {
+    const now = this.#o.clock.now();
+    const idle = this.#queues.size === 0 && this.#busy.size === 0 && now - this.#takenAt >= QUIET_MS;
+    if (!this.#o.store.maintain || (!(idle && this.#dirty) && now - this.#maintainedAt < MAINTAIN_MS)) return;
+    this.#maintainedAt = now;
+    this.#dirty = false;
+    await this.#recorder.flush();
+    await this.#o.store.maintain();
   }
 
   /** While this node holds the lease of a shared store, other nodes' commits wake it at once (`outbox-watch.ts`). */
@@ -239,6 +260,8 @@ export class Deliverer {
       { replayable: true },
     );
     for (const d of created) this.#enqueue(d);
+    this.#dirty = true;
+    this.#takenAt = clock.now();
     return messages.length === EXPAND_BATCH;
   }
 

@@ -3,11 +3,10 @@
  * the system clock, and POSTs made here. Logs go to the node's logger; attempts and status are reported every
  * `REPORT_MS`.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { systemClock } from '../clock.js';
+import { niceThisThread } from '../thread-priority.js';
 import { openSinkStore } from '../store/outbox.js';
 import { Deliverer } from './deliverer.js';
 import {
@@ -22,16 +21,6 @@ import { closeConnections, postWebhook } from './post.js';
 /** The nice value of this thread: when the CPU is short, the node's thread — the socket push — goes first. */
 const NICE = 10;
 
-/** Linux's nice value is per thread: this thread's id is the last part of `/proc/thread-self`. */
-function lowerThisThreadsPriority(): boolean {
-  try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').at(-1)), NICE);
-    return true;
-  } catch {
-    return false; // not Linux: the thread keeps the process's priority
-  }
-}
-
 const settings = workerData as DeliverySettings;
 const port = parentPort;
 if (!port) throw new Error('delivery-worker.ts runs only as a worker thread (delivery-thread.ts)');
@@ -41,7 +30,7 @@ const logger = pino(
   { level: settings.logLevel, base: undefined },
   { write: (line: string) => send({ type: 'log', line }) },
 );
-if (!lowerThisThreadsPriority()) logger.debug("the webhook delivery thread keeps the node's priority");
+if (!niceThisThread(NICE)) logger.debug("the webhook delivery thread keeps the node's priority");
 const store = openSinkStore(settings.store);
 const deliverer = new Deliverer({
   store,
