@@ -4,6 +4,7 @@
  * receiver: no thread before any configuration exists, one on every node after; its attempts reach the node's
  * /metrics and its log lines the node's logger; a thread that dies is started again and delivers what was pending.
  */
+import os from 'node:os';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ConfpushNode } from '../src/node.js';
@@ -26,7 +27,12 @@ function sinkOf(node: ConfpushNode): WebhookSink {
 }
 
 const detailOf = (node: ConfpushNode) =>
-  sinkOf(node).health().detail as { thread: boolean; leased: boolean; delivered: number };
+  sinkOf(node).health().detail as {
+    thread: boolean;
+    threadNice: number | null;
+    leased: boolean;
+    delivered: number;
+  };
 
 async function enable(server: TestServer, receiver: WebhookReceiver): Promise<void> {
   const { accessToken } = await loginAsTestUser(server, { admin: true });
@@ -60,6 +66,7 @@ describe('the webhook delivery thread', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const receiver = await WebhookReceiver.start('secret');
+    const ownNice = os.getPriority(); // of this thread, which runs the node
     const server = await startTestServer({
       logger,
       config: {
@@ -67,6 +74,7 @@ describe('the webhook delivery thread', () => {
         webhookCaFile: receiver.certFile,
         webhookRetryMs: '20',
         webhookGiveUpMs: 150,
+        webhookThreadNice: 7,
         calleeAnswerDelayMs: 0,
       },
     });
@@ -78,6 +86,13 @@ describe('the webhook delivery thread', () => {
     await eventually(() => nodesOf(server).every((node) => detailOf(node).thread), {
       what: 'a delivery thread on every node',
     });
+    // On Linux the thread lowers its own priority (setting webhookThreadNice), not the node's.
+    if (process.platform === 'linux') {
+      await eventually(() => nodesOf(server).every((node) => detailOf(node).threadNice === 7), {
+        what: 'the delivery threads at nice 7',
+      });
+      expect(os.getPriority()).toBe(ownNice);
+    }
     const meeting = await createMeeting(server, token, { subject: 'delivered' });
     const events = await receiver.waitForEvents(2);
     expect(events.map((e) => e.eventInfo.payload?.meetingInfo.meetingID)).toEqual([

@@ -23,6 +23,8 @@ export interface DeliverySettings {
   maxInFlight: number;
   post: PostOptions;
   logLevel: string;
+  /** The thread's nice value (Linux). */
+  nice: number;
 }
 
 export interface DelivererStatus {
@@ -40,7 +42,8 @@ export interface AttemptSummary {
 
 export type ToDeliveryThread = { type: 'nudge' } | { type: 'stop' };
 export type FromDeliveryThread =
-  | { type: 'report'; attempts: AttemptSummary[]; status: DelivererStatus }
+  /** `nice`: the thread's own nice value as it reads it (null where threads have none of their own). */
+  | { type: 'report'; attempts: AttemptSummary[]; status: DelivererStatus; nice: number | null }
   /** A log line of the thread's pino logger, written again through the node's logger. */
   | { type: 'log'; line: string }
   | { type: 'stopped' };
@@ -59,6 +62,7 @@ export class DeliveryThread {
   readonly #onAttempts: (attempts: readonly AttemptSummary[]) => void;
   #worker: Worker | undefined;
   #status: DelivererStatus = IDLE;
+  #nice: number | null = null;
   /** Counts of the threads that died (their last status is kept in these). */
   #before = { delivered: 0, failed: 0, dead: 0 };
   #restart: NodeJS.Timeout | undefined;
@@ -94,6 +98,11 @@ export class DeliveryThread {
       }, RESTART_MS);
       this.#restart.unref();
     });
+  }
+
+  /** The running thread's nice value, as it last reported it (null: not running or not reported, or not Linux). */
+  get nice(): number | null {
+    return this.#worker ? this.#nice : null;
   }
 
   get running(): boolean {
@@ -145,6 +154,7 @@ export class DeliveryThread {
   #receive(message: FromDeliveryThread): void {
     if (message.type === 'report') {
       this.#status = message.status;
+      this.#nice = message.nice;
       if (message.attempts.length > 0) this.#onAttempts(message.attempts);
     } else if (message.type === 'log') {
       this.#relog(message.line);

@@ -3,6 +3,7 @@
  * the system clock, and POSTs made here. Logs go to the node's logger; attempts and status are reported every
  * `REPORT_MS`.
  */
+import { getPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { systemClock } from '../clock.js';
@@ -18,9 +19,6 @@ import {
 } from './delivery-thread.js';
 import { closeConnections, postWebhook } from './post.js';
 
-/** The nice value of this thread: when the CPU is short, the node's thread — the socket push — goes first. */
-const NICE = 10;
-
 const settings = workerData as DeliverySettings;
 const port = parentPort;
 if (!port) throw new Error('delivery-worker.ts runs only as a worker thread (delivery-thread.ts)');
@@ -30,7 +28,9 @@ const logger = pino(
   { level: settings.logLevel, base: undefined },
   { write: (line: string) => send({ type: 'log', line }) },
 );
-if (!niceThisThread(NICE)) logger.debug("the webhook delivery thread keeps the node's priority");
+// When the CPU is short, the node's thread — the socket push — goes first (setting `webhookThreadNice`).
+const niced = niceThisThread(settings.nice);
+if (!niced) logger.debug("the webhook delivery thread keeps the node's priority");
 const store = openSinkStore(settings.store);
 const deliverer = new Deliverer({
   store,
@@ -52,7 +52,7 @@ function report(): void {
   const key = JSON.stringify(status);
   if (attempts.length === 0 && key === reported) return;
   reported = key;
-  send({ type: 'report', attempts, status });
+  send({ type: 'report', attempts, status, nice: niced ? getPriority() : null });
   attempts = [];
 }
 const reporting = setInterval(report, REPORT_MS);

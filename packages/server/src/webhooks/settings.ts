@@ -33,6 +33,13 @@ export const WEBHOOK_SETTINGS = {
     description:
       "Webhooks: attempts in flight at once per configuration (over its meetings; one per meeting at a time). More carries more over a distant receiver's round trip; fewer opens fewer connections to the receiver.",
   }),
+  webhookThreadNice: Type.Integer({
+    minimum: 0,
+    maximum: 19,
+    default: 19,
+    description:
+      "Webhooks: nice value of the delivery thread on Linux (0–19). 19: when the CPU is short, the node's thread (the socket push) goes first and deliveries take what is left; 0: both alike.",
+  }),
   webhookAllowHttp: Type.Boolean({
     default: false,
     description: 'Webhooks: also allow plain http callback URLs (development; Huawei requires HTTPS).',
@@ -55,6 +62,7 @@ export const WEBHOOK_ENV_VARS = {
   webhookGiveUpMs: 'CONFPUSH_WEBHOOK_GIVE_UP_MS',
   webhookTimeoutMs: 'CONFPUSH_WEBHOOK_TIMEOUT_MS',
   webhookInFlight: 'CONFPUSH_WEBHOOK_IN_FLIGHT',
+  webhookThreadNice: 'CONFPUSH_WEBHOOK_THREAD_NICE',
   webhookAllowHttp: 'CONFPUSH_WEBHOOK_ALLOW_HTTP',
   webhookAllowPrivate: 'CONFPUSH_WEBHOOK_ALLOW_PRIVATE',
   webhookCaFile: 'CONFPUSH_WEBHOOK_CA_FILE',

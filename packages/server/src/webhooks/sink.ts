@@ -96,6 +96,7 @@ export class WebhookSink implements Source {
         maxInFlight: config.webhookInFlight,
         post: this.#post,
         logLevel: port.logger.level,
+        nice: config.webhookThreadNice,
       },
       port.logger,
       (attempts) => metrics.attempted(attempts),
@@ -144,6 +145,7 @@ export class WebhookSink implements Source {
       detail: {
         ...this.#thread?.status,
         thread: this.#thread?.running ?? false,
+        threadNice: this.#thread?.nice ?? null,
         outbox: { ...this.#outbox, fresh: this.#listening?.fresh ?? false },
       },
     };
