@@ -20,7 +20,11 @@ export const ConfigSchema = Type.Object(
       default: '0.0.0.0',
       description: 'Interface to listen on: every interface by default; with dev, 127.0.0.1 unless set.',
     }),
-    dataDir: Type.String({ default: './data', description: 'Directory of the SQLite database file.' }),
+    dataDir: Type.String({
+      default: './data',
+      description:
+        'Directory of the SQLite database files (confpush.sqlite; sinks.sqlite, the state of the webhooks).',
+    }),
     publicUrl: Type.String({
       default: '',
       description:
