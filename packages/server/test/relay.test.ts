@@ -170,7 +170,11 @@ describe('relay in front of an upstream meeting service', () => {
     await upstream.node.engine.execute(meeting.conferenceID, { type: 'stop' });
     expect(await closed).toBe(4005);
     expect(downstream.session.replica.stream('ConfDynamicInfoNotify').fields['state']).toBe('Destroyed');
-    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'ended');
+    // The follower's own stop resolves after its commit; on a loaded cluster run that once took longer than 5 s.
+    await eventually(() => relay.follower(meeting.conferenceID)?.state === 'ended', {
+      timeoutMs: 15_000,
+      what: 'the follower ended',
+    });
     expect((await server.node.engine.load(meeting.conferenceID))?.committed.record.state).toBe('Destroyed');
   });
 
