@@ -177,11 +177,19 @@ export function openDbFile(dataDir: string): Db {
 }
 
 function migrate(db: Db): void {
+  runMigrations(
+    db,
+    MIGRATIONS.map((sql) => () => db.exec(sql)),
+  );
+}
+
+/** Runs the steps after the file's `user_version`, each in a transaction of its own that advances it. */
+export function runMigrations(db: Db, steps: readonly (() => void)[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < steps.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v] ?? '');
+      steps[v]?.();
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }).immediate();
   }
 }

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SINK_TABLES, type Db } from './sqlite-db.js';
+import { runMigrations, SINK_TABLES, type Db } from './sqlite-db.js';
 
 export const SINKS_FILE = 'sinks.sqlite';
 
@@ -42,13 +42,10 @@ export function openSinkDb(options: OpenSinkDbOptions): Db {
   // Checkpoints are the sink store's `maintain()` (run by the deliverer when idle): an automatic one would write the
   // whole WAL back and fsync in the middle of a burst of deliveries, or on the node's thread.
   db.pragma('wal_autocheckpoint = 0');
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      MIGRATIONS[v]?.(db, options.node);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
+  runMigrations(
+    db,
+    MIGRATIONS.map((step) => () => step(db, options.node)),
+  );
   // What was taken over leaves the node's file (a crash before this only repeats it at the next start).
   if (options.node) {
     const node = options.node;

@@ -169,8 +169,10 @@ export class Deliverer {
    */
   async #maintain(): Promise<void> {
     const now = this.#o.clock.now();
-    const idle = this.#queues.size === 0 && this.#busy.size === 0 && now - this.#takenAt >= QUIET_MS;
-    if (!this.#o.store.maintain || (!(idle && this.#dirty) && now - this.#maintainedAt < MAINTAIN_MS)) return;
+    const burstOver =
+      this.#dirty && this.#queues.size === 0 && this.#busy.size === 0 && now - this.#takenAt >= QUIET_MS;
+    const due = burstOver || now - this.#maintainedAt >= MAINTAIN_MS;
+    if (!this.#o.store.maintain || !due) return;
     this.#maintainedAt = now;
     this.#dirty = false;
     await this.#recorder.flush();

@@ -29,8 +29,9 @@ const logger = pino(
   { write: (line: string) => send({ type: 'log', line }) },
 );
 // When the CPU is short, the node's thread — the socket push — goes first (setting `webhookThreadNice`).
-const niced = niceThisThread(settings.nice);
-if (!niced) logger.debug("the webhook delivery thread keeps the node's priority");
+/** The thread's nice value as it reads it back (null where threads have none of their own). */
+const nice = niceThisThread(settings.nice) ? getPriority() : null;
+if (nice === null) logger.debug("the webhook delivery thread keeps the node's priority");
 const store = openSinkStore(settings.store);
 const deliverer = new Deliverer({
   store,
@@ -52,7 +53,7 @@ function report(): void {
   const key = JSON.stringify(status);
   if (attempts.length === 0 && key === reported) return;
   reported = key;
-  send({ type: 'report', attempts, status, nice: niced ? getPriority() : null });
+  send({ type: 'report', attempts, status, nice });
   attempts = [];
 }
 const reporting = setInterval(report, REPORT_MS);
