@@ -25,6 +25,9 @@
  *   round robin over the meetings (about 10,000 frames/s at full size).
  *
  *   node --conditions=source --import tsx bench/relay.ts [--quick]   # this benchmark alone; prints its numbers
+ *
+ * With CONFPUSH_BENCH_ALLOC_PROFILE=1 it also logs where this process (the relay, the probes, the proxy) allocated
+ * during the spread phase (bench/lib/alloc-profile.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +39,7 @@ import { resolveConfig, type Config } from '../packages/server/src/config.js';
 import { hex32 } from '../packages/server/src/ids.js';
 import { ConfpushNode } from '../packages/server/src/node.js';
 import { FaultProxy } from '../packages/server/test/support/fault-proxy.js';
+import { AllocationProfile, allocationTable } from './lib/alloc-profile.js';
 import { confToken, type Meeting } from './lib/chain.js';
 import { shares, stopAll, type BenchContext } from './lib/context.js';
 import type { Child } from './lib/ipc.js';
@@ -334,7 +338,9 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     ctx.log(
       `relay: ${perMeeting} subscribers of each of ${meetingCount} meetings, ${rate} changes/s in total for ${seconds} s`,
     );
+    const profile = process.env['CONFPUSH_BENCH_ALLOC_PROFILE'] ? await AllocationProfile.start() : undefined;
     const spread = await measure(seconds, meetingCount);
+    if (profile) ctx.log(allocationTable(await profile.stop(), { count: spread.changes, name: 'change' }));
     logLag(`${meetingCount} meetings`, spread);
     return { ...spread, meetings: meetingCount, oneMeeting, probeOnly, cutMs, backoffMs: 500 };
   } finally {

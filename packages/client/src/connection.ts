@@ -339,7 +339,9 @@ export class PushConnection extends TypedEmitter<ConnectionEvents> {
       this.#o.acceptGapsWithoutExtensions &&
       !sync.extensions &&
       this.replica.stream(category).epoch === undefined;
-    const result = this.replica.applyFrame(frame, { acceptGap });
+    // The changes are worked out only for someone to hear them, and for the status (the meeting's end is one).
+    const describe = this.listenerCount('change') > 0 || category === 'ConfDynamicInfoNotify';
+    const result = this.replica.applyFrame(frame, { acceptGap, describe });
     if (result.outcome === 'gap') {
       this.#stats.gaps++;
       this.#gapped.add(category);

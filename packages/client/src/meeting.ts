@@ -79,6 +79,12 @@ export interface ApplyResult {
 export interface ApplyOptions {
   /** Apply an incremental even when its `version` skips numbers (for servers whose versions are not per stream). */
   acceptGap?: boolean;
+  /**
+   * Work out the changes the frame causes (default true). With false, `changes` is empty and the category's typed
+   * view is read again from the replica when next asked for: a consumer of the raw state only (the relay) saves the
+   * parsing and the diff.
+   */
+  describe?: boolean;
 }
 
 /** A list category's typed entries, kept in step with its replica. */
@@ -96,6 +102,16 @@ class ListView<T> {
       for (const [key, item] of this.replica.items) this.#cache.set(key, this.parse(key, item));
     }
     return this.#cache;
+  }
+
+  /** Makes sure the entries reflect the replica before it changes. */
+  touch(): void {
+    void this.map;
+  }
+
+  /** Drops the typed entries: the next read parses the replica again. */
+  forget(): void {
+    this.#cache = undefined;
   }
 
   /** Re-reads `keys` (every item when undefined) from the replica; returns each entry before and after. */
@@ -137,6 +153,17 @@ class ValueView<T> {
     return this.#value as T;
   }
 
+  /** Makes sure the value reflects the replica before it changes. */
+  touch(): void {
+    void this.value;
+  }
+
+  /** Drops the typed value: the next read parses the replica again. */
+  forget(): void {
+    this.#valid = false;
+    this.#value = undefined;
+  }
+
   /** Returns [before, after] around a change of the replica (call `value` before changing it). */
   refresh(): [T, T] {
     const before = this.value;
@@ -157,6 +184,8 @@ export class MeetingReplica {
   readonly #speakers: ValueView<Speaker[]>;
   readonly #subtitle: ValueView<Subtitle | undefined>;
   readonly #interpreterGroups: ValueView<InterpreterGroup[]>;
+  /** The typed view of each category. */
+  readonly #views: Record<PushCategory, { touch(): void; forget(): void }>;
 
   constructor() {
     for (const category of PUSH_CATEGORIES) this.#streams.set(category, new CategoryReplica(category));
@@ -180,6 +209,18 @@ export class MeetingReplica {
     this.#subtitle = new ValueView(() => parseSubtitle(subtitle.value));
     const groups = this.stream('InterpreterGroupNotify');
     this.#interpreterGroups = new ValueView(() => parseInterpreterGroups(groups.value));
+    this.#views = {
+      AttendeesNotify: this.#attendees,
+      ParticipantsNotify: this.#participants,
+      NetConditionNotify: this.#netConditions,
+      InviteResultNotify: this.#inviteResults,
+      WaitingListNotify: this.#waitingList,
+      ConfDynamicInfoNotify: this.#status,
+      ConfBasicInfoNotify: this.#basicInfo,
+      SpeakerChangeNotify: this.#speakers,
+      RealTimeSubtitleNotify: this.#subtitle,
+      InterpreterGroupNotify: this.#interpreterGroups,
+    };
   }
 
   /** The raw replica of one category (state, `epoch`, `seq`, `synced`). */
@@ -258,7 +299,9 @@ export class MeetingReplica {
       };
     const replica = this.stream(category);
     const before: StreamMark = { synced: replica.synced, epoch: replica.epoch, seq: replica.seq };
-    this.#touch(category);
+    const describe = options.describe ?? true;
+    const view = this.#views[category];
+    if (describe) view.touch();
     let outcome = replica.applyFrame(frame);
     if (outcome === 'gap' && options.acceptGap) {
       const version = toNumber(frame['version']);
@@ -266,35 +309,13 @@ export class MeetingReplica {
       outcome = replica.applyFrame(frame);
     }
     if (outcome !== 'applied') return { ...base, outcome, changes: [], before };
+    if (!describe) {
+      view.forget();
+      return { ...base, outcome, changes: [], before };
+    }
     const via: Via = msgMode === 0 ? 'full' : 'incremental';
     const keys = msgMode === 0 ? undefined : this.#keysOf(replica, frame['data']);
     return { ...base, outcome, changes: this.#diff(category, keys, via), before };
-  }
-
-  /** Makes sure the view of `category` reflects the state before a frame is applied. */
-  #touch(category: PushCategory): void {
-    switch (category) {
-      case 'AttendeesNotify':
-        return void this.#attendees.map;
-      case 'ParticipantsNotify':
-        return void this.#participants.map;
-      case 'NetConditionNotify':
-        return void this.#netConditions.map;
-      case 'InviteResultNotify':
-        return void this.#inviteResults.map;
-      case 'WaitingListNotify':
-        return void this.#waitingList.map;
-      case 'ConfDynamicInfoNotify':
-        return void this.#status.value;
-      case 'ConfBasicInfoNotify':
-        return void this.#basicInfo.value;
-      case 'SpeakerChangeNotify':
-        return void this.#speakers.value;
-      case 'RealTimeSubtitleNotify':
-        return void this.#subtitle.value;
-      case 'InterpreterGroupNotify':
-        return void this.#interpreterGroups.value;
-    }
   }
 
   #diff(category: PushCategory, keys: string[] | undefined, via: Via): MeetingChange[] {

@@ -2,7 +2,7 @@
  * Reading Huawei's loosely typed payloads: numbers sent as strings and strings sent as numbers, flags as
  * `"1"`/`1`/`true`, and the same field under several spellings (reference §10).
  */
-import { isPlainObject, toNumber, toStringValue } from '@confpush/protocol';
+import { isPlainObject, jsonEqual, toNumber, toStringValue } from '@confpush/protocol';
 
 export type Raw = Record<string, unknown>;
 
@@ -62,18 +62,7 @@ export function objects(value: unknown): Raw[] {
 }
 
 /** Structural equality of JSON-like values. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Raw)[k], (b as Raw)[k]));
-}
+export const deepEqual = (a: unknown, b: unknown): boolean => jsonEqual(a, b);
 
 /** Keys whose values differ between two records (union of both key sets, `skip` excluded). */
 export function changedKeys(before: object, after: object, skip: readonly string[] = []): string[] {

@@ -6,7 +6,13 @@
  * Per-item `seq` and `mode` are bookkeeping of a stream, not state: they are left out of every comparison. Lists
  * whose items merge `pinfoMap` get only the keys whose value differs.
  */
-import { CATEGORY_SPECS, isPlainObject, type CategoryReplica, type Item } from '@confpush/protocol';
+import {
+  CATEGORY_SPECS,
+  isPlainObject,
+  jsonEqual,
+  type CategoryReplica,
+  type Item,
+} from '@confpush/protocol';
 import type { ChangeBuilder } from './changes.js';
 import type { MirroredRecordPatch, MirrorTarget } from './commands.js';
 import type { Handler } from './decide.js';
@@ -36,7 +42,8 @@ export const mirrorRecord: Handler<'mirrorRecord'> = (state, command, ctx) => {
   if (state.record.state !== 'Created') throw new DomainError('CONF_NOT_STARTED');
   const changed: MirroredRecordPatch = {};
   for (const [field, value] of Object.entries(command.patch) as [keyof MirroredRecordPatch, unknown][]) {
-    if (value !== undefined && !same(state.record[field], value)) Object.assign(changed, { [field]: value });
+    if (value !== undefined && !jsonEqual(state.record[field], value))
+      Object.assign(changed, { [field]: value });
   }
   if (Object.keys(changed).length === 0) return { changes: [] };
   return { record: { ...state.record, ...changed, updatedAt: ctx.now }, changes: [] };
@@ -69,9 +76,9 @@ function mirrorList(
   for (const raw of Array.isArray(target.payload) ? target.payload : []) {
     if (!isPlainObject(raw)) continue;
     const key = replica.keyOf(raw);
-    if (key !== undefined) wanted.set(key, stateOf(raw));
+    if (key !== undefined) wanted.set(key, raw);
   }
-  const compared = target.keys ?? [...new Set([...held.keys(), ...wanted.keys()])];
+  const compared = target.keys ?? new Set([...held.keys(), ...wanted.keys()]);
   for (const key of compared) {
     const next = wanted.get(key);
     const current = held.get(key);
@@ -80,18 +87,21 @@ function mirrorList(
       continue;
     }
     if (!current) {
-      b.put(category, key, next);
+      b.put(category, key, stateOf(next));
       continue;
     }
-    const before = stateOf(current);
-    if (same(before, next)) continue;
-    if (mergesInfo && sameBesideInfo(before, next)) {
+    if (jsonEqual(current, next, BOOKKEEPING)) continue;
+    if (mergesInfo && sameBesideInfo(current, next)) {
       b.patchInfo(category, key, infoOf(next));
     } else {
-      b.put(category, key, next);
+      b.put(category, key, stateOf(next));
     }
   }
 }
+
+/** Per-item bookkeeping of a stream, not state. */
+const BOOKKEEPING: ReadonlySet<string> = new Set(['seq', 'mode']);
+const BOOKKEEPING_AND_INFO: ReadonlySet<string> = new Set([...BOOKKEEPING, 'pinfoMap']);
 
 /** The item without the stream's bookkeeping. */
 function stateOf(item: Item): Item {
@@ -104,16 +114,13 @@ function infoOf(item: Item): Record<string, string> {
   return isPlainObject(info) ? (info as Record<string, string>) : {};
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Equal apart from `pinfoMap`, and no `pinfoMap` key dropped (a merge cannot drop one). */
+/** Equal apart from `pinfoMap` (and the bookkeeping), and no `pinfoMap` key dropped (a merge cannot drop one). */
 function sameBesideInfo(before: Item, next: Item): boolean {
-  const { pinfoMap: beforeInfo, ...beforeRest } = before;
-  const { pinfoMap: nextInfo, ...nextRest } = next;
-  if (!same(beforeRest, nextRest)) return false;
-  const held = isPlainObject(beforeInfo) ? Object.keys(beforeInfo) : [];
+  if (!jsonEqual(before, next, BOOKKEEPING_AND_INFO)) return false;
+  const beforeInfo = before['pinfoMap'];
+  const nextInfo = next['pinfoMap'];
+  if (!isPlainObject(beforeInfo)) return true;
   const kept = isPlainObject(nextInfo) ? nextInfo : {};
-  return held.every((key) => key in kept);
+  for (const key in beforeInfo) if (Object.hasOwn(beforeInfo, key) && !Object.hasOwn(kept, key)) return false;
+  return true;
 }

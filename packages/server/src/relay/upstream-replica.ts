@@ -29,6 +29,7 @@ export class UpstreamReplica extends MeetingReplica {
   }
 
   override applyFrame(rawFrame: unknown, options: ApplyOptions = {}): ApplyResult {
+    // Trimmed once here: what the SDK's replica trims again is then walked, not copied.
     const frame = isPlainObject(rawFrame) ? (trimKeys(rawFrame) as Item) : {};
     const category = isPushCategory(frame['action']) ? frame['action'] : undefined;
     if (category && this.#unknownParticipant(category, frame)) {
@@ -44,7 +45,7 @@ export class UpstreamReplica extends MeetingReplica {
         frameEpoch: undefined,
       };
     }
-    const result = super.applyFrame(rawFrame, options);
+    const result = super.applyFrame(frame, options);
     if (result.outcome === 'applied' && category) {
       const createTime = toNumber(frame['createTime']);
       this.onTouched({ category, keys: this.#touchedKeys(category, frame, result.msgMode), createTime });
@@ -57,7 +58,7 @@ export class UpstreamReplica extends MeetingReplica {
     const stream = this.stream(category);
     const keys: string[] = [];
     for (const raw of Array.isArray(frame['data']) ? frame['data'] : []) {
-      const key = isPlainObject(raw) ? stream.keyOf(trimKeys(raw) as Item) : undefined;
+      const key = isPlainObject(raw) ? stream.keyOf(raw) : undefined;
       if (key !== undefined) keys.push(key);
     }
     return keys;
@@ -68,14 +69,13 @@ export class UpstreamReplica extends MeetingReplica {
     if (shape.kind !== 'list' || shape.merge !== 'pinfoMap' || toNumber(frame['msgMode']) !== 1) return false;
     const stream = this.stream(category);
     if (!stream.synced) return false;
-    for (const raw of Array.isArray(frame['data']) ? frame['data'] : []) {
-      if (!isPlainObject(raw)) continue;
-      const item = trimKeys(raw) as Item;
+    for (const item of Array.isArray(frame['data']) ? frame['data'] : []) {
+      if (!isPlainObject(item)) continue;
       if (toNumber(item['mode']) === 1) continue;
       const key = stream.keyOf(item);
       if (key === undefined || stream.items.has(key)) continue;
       const info = item['pinfoMap'];
-      if (!isPlainObject(info) || !('NAME' in (trimKeys(info) as Item))) return true;
+      if (!isPlainObject(info) || !('NAME' in info)) return true;
     }
     return false;
   }
