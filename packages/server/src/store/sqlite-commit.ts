@@ -37,7 +37,7 @@ export class SqliteCommit {
     this.#publish = options.publish;
     this.#stmts = {
       revision: db.prepare('SELECT rev, head FROM meetings WHERE conf_id = ?'),
-      streams: db.prepare('SELECT category, epoch, seq FROM streams WHERE conf_id = ?'),
+      stream: db.prepare('SELECT category, epoch, seq FROM streams WHERE conf_id = ? AND category = ?'),
       putMeeting: db.prepare(
         `INSERT INTO meetings (conf_id, corp_id, owner_id, state, start_at, record) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (conf_id) DO UPDATE SET state = excluded.state, start_at = excluded.start_at, record = excluded.record`,
@@ -88,20 +88,26 @@ export class SqliteCommit {
 
   /** Decides which entries of a batch are written, as the meetings and streams stand before and within the batch. */
   #admit(entries: readonly CommitEntry[]): CommitResult[] {
+    /** As each meeting stands: its head, and the positions of the streams read so far (null: no such stream). */
     const meetings = new Map<
       string,
-      { rev: number; head: string; streams: Map<string, StreamPosition> } | null
+      { rev: number; head: string; streams: Map<string, StreamPosition | null> } | null
     >();
     const meetingOf = (confId: string) => {
       if (!meetings.has(confId)) {
         const row = this.#stmts.revision.get(confId) as { rev: number; head: string } | undefined;
-        const streams = new Map<string, StreamPosition>();
-        if (row) {
-          for (const h of this.#stmts.streams.all(confId) as StreamPosition[]) streams.set(h.category, h);
-        }
-        meetings.set(confId, row ? { ...row, streams } : null);
+        meetings.set(confId, row ? { ...row, streams: new Map() } : null);
       }
       return meetings.get(confId)!;
+    };
+    // Only the streams an entry writes are read: a change touches one or two of a meeting's ten.
+    const streamOf = (confId: string, streams: Map<string, StreamPosition | null>, category: string) => {
+      let stream = streams.get(category);
+      if (stream === undefined) {
+        stream = (this.#stmts.stream.get(confId, category) as StreamPosition | undefined) ?? null;
+        streams.set(category, stream);
+      }
+      return stream;
     };
     return entries.map((entry): CommitResult => {
       const position = entry.position;
@@ -109,7 +115,7 @@ export class SqliteCommit {
       const meeting = meetingOf(entry.confId);
       if (entry.created) {
         if (meeting) return { ok: false, conflict: true, reason: 'exists', rev: meeting.rev };
-        const streams = new Map<string, StreamPosition>();
+        const streams = new Map<string, StreamPosition | null>();
         for (const category of PUSH_CATEGORIES) {
           const replica = entry.created.streams[category];
           streams.set(category, { category, epoch: replica.epoch ?? '', seq: replica.seq ?? 0 });
@@ -121,7 +127,7 @@ export class SqliteCommit {
       const stale = { ok: false, conflict: true, reason: 'stale', rev: meeting.rev } as const;
       if (meeting.head !== position.base || meeting.rev !== position.rev - 1) return stale;
       for (const w of entry.writes) {
-        const stream = meeting.streams.get(w.category);
+        const stream = streamOf(entry.confId, meeting.streams, w.category);
         if (!stream || stream.epoch !== w.epoch || stream.seq !== w.seq - 1) return stale;
       }
       for (const w of entry.writes)
