@@ -754,7 +754,10 @@ function relaySection(r: RelayResult): string {
       'the whole fan-out of the meeting: each relay probe subscribed after the other subscribers of its meeting, and ' +
       'it shares the relay\'s event loop). Rows: "relay path alone" — one meeting, the probe its only subscriber; ' +
       '"spread" — DESIGN §7\'s latency workload, on which the goal is judged: the subscribers spread evenly over ' +
-      'the meetings, the changes round robin over them (about 10,000 frames/s leave the relay at full size); ' +
+      'the meetings, the changes round robin over them (about 10,000 frames/s leave the relay at full size), ' +
+      'timed after 2 s of the same changes that are not (the steady state is judged, not the first moments after ' +
+      'a thousand subscriptions were made); the relay discovers meetings at its default poll interval and is asked ' +
+      'for a discovery pass after meetings are added upstream; ' +
       '"one meeting" — every subscriber on one meeting at the same rate, a frame per change to each: at 1,000 ' +
       'subscribers a million frames/s, beyond what one core can write (DESIGN §7), so it is reported as the worst ' +
       'case and not judged. A name overwritten upstream before the relay decided its change is never sent ' +
