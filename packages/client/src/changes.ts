@@ -3,8 +3,9 @@
  * yields the same events as the incrementals it replaces would have (as far as its end state tells), so a
  * listener that keeps its own model up to date from events stays correct across rebuilds.
  */
+import { jsonEqual } from '@confpush/protocol';
 import type { Attendee, AttendeeField } from './views/attendees.js';
-import { changedKeys, deepEqual } from './views/coerce.js';
+import { changedKeys } from './views/coerce.js';
 import type { BasicInfo, ConfStatus } from './views/conference.js';
 import type { InterpreterGroup, InviteResult, NetCondition, Speaker, Subtitle } from './views/media.js';
 import type { Participant, ParticipantField, ParticipantRole, WaitingMember } from './views/participants.js';
@@ -191,7 +192,7 @@ export function diffWaitingList(
   for (const [, before, after] of pairs) {
     if (!before && after) added.push(after);
     else if (before && !after) removed.push(before);
-    else if (before && after && !deepEqual(before, after)) updated.push(after);
+    else if (before && after && !jsonEqual(before, after)) updated.push(after);
   }
   if (added.length + updated.length + removed.length === 0) return [];
   return [{ type: 'waitingListChanged', via, added, updated, removed, waitingList }];
@@ -201,7 +202,7 @@ export function diffNetConditions(pairs: readonly EntryPair<NetCondition>[], via
   const out: MeetingChange[] = [];
   for (const [participantID, before, after] of pairs) {
     if (before === undefined && after === undefined) continue;
-    if (before && after && deepEqual(before.raw, after.raw)) continue;
+    if (before && after && jsonEqual(before.raw, after.raw)) continue;
     out.push({ type: 'netConditionChanged', via, participantID, condition: after, previous: before });
   }
   return out;
@@ -210,7 +211,7 @@ export function diffNetConditions(pairs: readonly EntryPair<NetCondition>[], via
 export function diffInviteResults(pairs: readonly EntryPair<InviteResult>[], via: Via): MeetingChange[] {
   const out: MeetingChange[] = [];
   for (const [, before, after] of pairs) {
-    if (after && !(before && deepEqual(before.raw, after.raw)))
+    if (after && !(before && jsonEqual(before.raw, after.raw)))
       out.push({ type: 'inviteResult', via, result: after });
   }
   return out;
@@ -250,7 +251,7 @@ export function diffSpeakers(
   after: readonly Speaker[],
   via: Via,
 ): MeetingChange[] {
-  return deepEqual(before, after)
+  return jsonEqual(before, after)
     ? []
     : [{ type: 'speakersChanged', via, speakers: after, previous: before }];
 }
@@ -260,7 +261,7 @@ export function diffSubtitle(
   after: Subtitle | undefined,
   via: Via,
 ): MeetingChange[] {
-  if (!after || (before && deepEqual(before.raw, after.raw))) return [];
+  if (!after || (before && jsonEqual(before.raw, after.raw))) return [];
   return [{ type: 'subtitle', via, subtitle: after }];
 }
 
@@ -269,7 +270,7 @@ export function diffInterpreterGroups(
   after: readonly InterpreterGroup[],
   via: Via,
 ): MeetingChange[] {
-  return deepEqual(before, after)
+  return jsonEqual(before, after)
     ? []
     : [{ type: 'interpreterGroupsChanged', via, groups: after, previous: before }];
 }

@@ -61,16 +61,13 @@ export function objects(value: unknown): Raw[] {
   return Array.isArray(value) ? value.filter(isPlainObject) : [];
 }
 
-/** Structural equality of JSON-like values. */
-export const deepEqual = (a: unknown, b: unknown): boolean => jsonEqual(a, b);
-
 /** Keys whose values differ between two records (union of both key sets, `skip` excluded). */
 export function changedKeys(before: object, after: object, skip: readonly string[] = []): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   const out: string[] = [];
   for (const key of keys) {
     if (skip.includes(key)) continue;
-    if (!deepEqual((before as Raw)[key], (after as Raw)[key])) out.push(key);
+    if (!jsonEqual((before as Raw)[key], (after as Raw)[key])) out.push(key);
   }
   return out;
 }

@@ -32,14 +32,11 @@ export class SqliteSinkStore implements SinkStore {
   readonly #stmts;
   /** Run `.immediate`: two connections (the node's and the delivery thread's) write the sinks' file. */
   readonly #apply: Transaction<(ops: readonly SinkOp[]) => void>;
-  /** synchronous=FULL (2) or EXTRA (3) on the sinks' file: a replayable step lowers it to NORMAL for its commit. */
-  readonly #fsyncs: boolean;
   #maintaining: Promise<void> | undefined;
 
   constructor(files: SqliteSinkFiles) {
     this.#files = files;
     const { node, sinks } = files;
-    this.#fsyncs = Number(sinks.pragma('synchronous', { simple: true })) >= 2;
     this.#stmts = {
       read: node.prepare(
         'SELECT id, body, created_at FROM outbox WHERE topic = ? AND id > ? ORDER BY id LIMIT ?',
@@ -93,7 +90,7 @@ export class SqliteSinkStore implements SinkStore {
   }
 
   async apply(ops: readonly SinkOp[], options: { replayable?: boolean } = {}): Promise<void> {
-    if (options.replayable) replayably(this.#files.sinks, this.#fsyncs, () => this.#apply.immediate(ops));
+    if (options.replayable) replayably(this.#files.sinks, () => this.#apply.immediate(ops));
     else this.#apply.immediate(ops);
   }
 
@@ -130,8 +127,8 @@ export class SqliteSinkStore implements SinkStore {
       for (const mark of taken) {
         // Losing a trim step only leaves rows to be trimmed again: no fsync of its own.
         while (
-          replayably(node, true, () => this.#stmts.trimStep.run(mark.id, Number(mark.value), TRIM_STEP))
-            .changes === TRIM_STEP
+          replayably(node, () => this.#stmts.trimStep.run(mark.id, Number(mark.value), TRIM_STEP)).changes ===
+          TRIM_STEP
         )
           await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -140,9 +137,11 @@ export class SqliteSinkStore implements SinkStore {
   }
 }
 
-/** Runs a step with synchronous=NORMAL on `db` (no fsync of its own) when it would otherwise fsync. */
-function replayably<T>(db: Db, fsyncs: boolean, step: () => T): T {
-  if (!fsyncs) return step();
+/**
+ * Runs a step with synchronous=NORMAL on `db` (no fsync of its own) when it would otherwise fsync: FULL (2) or
+ * EXTRA (3).
+ */
+function replayably<T>(db: Db, step: () => T): T {
   const level = db.pragma('synchronous', { simple: true }) as number;
   if (level < 2) return step();
   db.pragma('synchronous = NORMAL');
