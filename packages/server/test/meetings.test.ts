@@ -402,6 +402,15 @@ describe('field limits (§8)', () => {
     expectError(await call(server, accessToken, 'GET', `${BASE}?limit=501`), 400, 'MMC.111070001', 'limit');
     expectError(await call(server, accessToken, 'GET', `${BASE}?limit=0`), 400, 'MMC.111070001', 'limit');
     expectError(await call(server, accessToken, 'GET', `${BASE}?offset=-1`), 400, 'MMC.111070001', 'offset');
+    // Text that parses to an infinite number is not one (the REST fuzz found `limit=1e309` answered 500).
+    for (const [query, field] of [
+      ['limit=1e309', 'limit'],
+      ['limit=-1e309', 'limit'],
+      ['offset=Infinity', 'offset'],
+    ] as const) {
+      for (const path of [BASE, `${BASE}/online`])
+        expectError(await call(server, accessToken, 'GET', `${path}?${query}`), 400, 'MMC.111070001', field);
+    }
     expectError(
       await call(server, accessToken, 'GET', `${BASE}?searchKey=`),
       400,

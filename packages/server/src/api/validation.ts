@@ -1,8 +1,9 @@
 /**
  * Request validation: JSON bodies are checked against their schema without coercion — a field documented as
  * Integer takes only a JSON integer, String only a string, and so on — while query strings, path parameters and
- * headers (text by nature) keep Ajv's string-to-number/boolean parsing. A `null` in an optional body field counts as
- * absent; a `null` anywhere else is the wrong type.
+ * headers (text by nature) keep Ajv's string-to-number/boolean parsing — except that text Ajv parses to an infinite
+ * number (`1e309`) is refused, which Ajv 8 lets through its number checks when it coerces. A `null` in an optional
+ * body field counts as absent; a `null` anywhere else is the wrong type.
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { FastifyServerOptions } from 'fastify';
@@ -50,7 +51,7 @@ export function strictBodyValidators(): BuildValidator {
     const textParts = withCoercion('array');
     const bodies = withCoercion(false);
     return (route) => {
-      if (route.httpPart !== 'body') return textParts(route);
+      if (route.httpPart !== 'body') return finiteNumbersOnly(textParts(route));
       const validate = bodies(route);
       const schema = route.schema as Schema;
       const check = (data: unknown): boolean => {
@@ -63,4 +64,35 @@ export function strictBodyValidators(): BuildValidator {
       return check as unknown as ReturnType<Compile>;
     };
   };
+}
+
+/**
+ * A text part's validator that also refuses a value Ajv coerced to ±Infinity: Ajv 8 (coerceTypes) turns `1e309` into
+ * Infinity and then lets it pass `integer` and `maximum`. Query strings, path parameters and headers are flat (or
+ * arrays of values, with coerceTypes "array"), so their top level is where such a value can be.
+ */
+function finiteNumbersOnly(validate: ReturnType<Compile>): ReturnType<Compile> {
+  const check = (data: unknown): boolean => {
+    const ok = validate(data) as boolean;
+    check.errors = validate.errors;
+    if (!ok || data === null || typeof data !== 'object') return ok;
+    for (const [key, value] of Object.entries(data)) {
+      const values: unknown[] = Array.isArray(value) ? value : [value];
+      if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+        check.errors = [
+          {
+            instancePath: `/${key}`,
+            schemaPath: '#/type',
+            keyword: 'type',
+            params: {},
+            message: 'must be a finite number',
+          },
+        ];
+        return false;
+      }
+    }
+    return true;
+  };
+  check.errors = undefined as typeof validate.errors;
+  return check as unknown as ReturnType<Compile>;
 }
