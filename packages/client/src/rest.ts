@@ -98,6 +98,11 @@ export interface RestClientOptions {
   fetch?: typeof fetch;
   /** Abort a call after this many ms (default 15 000). */
   requestTimeoutMs?: number;
+  /**
+   * Aborting it aborts every call in flight (answer body included) and makes later calls fail at once, each with
+   * a `NETWORK_ERROR` — for an owner that stops and must not wait for a server that stopped answering.
+   */
+  signal?: AbortSignal;
 }
 
 export interface JsonRequestOptions {
@@ -112,12 +117,14 @@ export class RestClient {
   readonly baseUrl: string;
   readonly #fetch: typeof fetch | undefined;
   readonly #timeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(options: RestClientOptions) {
     if (!options.baseUrl) throw new TypeError('RestClient: baseUrl is required');
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch;
     this.#timeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.#signal = options.signal;
   }
 
   /** `POST /v2/usg/acs/auth/appauth`: an access token for an App ID (signed with its app key). */
@@ -211,19 +218,48 @@ export class RestClient {
     const { body } = options;
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=UTF-8';
     const doFetch = this.#fetch ?? globalThis.fetch;
-    let response: Response;
-    try {
-      response = await doFetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+    // One controller per call, for the timeout and the client's signal: combining a long-lived signal with
+    // AbortSignal.any leaks in some Node versions, and a listener removed when the call ends cannot.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      this.#timeoutMs,
+    );
+    const owner = this.#signal;
+    const onOwnerAbort = () => abort.abort(owner?.reason);
+    if (owner?.aborted) onOwnerAbort();
+    else owner?.addEventListener('abort', onOwnerAbort, { once: true });
+    const networkError = (cause: unknown) =>
+      new ConfpushApiError({
+        status: 0,
+        errorCode: 'NETWORK_ERROR',
+        errorMsg: cause instanceof Error ? cause.message : String(cause),
+        cause,
       });
-    } catch (cause) {
-      const message = cause instanceof Error ? cause.message : String(cause);
-      throw new ConfpushApiError({ status: 0, errorCode: 'NETWORK_ERROR', errorMsg: message, cause });
+    let response: Response;
+    let text: string;
+    try {
+      try {
+        response = await doFetch(`${this.baseUrl}${path}`, {
+          method,
+          headers,
+          body: body === undefined ? null : JSON.stringify(body),
+          signal: abort.signal,
+        });
+      } catch (cause) {
+        throw networkError(cause);
+      }
+      try {
+        text = await response.text();
+      } catch (cause) {
+        // A refusal whose body was cut is still that refusal; an answer whose body was cut is no answer.
+        if (response.ok) throw networkError(cause);
+        text = '';
+      }
+    } finally {
+      clearTimeout(timer);
+      owner?.removeEventListener('abort', onOwnerAbort);
     }
-    const text = await response.text().catch(() => '');
     let parsed: unknown = undefined;
     if (text !== '') {
       try {

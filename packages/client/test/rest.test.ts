@@ -1,6 +1,11 @@
-/** `RestClient` and `signAppAuth`: the token chain's requests, responses and errors, over an injected `fetch`. */
+/**
+ * `RestClient` and `signAppAuth`: the token chain's requests, responses and errors, over an injected `fetch`; how a
+ * call ends early (the client's signal, the timeout, an answer cut short), against a real HTTP server on loopback.
+ */
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { adviseOnApiError, ConfpushApiError, RestClient, signAppAuth } from '../src/index.js';
 
 interface Captured {
@@ -207,6 +212,83 @@ describe('RestClient', () => {
       expect(adviseOnApiError(api(401, 'MMC.111072066'), false)).toBe('refresh-token');
       expect(adviseOnApiError(api(400, 'MMC.111072065'), true)).toBe('terminal');
       expect(adviseOnApiError(new Error('other'), true)).toBe('retry');
+    });
+  });
+});
+
+describe('RestClient against a real server: calls that end early', () => {
+  const servers: ReturnType<typeof createServer>[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  /** A loopback HTTP server whose handler decides how (and whether) to answer; `requests` resolves each arrival. */
+  async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+    const arrived: IncomingMessage[] = [];
+    let onArrival: (() => void) | undefined;
+    const server = createServer((req, res) => {
+      arrived.push(req);
+      onArrival?.();
+      handler(req, res);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const arrivals = (n: number) =>
+      new Promise<void>((resolve) => {
+        onArrival = () => arrived.length >= n && resolve();
+        onArrival();
+      });
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrived, arrivals };
+  }
+
+  it('aborts a call in flight when its signal is aborted, and refuses later calls without sending them', async () => {
+    const silent = await serve(() => undefined);
+    const owner = new AbortController();
+    const rest = new RestClient({ baseUrl: silent.url, signal: owner.signal });
+    const call = rest.request('GET', '/v1/mmc/management/conferences/online').catch((e: unknown) => e);
+    await silent.arrivals(1);
+    owner.abort(new Error('the owner is stopping'));
+    expect(await call).toMatchObject({
+      status: 0,
+      errorCode: 'NETWORK_ERROR',
+      errorMsg: 'the owner is stopping',
+    });
+    expect(await rest.getWsToken('9', 't').catch((e: unknown) => e)).toMatchObject({
+      status: 0,
+      errorCode: 'NETWORK_ERROR',
+    });
+    expect(silent.arrived).toHaveLength(1);
+  });
+
+  it('gives up on a server that does not answer after requestTimeoutMs', async () => {
+    const silent = await serve(() => undefined);
+    const rest = new RestClient({ baseUrl: silent.url, requestTimeoutMs: 50 });
+    expect(await rest.request('GET', '/x').catch((e: unknown) => e)).toMatchObject({
+      status: 0,
+      errorCode: 'NETWORK_ERROR',
+      errorMsg: 'The operation was aborted due to timeout',
+    });
+  });
+
+  it('reports an answer whose body is cut short as a network error, a refusal cut short by its status', async () => {
+    const cut = await serve((req, res) => {
+      res.writeHead(req.url === '/refused' ? 502 : 200, {
+        'Content-Type': 'application/json',
+        'Content-Length': '100',
+      });
+      res.write('{"accessToken":', () => res.destroy());
+    });
+    const rest = new RestClient({ baseUrl: cut.url });
+    expect(await rest.request('GET', '/answer').catch((e: unknown) => e)).toMatchObject({
+      status: 0,
+      errorCode: 'NETWORK_ERROR',
+    });
+    expect(await rest.request('GET', '/refused').catch((e: unknown) => e)).toMatchObject({
+      status: 502,
+      errorCode: 'HTTP_502',
     });
   });
 });

@@ -2,7 +2,7 @@
  * The relay's health (docs/relay.md, "Failure behaviour"): an App ID credential the upstream refuses — wrong from
  * the start, or revoked while meetings are followed — gives one clear log line, `/readyz` 503 and the reason in
  * the status endpoint, never a crash loop; followed meetings stay mirrored; a credential accepted again makes the
- * node ready again.
+ * node ready again. A relay stops at once even when the upstream stopped answering.
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -92,4 +92,28 @@ describe('relay health', () => {
     await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, 10_000);
     expect(log.lines.some((l) => /accepts the App ID credential again/.test(l.msg))).toBe(true);
   });
+
+  // Bounded below the upstream calls' own 15 s timeout: without the abort, closing waits for it and this fails.
+  it(
+    'stops at once while the upstream does not answer: the call in flight is aborted, no problem logged',
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const proxy = await startProxy();
+      const upstream = await startUpstream(proxy);
+      const meeting = await runningMeeting(upstream);
+      const log = capturedLogger();
+      const pair = await startRelay(proxy, upstream, {}, log.logger);
+      await eventually(() => pair.relay.follower(meeting.conferenceID)?.state === 'live', 10_000);
+      proxy.delay(3_600_000);
+      const polling = pair.relay.pollNow();
+      // The discovery call has gone upstream and its answer is held in the proxy.
+      await eventually(() => proxy.heldChunks > 0, 5_000);
+      await pair.close();
+      await polling;
+      proxy.delay(0);
+      expect(log.lines.filter((l) => l.level >= 40 && l.msg.startsWith('relay:'))).toEqual([]);
+    },
+  );
 });

@@ -1,14 +1,18 @@
 /**
  * Graceful shutdown and readiness: `close()` stops being ready first, closes every push socket with
  * SERVER_SHUTDOWN (4102), finishes the commits in flight and closes the store, so that a node started again on the
- * same data directory has every change that was acknowledged (or accepted) before the close.
+ * same data directory has every change that was acknowledged (or accepted) before the close. A connection that never
+ * carried a request (a browser's preconnect, a pool's spare socket) does not hold the close up.
  */
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { CLOSE_CODES } from '@confpush/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hex32 } from '../src/ids.js';
 import { ConfpushNode } from '../src/node.js';
 import { http, openPush, runningMeeting } from './chain.js';
 import { tempDir, type TestServer } from './helpers.js';
+import { selfSigned } from './support/certificate.js';
 import { testConfig, testLogger } from './support/config.js';
 
 const running = new Set<ConfpushNode>();
@@ -43,7 +47,39 @@ function attendeePhones(server: TestServer, confId: string): Promise<string[]> {
     );
 }
 
+/** Resolves when the server ends the connection (it sends nothing before). */
+function ended(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
 describe('graceful shutdown', () => {
+  // Node's server.close() leaves such a connection open until its peer goes away; without the node closing it,
+  // close() never resolves and this test times out.
+  it('closes connections that never carried a request (HTTP and TLS) instead of waiting for them', async () => {
+    const plain = await startNode(tempDir());
+    const { cert, key, ca } = selfSigned();
+    const config = testConfig(tempDir(), { ...credential, tlsCert: cert, tlsKey: key });
+    const secure = await ConfpushNode.start({ config, logger: testLogger() });
+    running.add(secure);
+    // A keep-alive connection that has served a request, next to one that never sent anything.
+    expect((await fetch(`${plain.url}/healthz`)).status).toBe(200);
+    const plainPort = Number(new URL(plain.url).port);
+    const silent = tcpConnect(plainPort, '127.0.0.1');
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const securePort = Number(new URL(secure.url).port);
+    const silentTls = tlsConnect({ port: securePort, host: '127.0.0.1', ca });
+    await new Promise((resolve) => silentTls.once('secureConnect', resolve));
+    // And one that has not even begun its TLS handshake.
+    const silentTcp = tcpConnect(securePort, '127.0.0.1');
+    await new Promise((resolve) => silentTcp.once('connect', resolve));
+    const closed = [ended(silent), ended(silentTls), ended(silentTcp)];
+
+    await stop(plain);
+    running.delete(secure);
+    await secure.close();
+    await Promise.all(closed);
+  });
+
   it('closes every connected subscriber with SERVER_SHUTDOWN (4102)', async () => {
     const server = await startNode(tempDir());
     const meeting = await runningMeeting(server);

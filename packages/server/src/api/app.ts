@@ -16,6 +16,7 @@ import { registerOpenApi } from './openapi.js';
 import { strictBodyValidators } from './validation.js';
 import { requestLogLevel } from './request-log.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
+import { closeUnusedConnectionsOnClose } from './unused-connections.js';
 import type { Metrics } from '../metrics.js';
 
 export interface BuildApiOptions {
@@ -46,6 +47,7 @@ export function buildApi(deps: ApiDeps, options: BuildApiOptions): Api {
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
+  closeUnusedConnectionsOnClose(app);
   // First: @fastify/swagger documents only the routes registered after it.
   registerOpenApi(app);
 

@@ -208,6 +208,7 @@ export class RelaySource implements Source {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#port?.clock.clearInterval(this.#timer);
     for (const follower of this.#followers.values()) follower.stop();
+    this.#api?.close();
     await this.#polling;
     for (const id of this.#followers.keys()) await this.#lease.release(id).catch(() => undefined);
     await this.#lease.close();
@@ -309,6 +310,8 @@ export class RelaySource implements Source {
   }
 
   #failed(error: unknown, conferenceID?: string): void {
+    // Stopping: calls in flight were aborted on purpose.
+    if (this.#stopped) return;
     const port = this.#port!;
     if (error instanceof UpstreamAuthError) {
       if (this.#authProblem === null)

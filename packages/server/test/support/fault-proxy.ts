@@ -58,6 +58,13 @@ export class FaultProxy {
     return (this.#server.address() as AddressInfo).port;
   }
 
+  /** Server → client chunks held (by a stall or a delay) and not forwarded yet. */
+  get heldChunks(): number {
+    let n = 0;
+    for (const pair of this.#pairs) n += pair.held.length;
+    return n;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
