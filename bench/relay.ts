@@ -48,6 +48,7 @@ import { AllocationProfile, allocationTable } from './lib/alloc-profile.js';
 import { confToken, type Meeting } from './lib/chain.js';
 import { shares, stopAll, type BenchContext } from './lib/context.js';
 import type { Child } from './lib/ipc.js';
+import { relayWindow, type RelayWindow } from './lib/relay-window.js';
 import { quantile, sorted } from './lib/stats.js';
 
 export interface LagPercentiles {
@@ -91,6 +92,11 @@ export interface RelayResult extends LagMeasurement {
    * ms; absent in results recorded before it was measured.
    */
   probeOnly?: LagPercentiles;
+  /**
+   * The spread window as the relay itself measured it (frame received → change written downstream, per upstream
+   * step) and how busy its process was; absent in results recorded before it was measured.
+   */
+  relayWindow?: RelayWindow;
   /** Upstream cut → downstream equal again, ms, per run. */
   cutMs: number[];
   /** First reconnect delay of the upstream connection: the SDK's backoff (0.5 s ± 50 % jitter). */
@@ -350,10 +356,21 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     // garbage of a thousand subscriptions just made) are made and not timed.
     await measure(warmUpSeconds, meetingCount);
     const profile = process.env['CONFPUSH_BENCH_ALLOC_PROFILE'] ? await AllocationProfile.start() : undefined;
+    const window = await relayWindow(relayNode.metrics.registry, () => relayNode.engine.commitCount);
     const spread = await measure(seconds, meetingCount);
+    const inRelay = await window.stop(spread.changes);
     if (profile) ctx.log(allocationTable(await profile.stop(), { count: spread.changes, name: 'change' }));
     logLag(`${meetingCount} meetings`, spread);
-    return { ...spread, meetings: meetingCount, oneMeeting, probeOnly, cutMs, backoffMs: 500 };
+    ctx.log(relayWindowLine(inRelay));
+    return {
+      ...spread,
+      meetings: meetingCount,
+      oneMeeting,
+      probeOnly,
+      relayWindow: inRelay,
+      cutMs,
+      backoffMs: 500,
+    };
   } finally {
     for (const socket of sockets) socket.terminate();
     await stopAll(clients);
@@ -362,6 +379,16 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     await proxy.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function relayWindowLine(w: RelayWindow): string {
+  const within = w.within.map((b) => `≤ ${b.ms} ms ${(b.share * 100).toFixed(2)} %`).join(', ');
+  return (
+    `relay's own lag (frame received → written downstream, ${w.steps} steps): ${within}; ` +
+    `event loop busy ${(w.loopBusy * 100).toFixed(0)} %, delay p99 ${w.loopDelayP99Ms.toFixed(1)} ms, ` +
+    `max ${w.loopDelayMaxMs.toFixed(1)} ms; CPU ${w.cpuMsPerChange.toFixed(3)} ms per change; ` +
+    `${w.commitsPerSecond.toFixed(0)} store commits/s`
+  );
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {

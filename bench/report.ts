@@ -10,6 +10,7 @@ import type { LatencyResult } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ProfileSummary } from './lib/profile.js';
 import type { RedisInfo } from './lib/redis.js';
+import type { RelayWindow } from './lib/relay-window.js';
 import type { LagMeasurement, LagPercentiles, RelayResult } from './relay.js';
 import type { ResumeResult } from './resume.js';
 import type { WebhooksResult } from './webhooks.js';
@@ -773,6 +774,36 @@ function relaySection(r: RelayResult): string {
     '',
     `Upstream cut → downstream equal again: ${r.cutMs.map(ms).join(', ')} (first reconnect backoff ≤ ` +
       `${ms(r.backoffMs)}).`,
+    ...(r.relayWindow ? ['', relayWindowText(r.relayWindow)] : []),
+  ].join('\n');
+}
+
+/** The spread window as the relay measured it itself, and how busy its process was. */
+function relayWindowText(w: RelayWindow): string {
+  const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+  return [
+    "The spread window as the relay measures it itself — the issue's definition of the lag it adds: an upstream " +
+      "frame received (read from the relay's upstream socket) → its change committed durably and written to " +
+      'every downstream socket of its meeting, per upstream step, from `confpush_relay_commit_lag_seconds{from="relay"}` ' +
+      '(docs/relay.md, "Operations"; a step in a commit with others counts with the oldest one\'s time). The ' +
+      'shares are exact at each bucket bound; p50 and p99 are given as the bound they fall under. The process: ' +
+      'the relay with the probes and the fault proxy, on the same 2 cores as the upstream and the load generators.',
+    '',
+    table(
+      ['steps', ...w.within.map((b) => `≤ ${fmtMs(b.ms)} ms`), 'p50', 'p99'],
+      [
+        [
+          fmtInt(w.steps),
+          ...w.within.map((b) => pct(b.share)),
+          `≤ ${fmtMs(w.p50AtMostMs)} ms`,
+          `≤ ${fmtMs(w.p99AtMostMs)} ms`,
+        ],
+      ],
+    ),
+    '',
+    `Its process over the window: event loop busy ${(w.loopBusy * 100).toFixed(0)} %, event-loop delay p99 ` +
+      `${fmtMs(w.loopDelayP99Ms)} ms and max ${fmtMs(w.loopDelayMaxMs)} ms, ${fmtMs(w.cpuMsPerChange)} ms of CPU ` +
+      `per change, ${fmtInt(w.commitsPerSecond)} store commits/s.`,
   ].join('\n');
 }
 

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MirrorTarget } from '../src/domain/commands.js';
 import type { Engine } from '../src/engine/engine.js';
-import { MAX_IN_FLIGHT, MirrorQueue } from '../src/relay/mirror-queue.js';
+import { MAX_IN_FLIGHT, MirrorQueue, type CommitInfo } from '../src/relay/mirror-queue.js';
 import { UpstreamReplica } from '../src/relay/upstream-replica.js';
 import { CLUSTER, startTestServer } from './helpers.js';
 import { testRecord } from './store-conformance.js';
@@ -73,7 +73,10 @@ describe('mirror queue', () => {
         expect(names(committed.items)).toEqual(names(m.upstream.stream('ParticipantsNotify').items));
         expect(m.mostHeld()).toBeLessThanOrEqual(MAX_IN_FLIGHT);
         // Reported in submission order, although completed in any order.
-        expect(m.reported).toEqual([...m.reported].sort((a, b) => a - b));
+        const submissions = m.reported.map((r) => r.submission);
+        expect(submissions).toEqual([...submissions].sort((a, b) => a - b));
+        // Every upstream step is counted in exactly one commit that made it (one whose commit failed, in the next).
+        expect(m.reported.reduce((n, r) => n + r.touches, 0)).toBe(m.touches());
       }),
       { numRuns: CLUSTER ? 15 : 30 },
     );
@@ -95,6 +98,29 @@ describe('mirror queue', () => {
     expect((await seqOf()) - before).toBe(10);
     expect(names(m.upstream.stream('ParticipantsNotify').items)['pd']).toBe('step7');
   });
+
+  it('counts a step whose commit failed in the commit that makes it, from when it was received', async () => {
+    const server = await startTestServer({ nodes: 1 });
+    const m = await followedMeeting(server.node.engine);
+    await m.settle();
+    const before = m.reported.length;
+    const receivedAt = m.ticks() + 1;
+    m.rename('pa', 'failed once');
+    while (m.held.length === 0) await turn();
+    m.held.shift()!.reject(new Error('injected failure'));
+    await turn();
+    m.rename('pb', 'meanwhile');
+    await m.settle();
+    const after = m.reported.slice(before);
+    expect(after.reduce((n, r) => n + r.touches, 0)).toBe(2);
+    expect(Math.min(...after.map((r) => r.receivedAt))).toBe(receivedAt);
+    expect(
+      names((await server.node.engine.load(m.confId))!.committed.streams.ParticipantsNotify.items),
+    ).toMatchObject({
+      pa: 'failed once',
+      pb: 'meanwhile',
+    });
+  });
 });
 
 /** A followed meeting on `engine`: its upstream replica already holds every participant (a full message). */
@@ -104,9 +130,13 @@ async function followedMeeting(engine: Engine) {
   const held: Held[] = [];
   let mostHeld = 0;
   let ticks = 0;
-  const reported: number[] = [];
+  let touches = 0;
+  const reported: CommitInfo[] = [];
   // The replica reports a touch only once a frame is applied, after `queue` is made.
-  const upstream = new UpstreamReplica((touched) => queue.touch(touched));
+  const upstream = new UpstreamReplica((touched) => {
+    touches++;
+    queue.touch(touched);
+  });
   const queue = new MirrorQueue({
     replica: upstream,
     commit: (targets) =>
@@ -116,7 +146,7 @@ async function followedMeeting(engine: Engine) {
       }),
     // A counter for a clock: each touch's time is unique, so the order of the reports shows.
     now: () => ++ticks,
-    committed: (info) => reported.push(info.receivedAt),
+    committed: (info) => reported.push(info),
     failed: () => undefined,
     schedule: (fn, ms) => setTimeout(fn, ms),
     retryMs: 0,
@@ -143,7 +173,11 @@ async function followedMeeting(engine: Engine) {
     queue,
     upstream,
     mostHeld: () => mostHeld,
-    /** When the oldest frame of each reported commit was received, in the order the queue reported them. */
+    /** The clock's last reading (a counter). */
+    ticks: () => ticks,
+    /** Upstream steps the replica reported to the queue. */
+    touches: () => touches,
+    /** The reported commits, in the order the queue reported them. */
     reported,
     /** Hands every command to the engine in submission order, one at a time, until nothing is pending. */
     async settle() {

@@ -51,8 +51,11 @@ export interface FollowerOptions {
   port: SourcePort;
   corpId: string;
   WebSocket?: WebSocketConstructor;
-  /** Observes each commit: ms from the frame's arrival here, and from its upstream `createTime` (when given). */
-  onCommitted?(relayMs: number, upstreamMs: number | undefined): void;
+  /**
+   * Observes each commit once its changes are written downstream: ms from the arrival here of its oldest upstream
+   * step, how many steps it covers, and ms from its oldest upstream `createTime` (when given).
+   */
+  onCommitted?(commit: { relayMs: number; steps: number; upstreamMs: number | undefined }): void;
 }
 
 const RETRY_COMMIT_MS = 500;
@@ -88,16 +91,22 @@ export class Follower {
     });
     this.#queue = new MirrorQueue({
       replica: this.#replica,
-      now: () => port.clock.now(),
+      // The time spent here is an interval of this process, judged against a few milliseconds: a monotonic clock
+      // with sub-millisecond readings, not the injected epoch-millisecond one.
+      now: () => performance.now(),
       commit: async (targets) => {
         await port.execute(this.conferenceID, { type: 'mirror', targets });
       },
-      committed: ({ receivedAt, createTime }) => {
+      committed: ({ receivedAt, createTime, touches }) => {
         this.#commitFailing = false;
         const now = port.clock.now();
         this.#commits++;
         this.#lagMs = createTime === undefined ? null : now - createTime;
-        options.onCommitted?.(now - receivedAt, createTime === undefined ? undefined : now - createTime);
+        options.onCommitted?.({
+          relayMs: performance.now() - receivedAt,
+          steps: touches,
+          upstreamMs: createTime === undefined ? undefined : now - createTime,
+        });
       },
       failed: (error) => this.#onCommitFailure(error),
       schedule: (fn, ms) => port.clock.setTimeout(fn, ms),

@@ -70,15 +70,27 @@ export class RelayMetrics {
     });
     this.#lag = new Histogram({
       name: 'confpush_relay_commit_lag_seconds',
-      help: 'Time to commit an upstream change locally, from its arrival here (relay) or its upstream createTime (upstream)',
+      help: 'Time until an upstream change is committed and written to the downstream sockets: from its arrival here, per upstream step (relay), or from its upstream createTime, per commit (upstream)',
       labelNames: ['from'],
       buckets: LAG_BUCKETS,
       registers,
     });
   }
 
-  committed(relayMs: number, upstreamMs: number | undefined): void {
-    this.#lag.observe({ from: 'relay' }, relayMs / 1000);
+  /**
+   * A commit written downstream. `from="relay"` is observed once per upstream step it covers, each with the time of
+   * the oldest (an upper bound for every one of them): its count is steps, and its quantiles are per step.
+   */
+  committed({
+    relayMs,
+    steps,
+    upstreamMs,
+  }: {
+    relayMs: number;
+    steps: number;
+    upstreamMs: number | undefined;
+  }): void {
+    for (let i = 0; i < Math.max(1, steps); i++) this.#lag.observe({ from: 'relay' }, relayMs / 1000);
     if (upstreamMs !== undefined && upstreamMs >= 0)
       this.#lag.observe({ from: 'upstream' }, upstreamMs / 1000);
   }

@@ -20,16 +20,24 @@ export const MAX_IN_FLIGHT = 4;
 
 type Covered = Map<PushCategory, Set<string> | 'all'>;
 
+export interface CommitInfo {
+  /** When the oldest step it covers was received here (a step covered again after a failed commit keeps its time). */
+  receivedAt: number;
+  createTime: number | undefined;
+  /** Upstream steps (touches) it covers, those of failed commits before it included. */
+  touches: number;
+  /** Its place in submission order, from 1. */
+  submission: number;
+}
+
 export interface MirrorQueueOptions {
   replica: MeetingReplica;
   /** Commits a `mirror` command whose targets are read when it is decided; rejects when it could not. */
   commit(targets: () => MirrorTarget[]): Promise<void>;
+  /** A reading of a clock, for `receivedAt` (the follower gives a monotonic one: the lag is an interval here). */
   now(): number;
-  /**
-   * After each commit, in submission order: when its oldest frame was received here, and the oldest upstream
-   * `createTime` in it.
-   */
-  committed(info: { receivedAt: number; createTime: number | undefined }): void;
+  /** After each commit, in submission order. */
+  committed(info: CommitInfo): void;
   /** A commit failed: the queue keeps what it covered and tries again after `retryMs`. */
   failed(error: unknown): void;
   schedule(fn: () => void, ms: number): void;
@@ -41,6 +49,8 @@ export class MirrorQueue {
   readonly #dirty: Covered = new Map();
   #oldestReceivedAt: number | undefined;
   #oldestCreateTime: number | undefined;
+  #touches = 0;
+  #submissions = 0;
   #inFlight = 0;
   /** Settles once the last submitted command and every one before it are done (committed or failed). */
   #reported: Promise<void> = Promise.resolve();
@@ -85,12 +95,18 @@ export class MirrorQueue {
     this.#release();
   }
 
+  /** A step received here now. */
   #mark(touched: Touched): void {
+    this.#cover(touched);
+    this.#oldestReceivedAt ??= this.#o.now();
+    this.#touches++;
+  }
+
+  #cover(touched: Touched): void {
     const held = this.#dirty.get(touched.category);
     if (touched.keys === 'all' || held === 'all') this.#dirty.set(touched.category, 'all');
     else if (held) for (const key of touched.keys) held.add(key);
     else this.#dirty.set(touched.category, new Set(touched.keys));
-    this.#oldestReceivedAt ??= this.#o.now();
     if (touched.createTime !== undefined)
       this.#oldestCreateTime = Math.min(this.#oldestCreateTime ?? Infinity, touched.createTime);
   }
@@ -109,18 +125,21 @@ export class MirrorQueue {
   #submit(): void {
     if (this.#pausing || this.#closed || this.#dirty.size === 0 || this.#inFlight >= MAX_IN_FLIGHT) return;
     const covered: Covered = new Map(this.#dirty);
-    const info = { receivedAt: this.#oldestReceivedAt ?? this.#o.now(), createTime: this.#oldestCreateTime };
+    const info: CommitInfo = {
+      receivedAt: this.#oldestReceivedAt ?? this.#o.now(),
+      createTime: this.#oldestCreateTime,
+      touches: this.#touches,
+      submission: ++this.#submissions,
+    };
     this.#dirty.clear();
     this.#oldestReceivedAt = undefined;
     this.#oldestCreateTime = undefined;
+    this.#touches = 0;
     this.#inFlight++;
     void this.#commit(covered, info);
   }
 
-  async #commit(
-    covered: Covered,
-    info: { receivedAt: number; createTime: number | undefined },
-  ): Promise<void> {
+  async #commit(covered: Covered, info: CommitInfo): Promise<void> {
     const earlier = this.#reported;
     let reported!: () => void;
     this.#reported = new Promise((resolve) => (reported = resolve));
@@ -133,8 +152,11 @@ export class MirrorQueue {
     } catch (error) {
       this.#o.failed(error);
       if (!this.#closed) {
+        // Covered again, still counted from when its steps were received.
         for (const [category, keys] of covered)
-          this.#mark({ category, keys: keys === 'all' ? 'all' : [...keys], createTime: info.createTime });
+          this.#cover({ category, keys: keys === 'all' ? 'all' : [...keys], createTime: info.createTime });
+        this.#oldestReceivedAt = Math.min(this.#oldestReceivedAt ?? Infinity, info.receivedAt);
+        this.#touches += info.touches;
         if (!this.#pausing) {
           this.#pausing = true;
           this.#o.schedule(() => {

@@ -270,7 +270,7 @@ export class RelaySource implements Source {
       port,
       corpId: this.#o.config.corpId,
       ...(this.#o.WebSocket ? { WebSocket: this.#o.WebSocket } : {}),
-      onCommitted: (relayMs, upstreamMs) => this.#metrics?.committed(relayMs, upstreamMs),
+      onCommitted: (commit) => this.#metrics?.committed(commit),
     });
     this.#followers.set(conferenceID, follower);
     try {
