@@ -11,7 +11,7 @@
  * read in one go and costs one command; under a light load every upstream step is its own change.
  */
 import type { MeetingReplica } from '@confpush/client';
-import { PUSH_CATEGORIES, type PushCategory } from '@confpush/protocol';
+import type { PushCategory } from '@confpush/protocol';
 import type { MirrorTarget } from '../domain/commands.js';
 import type { Touched } from './upstream-replica.js';
 
@@ -76,11 +76,6 @@ export class MirrorQueue {
   touch(touched: Touched): void {
     this.#mark(touched);
     this.#kick();
-  }
-
-  /** Marks every category for a whole comparison (after a failed commit, or to reconcile). */
-  touchAll(): void {
-    for (const category of PUSH_CATEGORIES) this.touch({ category, keys: 'all', createTime: undefined });
   }
 
   /** Resolves once nothing is pending. */
