@@ -31,10 +31,12 @@
  *   node --conditions=source --import tsx bench/relay.ts [--quick]   # this benchmark alone; prints its numbers
  *
  * With CONFPUSH_BENCH_ALLOC_PROFILE=1 it also logs where this process (the relay, the probes, the proxy) allocated
- * during the spread phase (bench/lib/alloc-profile.ts).
+ * during the spread phase (bench/lib/alloc-profile.ts). With CONFPUSH_BENCH_HARNESS_NICE=<n> (Linux) every thread of
+ * the upstream and of the load generators runs at nice n: a diagnostic of how much of the lag is the harness taking
+ * the relay's CPU (in production the upstream and the subscribers are other machines); not how the goal is judged.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { WebSocket } from 'ws';
@@ -269,6 +271,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
       participants: PARTICIPANTS,
     });
     proxy.target(Number(new URL(up.url).port));
+    reniceHarness(upstream);
     const first: Meeting = { conferenceID: up.conferenceID, chairPwd: up.chairPwd };
     relay = await ConfpushNode.start({
       config: nodeConfig(dir, {
@@ -316,6 +319,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     // does not run on the relay's event loop. A relay probe subscribes after them: the last socket of each fan-out
     // (being in the relay's process, it reads a frame only once the whole fan-out has been written anyway).
     clients = await ctx.clients('ws');
+    for (const client of clients) reniceHarness(client);
     await subscribeDownstream(clients, relayNode.url, [first], n);
     const lastOfOne = await relayProbe(first);
     sockets.push(lastOfOne);
@@ -381,11 +385,20 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
   }
 }
 
+/** CONFPUSH_BENCH_HARNESS_NICE: every thread of a harness process at that nice value (a diagnostic; Linux). */
+function reniceHarness(child: Child): void {
+  const nice = process.env['CONFPUSH_BENCH_HARNESS_NICE'];
+  const pid = child.proc.pid;
+  if (nice === undefined || pid === undefined) return;
+  // setPriority(pid) changes one thread only: the process's other threads (V8's, libuv's) are tasks of their own.
+  for (const task of readdirSync(`/proc/${pid}/task`)) setPriority(Number(task), Number(nice));
+}
+
 export function relayWindowLine(w: RelayWindow): string {
   const within = w.within.map((b) => `≤ ${b.ms} ms ${(b.share * 100).toFixed(2)} %`).join(', ');
   return (
     `relay's own lag (frame received → written downstream, ${w.steps} steps): ${within}; ` +
-    `event loop busy ${(w.loopBusy * 100).toFixed(0)} %, delay p99 ${w.loopDelayP99Ms.toFixed(1)} ms, ` +
+    `event loop busy ${(w.loopBusy * 100).toFixed(0)} %, 1 ms timer late p99 ${w.loopDelayP99Ms.toFixed(1)} ms, ` +
     `max ${w.loopDelayMaxMs.toFixed(1)} ms; CPU ${w.cpuMsPerChange.toFixed(3)} ms per change; ` +
     `${w.commitsPerSecond.toFixed(0)} store commits/s`
   );

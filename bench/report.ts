@@ -801,7 +801,7 @@ function relayWindowText(w: RelayWindow): string {
       ],
     ),
     '',
-    `Its process over the window: event loop busy ${(w.loopBusy * 100).toFixed(0)} %, event-loop delay p99 ` +
+    `Its process over the window: event loop busy ${(w.loopBusy * 100).toFixed(0)} %, a 1 ms timer late by p99 ` +
       `${fmtMs(w.loopDelayP99Ms)} ms and max ${fmtMs(w.loopDelayMaxMs)} ms, ${fmtMs(w.cpuMsPerChange)} ms of CPU ` +
       `per change, ${fmtInt(w.commitsPerSecond)} store commits/s.`,
   ].join('\n');

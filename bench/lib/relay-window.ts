@@ -8,6 +8,7 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'n
 import type { Registry } from 'prom-client';
 
 const LAG = 'confpush_relay_commit_lag_seconds';
+const LOOP_DELAY_RESOLUTION_MS = 1;
 
 /** Cumulative counts per upper bound (seconds, ascending; the last is +Inf). */
 type Buckets = { le: number; count: number }[];
@@ -22,7 +23,10 @@ export interface RelayWindow {
   p99AtMostMs: number;
   /** Share of the window the process's event loop was busy (the relay, its probes and the fault proxy). */
   loopBusy: number;
-  /** Event-loop delay of the process, ms (`monitorEventLoopDelay`, sampled every 10 ms). */
+  /**
+   * How late a 1 ms timer of the process fired, ms: `monitorEventLoopDelay` records the whole interval between its
+   * timer's runs, so its 1 ms resolution is taken off.
+   */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   /** CPU time of the process (user + system) per change made upstream, ms. */
@@ -54,7 +58,7 @@ export async function relayWindow(
   const cpuBefore = process.cpuUsage();
   const loopBefore = performance.eventLoopUtilization();
   const startedAt = performance.now();
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const delay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   delay.enable();
   return {
     async stop(changes) {
@@ -74,8 +78,8 @@ export async function relayWindow(
         p50AtMostMs: boundFor(0.5),
         p99AtMostMs: boundFor(0.99),
         loopBusy: loop.utilization,
-        loopDelayP99Ms: delay.percentile(99) / 1e6,
-        loopDelayMaxMs: delay.max / 1e6,
+        loopDelayP99Ms: Math.max(0, delay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
+        loopDelayMaxMs: Math.max(0, delay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS),
         cpuMsPerChange: (cpu.user + cpu.system) / 1000 / Math.max(1, changes),
         commitsPerSecond: (commits() - commitsBefore) / seconds,
       };
