@@ -76,7 +76,7 @@ describe('mirror queue', () => {
         const submissions = m.reported.map((r) => r.submission);
         expect(submissions).toEqual([...submissions].sort((a, b) => a - b));
         // Every upstream step is counted in exactly one commit that made it (one whose commit failed, in the next).
-        expect(m.reported.reduce((n, r) => n + r.touches, 0)).toBe(m.touches());
+        expect(m.reported.reduce((n, r) => n + r.steps, 0)).toBe(m.touches());
       }),
       { numRuns: CLUSTER ? 15 : 30 },
     );
@@ -112,7 +112,7 @@ describe('mirror queue', () => {
     m.rename('pb', 'meanwhile');
     await m.settle();
     const after = m.reported.slice(before);
-    expect(after.reduce((n, r) => n + r.touches, 0)).toBe(2);
+    expect(after.reduce((n, r) => n + r.steps, 0)).toBe(2);
     expect(Math.min(...after.map((r) => r.receivedAt))).toBe(receivedAt);
     expect(
       names((await server.node.engine.load(m.confId))!.committed.streams.ParticipantsNotify.items),
@@ -144,7 +144,7 @@ async function followedMeeting(engine: Engine) {
         held.push({ targets, resolve, reject });
         mostHeld = Math.max(mostHeld, held.length);
       }),
-    // A counter for a clock: each touch's time is unique, so the order of the reports shows.
+    // A counter for a clock: the first step of each command has a time of its own.
     now: () => ++ticks,
     committed: (info) => reported.push(info),
     failed: () => undefined,

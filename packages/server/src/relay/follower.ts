@@ -97,14 +97,14 @@ export class Follower {
       commit: async (targets) => {
         await port.execute(this.conferenceID, { type: 'mirror', targets });
       },
-      committed: ({ receivedAt, createTime, touches }) => {
+      committed: ({ receivedAt, createTime, steps }) => {
         this.#commitFailing = false;
         const now = port.clock.now();
         this.#commits++;
         this.#lagMs = createTime === undefined ? null : now - createTime;
         options.onCommitted?.({
           relayMs: performance.now() - receivedAt,
-          steps: touches,
+          steps,
           upstreamMs: createTime === undefined ? undefined : now - createTime,
         });
       },

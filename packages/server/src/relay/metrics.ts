@@ -90,7 +90,7 @@ export class RelayMetrics {
     steps: number;
     upstreamMs: number | undefined;
   }): void {
-    for (let i = 0; i < Math.max(1, steps); i++) this.#lag.observe({ from: 'relay' }, relayMs / 1000);
+    for (let i = 0; i < steps; i++) this.#lag.observe({ from: 'relay' }, relayMs / 1000);
     if (upstreamMs !== undefined && upstreamMs >= 0)
       this.#lag.observe({ from: 'upstream' }, upstreamMs / 1000);
   }

@@ -25,7 +25,7 @@ export interface CommitInfo {
   receivedAt: number;
   createTime: number | undefined;
   /** Upstream steps (touches) it covers, those of failed commits before it included. */
-  touches: number;
+  steps: number;
   /** Its place in submission order, from 1. */
   submission: number;
 }
@@ -49,7 +49,7 @@ export class MirrorQueue {
   readonly #dirty: Covered = new Map();
   #oldestReceivedAt: number | undefined;
   #oldestCreateTime: number | undefined;
-  #touches = 0;
+  #steps = 0;
   #submissions = 0;
   #inFlight = 0;
   /** Settles once the last submitted command and every one before it are done (committed or failed). */
@@ -94,7 +94,7 @@ export class MirrorQueue {
   #mark(touched: Touched): void {
     this.#cover(touched);
     this.#oldestReceivedAt ??= this.#o.now();
-    this.#touches++;
+    this.#steps++;
   }
 
   #cover(touched: Touched): void {
@@ -123,13 +123,13 @@ export class MirrorQueue {
     const info: CommitInfo = {
       receivedAt: this.#oldestReceivedAt ?? this.#o.now(),
       createTime: this.#oldestCreateTime,
-      touches: this.#touches,
+      steps: this.#steps,
       submission: ++this.#submissions,
     };
     this.#dirty.clear();
     this.#oldestReceivedAt = undefined;
     this.#oldestCreateTime = undefined;
-    this.#touches = 0;
+    this.#steps = 0;
     this.#inFlight++;
     void this.#commit(covered, info);
   }
@@ -151,7 +151,7 @@ export class MirrorQueue {
         for (const [category, keys] of covered)
           this.#cover({ category, keys: keys === 'all' ? 'all' : [...keys], createTime: info.createTime });
         this.#oldestReceivedAt = Math.min(this.#oldestReceivedAt ?? Infinity, info.receivedAt);
-        this.#touches += info.touches;
+        this.#steps += info.steps;
         if (!this.#pausing) {
           this.#pausing = true;
           this.#o.schedule(() => {
