@@ -188,7 +188,11 @@ export class ConfpushNode {
 
   static async start(options: NodeOptions): Promise<ConfpushNode> {
     const logger = options.logger ?? createLogger(options.config);
-    const opened = await openStore(options.config, { clock: options.clock, logger });
+    const opened = await openStore(options.config, {
+      clock: options.clock,
+      logger,
+      backgroundCheckpoint: true,
+    });
     let node: ConfpushNode;
     try {
       node = new ConfpushNode({ ...options, logger }, opened);

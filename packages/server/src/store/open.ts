@@ -27,7 +27,12 @@ export interface OpenedStore {
 export interface OpenStoreOptions {
   clock?: Clock | undefined;
   logger?: Logger | undefined;
+  /** SQLite: checkpoint the file on a thread of its own (a node's store; store/sqlite-checkpointer.ts). */
+  backgroundCheckpoint?: boolean;
 }
+
+/** How often the background checkpoint of a node's SQLite file runs. */
+export const CHECKPOINT_INTERVAL_MS = 100;
 
 /** Opens (connects) the store and its broker; on failure nothing stays open. */
 export async function openStore(
@@ -42,6 +47,9 @@ export async function openStore(
       logRetention: settings.logRetention,
       newEpoch,
       publish: (entry) => broker.publish(entry),
+      checkpointer: options.backgroundCheckpoint
+        ? { intervalMs: CHECKPOINT_INTERVAL_MS, logger: options.logger }
+        : undefined,
     });
     return { store, broker };
   }
