@@ -49,14 +49,17 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = ' + workerData.synchronous);
-let last = '';
+// data_version changes when another connection has committed since this one last read it: an idle file costs a
+// read of the WAL index per tick, and a checkpoint only follows commits.
+const version = db.prepare('PRAGMA data_version').pluck();
+let seen;
 const timer = setInterval(() => {
   try {
+    const now = version.get();
+    if (now === seen) return;
+    seen = now;
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
-    const key = row.log + '/' + row.checkpointed;
-    if (row.checkpointed > 0 && key !== last)
-      parentPort.postMessage({ type: 'checkpoint', log: row.log, checkpointed: row.checkpointed });
-    last = key;
+    parentPort.postMessage({ type: 'checkpoint', log: row.log, checkpointed: row.checkpointed });
   } catch (error) {
     parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error) });
   }
@@ -75,7 +78,7 @@ export class WalCheckpointer {
   readonly #worker: Worker;
   readonly #exited: Promise<void>;
   #stopping = false;
-  /** Called after each checkpoint that moved frames (tests, diagnostics). */
+  /** Called after each checkpoint, which follows commits made since the one before (tests, diagnostics). */
   onCheckpoint: ((report: CheckpointReport) => void) | undefined;
 
   constructor(options: CheckpointerOptions) {
