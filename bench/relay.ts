@@ -30,6 +30,12 @@
  *
  *   node --conditions=source --import tsx bench/relay.ts [--quick]   # this benchmark alone; prints its numbers
  *
+ * The upstream and the load generators stand for other machines (Huawei's service, the subscribers): they run with
+ * V8's `--single-threaded-gc`, so that a collection of theirs takes one of the 2 shared cores at most. With V8's
+ * parallel helpers, the upstream's mark-compact (every 5–6 s) took both for about 30 ms, stalling the relay, and
+ * then sent it the renames it had held as one burst (docs/benchmarks.md). CONFPUSH_BENCH_HARNESS_GC=parallel runs
+ * them with V8's default instead. The relay runs as a user runs it.
+ *
  * With CONFPUSH_BENCH_ALLOC_PROFILE=1 it also logs where this process (the relay, the probes, the proxy) allocated
  * during the spread phase (bench/lib/alloc-profile.ts). With CONFPUSH_BENCH_HARNESS_NICE=<n> (Linux) every thread of
  * the upstream and of the load generators runs at nice n: a diagnostic of how much of the lag is the harness taking
@@ -103,6 +109,11 @@ export interface RelayResult extends LagMeasurement {
   cutMs: number[];
   /** First reconnect delay of the upstream connection: the SDK's backoff (0.5 s ± 50 % jitter). */
   backoffMs: number;
+  /**
+   * V8's GC in the upstream and the load generators: one thread (`--single-threaded-gc`) or V8's default with its
+   * parallel helpers; absent in results recorded before it was set (V8's default).
+   */
+  harnessGc?: 'single-threaded' | 'parallel';
 }
 
 const PARTICIPANTS = 50;
@@ -265,7 +276,9 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
   let clients: Child[] = [];
   let relay: ConfpushNode | undefined;
   try {
-    upstream = await ctx.loadProcess(join('servers', 'relay-upstream.ts'), 'relay-upstream');
+    upstream = await ctx.loadProcess(join('servers', 'relay-upstream.ts'), 'relay-upstream', {
+      nodeArgs: harnessNodeArgs(),
+    });
     const up = await upstream.call<{ url: string; appId: string; appKey: string } & Meeting>('start', {
       publicUrl: proxy.url,
       participants: PARTICIPANTS,
@@ -318,7 +331,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     // The downstream subscribers live in load-generator processes (as in the other sections), so their receiving
     // does not run on the relay's event loop. A relay probe subscribes after them: the last socket of each fan-out
     // (being in the relay's process, it reads a frame only once the whole fan-out has been written anyway).
-    clients = await ctx.clients('ws');
+    clients = await ctx.clients('ws', undefined, { nodeArgs: harnessNodeArgs() });
     for (const client of clients) reniceHarness(client);
     await subscribeDownstream(clients, relayNode.url, [first], n);
     const lastOfOne = await relayProbe(first);
@@ -374,6 +387,7 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
       relayWindow: inRelay,
       cutMs,
       backoffMs: 500,
+      harnessGc: harnessNodeArgs().length > 0 ? 'single-threaded' : 'parallel',
     };
   } finally {
     for (const socket of sockets) socket.terminate();
@@ -383,6 +397,11 @@ export async function run(ctx: BenchContext): Promise<RelayResult> {
     await proxy.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The Node flags of the upstream and the load generators (CONFPUSH_BENCH_HARNESS_GC=parallel: V8's default GC). */
+function harnessNodeArgs(): string[] {
+  return process.env['CONFPUSH_BENCH_HARNESS_GC'] === 'parallel' ? [] : ['--single-threaded-gc'];
 }
 
 /** CONFPUSH_BENCH_HARNESS_NICE: every thread of a harness process at that nice value (a diagnostic; Linux). */

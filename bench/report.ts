@@ -40,6 +40,8 @@ export interface SectionMeta {
   loadBefore: number[];
   loadAfter: number[];
   git: string;
+  /** The CPU model it ran on (sections of one report may come from runs on different machines); absent before. */
+  cpu?: string;
 }
 
 export interface Meta {
@@ -765,7 +767,13 @@ function relaySection(r: RelayResult): string {
       'downstream (subscribers get the newest state), so not every change is timed. Cut (after the one-meeting row, ' +
       'the relay following that meeting only, its subscribers connected): the proxy resets the upstream connection, ' +
       '20 more changes are made upstream, and the time runs until a relay subscriber has seen the last one ' +
-      '(backoff, reconnect, full messages, diff, commit). `bench/relay.ts`.',
+      '(backoff, reconnect, full messages, diff, commit). `bench/relay.ts`.' +
+      (r.harnessGc === 'single-threaded'
+        ? " The upstream and the load generators stand for other machines and run with V8's " +
+          '`--single-threaded-gc`, so that a collection of theirs takes one of the shared cores at most (with ' +
+          "V8's parallel helpers the upstream's mark-compact took both, stalling the relay and then sending it a " +
+          "burst); the relay runs with Node's defaults."
+        : ''),
     '',
     table(
       ['lag', 'meetings', 'subscribers', 'changes/s × time', 'changes', 'timed', 'p50', 'p99', 'max'],
@@ -846,7 +854,7 @@ export function render(r: Results, previous: string | undefined): string {
     return (
       `<sub>Measured ${s.date.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ' (**--quick**: small sizes)' : ''}, ` +
       `${s.seconds.toFixed(0)} s, load average ${s.loadBefore.map((x) => x.toFixed(1)).join('/')} before, ` +
-      `${s.loadAfter.map((x) => x.toFixed(1)).join('/')} after, at ${s.git}.</sub>`
+      `${s.loadAfter.map((x) => x.toFixed(1)).join('/')} after, at ${s.git}${s.cpu ? `, on ${s.cpu}` : ''}.</sub>`
     );
   };
   const out: string[] = [];

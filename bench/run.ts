@@ -162,6 +162,7 @@ async function main(): Promise<void> {
         loadBefore,
         loadAfter: loadavg(),
         git: git(),
+        cpu: cpus()[0]?.model.trim() ?? '?',
       };
     } catch (error) {
       ctx.log(`${name} failed: ${(error as Error).stack ?? String(error)}`);

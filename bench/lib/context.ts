@@ -71,12 +71,17 @@ export class BenchContext {
   }
 
   /** The load-generator processes of one measurement (each holds an equal share of the sockets). */
-  async clients(kind: ClientKind, count = this.options.clientProcesses): Promise<Child[]> {
+  async clients(
+    kind: ClientKind,
+    count = this.options.clientProcesses,
+    options: { nodeArgs?: string[] } = {},
+  ): Promise<Child[]> {
     const script = join('load', kind === 'ws' ? 'ws-clients.ts' : 'sio-clients.ts');
     const children = await Promise.all(
       Array.from({ length: count }, (_, i) =>
         Child.spawn(script, {
           name: `${kind}-clients-${i}`,
+          ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
           ...(this.options.cpus === 'split' ? { cpus: '1' } : {}),
         }),
       ),
@@ -86,9 +91,10 @@ export class BenchContext {
   }
 
   /** A process of `script` (relative to bench/) placed like the load generators. */
-  async loadProcess(script: string, name: string): Promise<Child> {
+  async loadProcess(script: string, name: string, options: { nodeArgs?: string[] } = {}): Promise<Child> {
     const child = await Child.spawn(script, {
       name,
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
       ...(this.options.cpus === 'split' ? { cpus: '1' } : {}),
     });
     this.nofile.add(child.nofile);
