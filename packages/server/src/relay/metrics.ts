@@ -22,7 +22,9 @@ export interface RelayMetricSources {
 }
 
 export class RelayMetrics {
-  readonly #lag: Histogram<'from'>;
+  /** The lag histogram's two series, resolved once: the relay's is observed per upstream step. */
+  readonly #relayLag: Histogram.Internal<'from'>;
+  readonly #upstreamLag: Histogram.Internal<'from'>;
 
   constructor(registry: Registry, sources: RelayMetricSources) {
     const registers = [registry];
@@ -68,13 +70,15 @@ export class RelayMetrics {
         this.set(sources.authOk() ? 1 : 0);
       },
     });
-    this.#lag = new Histogram({
+    const lag = new Histogram({
       name: 'confpush_relay_commit_lag_seconds',
       help: 'Time until an upstream change is committed and written to the downstream sockets: from its arrival here, per upstream step (relay), or from its upstream createTime, per commit (upstream)',
       labelNames: ['from'],
       buckets: LAG_BUCKETS,
       registers,
     });
+    this.#relayLag = lag.labels({ from: 'relay' });
+    this.#upstreamLag = lag.labels({ from: 'upstream' });
   }
 
   /**
@@ -90,8 +94,7 @@ export class RelayMetrics {
     steps: number;
     upstreamMs: number | undefined;
   }): void {
-    for (let i = 0; i < steps; i++) this.#lag.observe({ from: 'relay' }, relayMs / 1000);
-    if (upstreamMs !== undefined && upstreamMs >= 0)
-      this.#lag.observe({ from: 'upstream' }, upstreamMs / 1000);
+    for (let i = 0; i < steps; i++) this.#relayLag.observe(relayMs / 1000);
+    if (upstreamMs !== undefined && upstreamMs >= 0) this.#upstreamLag.observe(upstreamMs / 1000);
   }
 }
